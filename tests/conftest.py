@@ -1,0 +1,186 @@
+"""Shared fixtures: an application on a fresh SQLite file per test, a client, a logged-in helper."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from webapp import create_app
+from webapp.auth import hash_password
+from webapp.db import get_engine, writing
+from webapp.models import Contract, Employee, Structure, User, Worksite
+
+PASSWORD = "correct horse battery staple"
+_PASSWORD_HASH = hash_password(PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """A database file migrated to head once; each test starts from a copy of it."""
+    from webapp.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}"})
+    upgrade(app)
+    get_engine(app).dispose()
+    return path
+
+
+def build_app(db_path, **overrides):
+    """An application in testing mode on the SQLite file at `db_path`."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "UPLOAD_FOLDER": str(db_path.parent / "uploads"),
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(template_db, tmp_path):
+    """The application on its own copy of the migrated database."""
+    db_path = tmp_path / "terrain.sqlite"
+    shutil.copy(template_db, db_path)
+    application = build_app(db_path)
+    yield application
+    get_engine(application).dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    """A database session outside any request, for arranging and checking data."""
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        yield session
+
+
+class Factory:
+    """Creates rows with sensible defaults; every call commits."""
+
+    def __init__(self, session: Session):
+        self.db = session
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def structure(self, name: str | None = None) -> Structure:
+        row = Structure(name=name or f"Structure {self._next()}")
+        return self._save(row)
+
+    def user(self, role: str, structure: Structure | None, email: str | None = None, **fields) -> User:
+        n = self._next()
+        row = User(
+            structure_id=structure.id if structure else None,
+            email=email or f"{role}{n}@test.terrain",
+            full_name=fields.pop("full_name", f"{role.capitalize()} {n}"),
+            role=role,
+            password_hash=_PASSWORD_HASH,
+            **fields,
+        )
+        return self._save(row)
+
+    def worksite(self, structure: Structure, sector: str = "Espaces verts", rome_code: str = "A1203") -> Worksite:
+        return self._save(Worksite(structure_id=structure.id, name=f"Chantier {self._next()}", sector=sector,
+                                   rome_code=rome_code))
+
+    def employee(self, structure: Structure, with_contract: bool = True, **fields) -> Employee:
+        n = self._next()
+        row = Employee(structure_id=structure.id, first_name=fields.pop("first_name", f"Prénom{n}"),
+                       last_name=fields.pop("last_name", f"Nom{n}"), **fields)
+        self._save(row)
+        if with_contract:
+            start = date.today() - timedelta(days=30)
+            self._save(Contract(structure_id=structure.id, employee_id=row.id, start_date=start,
+                                end_date=start + timedelta(days=182), weekly_hours=26))
+        return row
+
+    def _save(self, row):
+        with writing():
+            self.db.add(row)
+            self.db.commit()
+        return row
+
+
+@pytest.fixture
+def make(db):
+    return Factory(db)
+
+
+@pytest.fixture
+def structure(make):
+    return make.structure("ACI des Tests")
+
+
+@pytest.fixture
+def users(make, structure):
+    """One active account of each role in `structure` (admin without structure)."""
+    return {role: make.user(role, structure if role != "admin" else None)
+            for role in ("supervisor", "counsellor", "coordinator", "director", "admin")}
+
+
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client) -> str:
+    """The CSRF token of the client's session, read from a page as the browser does."""
+    response = client.get("/compte")
+    if response.status_code != 200:
+        response = client.get("/login")
+    return _CSRF_META.search(response.get_data(as_text=True)).group(1)
+
+
+def post(client, url: str, data: dict | None = None, htmx: bool = False, **kwargs):
+    """POST a form with the session's CSRF token, optionally as htmx does."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client))
+    headers = kwargs.pop("headers", {})
+    if htmx:
+        headers["HX-Request"] = "true"
+    return client.post(url, data=data, headers=headers, **kwargs)
+
+
+class AuthActions:
+    """Log in and out through the real login form."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD, follow_redirects: bool = False):
+        return post(self._client, "/login", {"email": email, "password": password},
+                    follow_redirects=follow_redirects)
+
+    def logout(self):
+        return post(self._client, "/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def login_as(auth, users):
+    """Log in as the account of the given role; returns that account."""
+
+    def _login(role: str) -> User:
+        response = auth.login(users[role].email)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return users[role]
+
+    return _login
+
+
+def pytest_configure(config):
+    os.environ.setdefault("TERRAIN_TESTING", "1")

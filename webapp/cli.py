@@ -1,0 +1,115 @@
+"""Command-line tools: schema, demo data, accounts."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlmodel import Session, func, select
+
+from webapp import migrate
+from webapp.db import get_engine, writing
+from webapp.models import ROLES, Structure
+
+db_cli = AppGroup("db", help="Migrations du schéma de la base.")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply the migrations up to REVISION (default: head)."""
+    migrate.upgrade(current_app, revision)
+    click.echo(f"Schéma à jour ({revision}).")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert the migrations down to REVISION."""
+    migrate.downgrade(current_app, revision)
+    click.echo(f"Schéma ramené à {revision}.")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--empty", is_flag=True, help="Script vide, sans comparaison avec les modèles.")
+def db_revision(message: str, empty: bool) -> None:
+    """Write a new migration script from the differences between models and database."""
+    migrate.revision(current_app, message, autogenerate=not empty)
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or update the database schema through the migrations."""
+    migrate.upgrade(current_app)
+    click.echo("Base de données prête.")
+
+
+@click.command("seed-demo")
+@click.option("--password", help="Mot de passe des comptes de démonstration (aléatoire sinon).")
+@click.option("--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà une structure.")
+def seed_demo(password: str | None, if_empty: bool) -> None:
+    """Load the demo structure, its team and its field life."""
+    from webapp.seed import DEMO_EMAILS, seed_demo_data
+
+    password_file = Path(current_app.instance_path) / "demo-password.txt"
+    with writing(), Session(get_engine()) as db:
+        has_data = db.exec(select(func.count()).select_from(Structure)).one() > 0
+        if has_data and if_empty:
+            click.echo("Données déjà présentes : démonstration non rechargée.")
+            if password_file.exists():
+                _print_logins(password_file.read_text().strip())
+            return
+        password = password or secrets.token_urlsafe(12)
+        seed_demo_data(db, password)
+        db.commit()
+    password_file.write_text(password + "\n")
+    password_file.chmod(0o600)
+    click.echo("Données de démonstration chargées.")
+    _print_logins(password)
+
+
+def _print_logins(password: str) -> None:
+    from webapp.seed import DEMO_EMAILS
+
+    click.echo("Comptes de démonstration (mot de passe : %s)" % password)
+    for role, email in DEMO_EMAILS.items():
+        click.echo(f"  {ROLES[role]:<40} {email}")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
+@click.option("--structure-id", type=int, help="Structure du compte (facultatif pour admin).")
+@click.password_option(help="Au moins 12 caractères.")
+def create_user(email: str, full_name: str, role: str, structure_id: int | None, password: str) -> None:
+    """Create a staff account."""
+    from webapp.accounts import AccountError, create_user as create
+    from webapp.auth import password_problem
+
+    problem = password_problem(password)
+    if problem:
+        raise click.BadParameter(problem, param_hint="password")
+    if role != "admin" and structure_id is None:
+        raise click.BadParameter("Une structure est nécessaire pour ce rôle.", param_hint="--structure-id")
+    with writing(), Session(get_engine()) as db:
+        if structure_id is not None and db.get(Structure, structure_id) is None:
+            raise click.BadParameter("Structure inconnue.", param_hint="--structure-id")
+        try:
+            user = create(db=db, structure_id=structure_id, email=email, full_name=full_name,
+                          role=role, password=password)
+        except AccountError as error:
+            raise click.ClickException(str(error)) from error
+        db.commit()
+        click.echo(f"Compte créé : {user.email} ({ROLES[role]}).")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on `app`."""
+    app.cli.add_command(db_cli)
+    app.cli.add_command(init_db)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_user)

@@ -1,0 +1,59 @@
+"""Configuration read from the environment, with safe defaults for a local install."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _secret_key(instance_path: str) -> str:
+    """Return SECRET_KEY from the environment, or one generated once into the instance folder."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(instance_path: str) -> dict:
+    """Build the configuration mapping of the application."""
+    env = os.environ
+    https = env.get("TERRAIN_HTTPS", "0") == "1"
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "DATABASE_URL": env.get(
+            "DATABASE_URL", "sqlite:///" + str(Path(instance_path) / "terrain.sqlite")
+        ),
+        "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_NAME": "terrain_session",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "SESSION_ABSOLUTE_HOURS": int(env.get("TERRAIN_SESSION_ABSOLUTE_HOURS", "12")),
+        "SESSION_IDLE_MINUTES": {
+            "supervisor": int(env.get("TERRAIN_IDLE_SUPERVISOR", "120")),
+            "counsellor": int(env.get("TERRAIN_IDLE_COUNSELLOR", "60")),
+            "coordinator": int(env.get("TERRAIN_IDLE_COORDINATOR", "60")),
+            "director": int(env.get("TERRAIN_IDLE_DIRECTOR", "30")),
+            "admin": int(env.get("TERRAIN_IDLE_ADMIN", "30")),
+        },
+        "LOGIN_MAX_FAILURES": 10,
+        "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "HTTPS": https,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "0") == "1",
+        "MAIL_FROM": env.get("MAIL_FROM", "terrain@localhost"),
+    }

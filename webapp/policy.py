@@ -1,0 +1,50 @@
+"""Who may do what: the single place where routes ask for permission."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+STAFF = frozenset({"supervisor", "counsellor", "coordinator", "director"})
+
+# action -> roles allowed; object scoping (same structure) is checked by webapp.views.get_owned.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "home.view": STAFF | {"admin"},
+    "employee.list": STAFF,
+    "employee.view": STAFF,
+    "employee.edit": frozenset({"counsellor", "coordinator", "director"}),
+    "user.manage": frozenset({"director"}),
+    "structure.edit": frozenset({"director"}),
+    "instance.admin": frozenset({"admin"}),
+    "alert.raise": frozenset({"supervisor", "coordinator"}),
+}
+
+
+def can(action: str, user=None) -> bool:
+    """May `user` (default: the logged-in user) perform `action`?"""
+    user = user or current_user
+    if not user or not user.is_authenticated:
+        return False
+    if action not in PERMISSIONS:
+        raise KeyError(f"unknown action {action!r}")
+    if user.role != "admin" and user.structure_id is None:
+        return False
+    return user.role in PERMISSIONS[action]
+
+
+def requires(action: str):
+    """Decorate a view: login required, then `action` must be allowed, else 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not can(action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.terrain_action = action
+        return wrapped
+
+    return decorator

@@ -1,0 +1,57 @@
+"""Structure settings (direction) and structures of the instance (admin)."""
+from flask import Blueprint, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from webapp import accounts
+from webapp.auth import password_problem
+from webapp.db import get_session
+from webapp.forms import NewStructureForm, StructureForm
+from webapp.models import Structure
+from webapp.policy import requires
+from webapp.views import render, see_other
+
+bp = Blueprint("structure", __name__)
+
+
+@bp.route("/structure", methods=["GET", "POST"])
+@requires("structure.edit")
+def edit():
+    """Edit the settings of the director's structure."""
+    db = get_session()
+    structure = db.get(Structure, current_user.structure_id)
+    form = StructureForm(obj=structure)
+    saved = False
+    if form.validate_on_submit():
+        for name in ("name", "kind", "siret", "address", "phone"):
+            setattr(structure, name, getattr(form, name).data or "")
+        structure.retention_months = int(form.retention_months.data)
+        db.add(structure)
+        db.commit()
+        saved = True
+    status = 422 if form.errors else 200
+    return render("structure/edit.html", "structure/_form.html", form=form, saved=saved, status=status)
+
+
+@bp.route("/structures", methods=["POST"])
+@requires("instance.admin")
+def create():
+    """Create a structure and its first director account."""
+    db = get_session()
+    form = NewStructureForm()
+    if form.validate_on_submit():
+        problem = password_problem(form.director_password.data)
+        if problem:
+            form.director_password.errors.append(problem)
+        elif accounts.email_taken(db, form.director_email.data):
+            form.director_email.errors.append("Un compte utilise déjà cette adresse e-mail.")
+        else:
+            structure = accounts.create_structure(db=db, name=form.name.data, kind=form.kind.data,
+                                                  siret=form.siret.data or "", address=form.address.data or "")
+            accounts.create_user(db=db, structure_id=structure.id, email=form.director_email.data,
+                                 full_name=form.director_name.data, role="director",
+                                 password=form.director_password.data)
+            db.commit()
+            return see_other(url_for("home.index"))
+    structures = db.exec(select(Structure).order_by(Structure.name)).all()
+    return render("home/admin.html", "structure/_new.html", form=form, structures=structures, status=422)

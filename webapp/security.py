@@ -1,0 +1,46 @@
+"""Response headers that every page carries: CSP, caching, and htmx's Vary."""
+from flask import Flask, request
+from flask_login import current_user
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def _set_headers(response):
+    """Add the security headers, and keep authenticated pages out of every cache."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
+    if request.is_secure or request.environ.get("wsgi.url_scheme") == "https":
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    headers.add("Vary", "HX-Request")
+    if not request.path.startswith("/static/") and request.path not in PUBLIC_CACHEABLE:
+        if current_user and current_user.is_authenticated or response.mimetype == "text/html":
+            headers["Cache-Control"] = "no-store"
+    return response
+
+
+# Paths that may be cached by the browser: they carry nothing personal.
+PUBLIC_CACHEABLE = {"/manifest.webmanifest"}
+
+
+def init_app(app: Flask) -> None:
+    """Register the header hook on `app`."""
+    app.after_request(_set_headers)
