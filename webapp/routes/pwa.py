@@ -25,7 +25,7 @@ def shell_version() -> str:
     static = Path(current_app.static_folder)
     for name in SHELL:
         digest.update((static / name).read_bytes())
-    digest.update((Path(current_app.template_folder) / "pwa" / "offline.html").read_bytes())
+    digest.update((Path(current_app.root_path) / current_app.template_folder / "pwa" / "offline.html").read_bytes())
     return digest.hexdigest()[:12]
 
 
