@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session, func, select
 
 from webapp import migrate
@@ -41,6 +41,7 @@ def db_revision(message: str, empty: bool) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or update the database schema through the migrations."""
     migrate.upgrade(current_app)
@@ -48,6 +49,7 @@ def init_db() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--password", help="Mot de passe des comptes de démonstration (aléatoire sinon).")
 @click.option("--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà une structure.")
 def seed_demo(password: str | None, if_empty: bool) -> None:
@@ -80,6 +82,7 @@ def _print_logins(password: str) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", "full_name", required=True)
 @click.option("--role", type=click.Choice(list(ROLES)), required=True)

@@ -91,15 +91,16 @@ def seed_demo_data(db: Session, password: str, today: date | None = None) -> Str
 
 
 def _contracts(db: Session, employee: Employee, start: date, today: date, job: str, rng: random.Random) -> None:
-    """An initial CDDI of 4 or 6 months, renewed by 6 months until today is covered or 24 months reached."""
+    """An initial CDDI of 4 or 6 months, renewed by 6 months until today is covered, within 24 months."""
     hours = rng.choice([20, 24, 26, 26, 30, 35])
     length = rng.choice([122, 183])
+    last_day = start + timedelta(days=729)
     period_start, number = start, 0
     while True:
-        period_end = period_start + timedelta(days=length - 1)
+        period_end = min(period_start + timedelta(days=length - 1), last_day)
         db.add(Contract(structure_id=employee.structure_id, employee_id=employee.id, start_date=period_start,
                         end_date=period_end, weekly_hours=hours, renewal_number=number, job_title=job))
-        if period_end >= today or (period_end - start).days > 700:
+        if period_end >= today or period_end >= last_day:
             break
         period_start, number, length = period_end + timedelta(days=1), number + 1, 183
     if period_end < today:
