@@ -4,8 +4,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from datetime import date, timedelta
 
+import pyotp
 import pytest
 from sqlmodel import Session
 
@@ -16,6 +18,22 @@ from webapp.models import Contract, Employee, Structure, User, Worksite
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)
+SECOND_FACTOR_ROLES = ("director", "admin")
+TOTP_SECRETS: dict[str, str] = {}  # e-mail -> secret of the accounts the factory gave a second factor
+_USED_STEPS: dict[str, set[int]] = {}
+
+
+def totp_code(email: str) -> str:
+    """A valid code for the account, never one of a time step already used (the server refuses replays)."""
+    secret = TOTP_SECRETS[email]
+    generator = pyotp.TOTP(secret)
+    current = int(time.time() // generator.interval)
+    used = _USED_STEPS.setdefault(secret, set())
+    for step in (current, current + 1):
+        if step not in used and (not used or step > max(used)):
+            used.add(step)
+            return generator.generate_otp(step)
+    raise RuntimeError("no unused TOTP step left in the tolerance window")
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +98,10 @@ class Factory:
         return self._save(row)
 
     def user(self, role: str, structure: Structure | None, email: str | None = None, **fields) -> User:
+        """An account; director and admin get a second factor, as the default configuration requires."""
         n = self._next()
+        if role in SECOND_FACTOR_ROLES and "totp_secret" not in fields:
+            fields["totp_secret"] = pyotp.random_base32()
         row = User(
             structure_id=structure.id if structure else None,
             email=email or f"{role}{n}@test.terrain",
@@ -89,6 +110,8 @@ class Factory:
             password_hash=_PASSWORD_HASH,
             **fields,
         )
+        if row.totp_secret:
+            TOTP_SECRETS[row.email] = row.totp_secret
         return self._save(row)
 
     def worksite(self, structure: Structure, sector: str = "Espaces verts", rome_code: str = "A1203") -> Worksite:
@@ -135,10 +158,11 @@ _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 def csrf_token(client) -> str:
     """The CSRF token of the client's session, read from a page as the browser does."""
-    response = client.get("/compte")
-    if response.status_code != 200:
-        response = client.get("/login")
-    return _CSRF_META.search(response.get_data(as_text=True)).group(1)
+    for url in ("/compte/", "/compte/double-authentification", "/login/code", "/login"):
+        response = client.get(url)
+        if response.status_code == 200:
+            return _CSRF_META.search(response.get_data(as_text=True)).group(1)
+    raise AssertionError("no page with a CSRF token")
 
 
 def post(client, url: str, data: dict | None = None, htmx: bool = False, **kwargs):
@@ -158,8 +182,14 @@ class AuthActions:
         self._client = client
 
     def login(self, email: str, password: str = PASSWORD, follow_redirects: bool = False):
-        return post(self._client, "/login", {"email": email, "password": password},
-                    follow_redirects=follow_redirects)
+        """Post the login form, then the second-factor code when the account has one."""
+        response = post(self._client, "/login", {"email": email, "password": password},
+                        follow_redirects=follow_redirects)
+        if response.status_code == 303 and response.headers["Location"] == "/login/code":
+            token = _CSRF_META.search(self._client.get("/login/code").get_data(as_text=True)).group(1)
+            response = self._client.post("/login/code", data={"code": totp_code(email.lower()), "csrf_token": token},
+                                         follow_redirects=follow_redirects)
+        return response
 
     def logout(self):
         return post(self._client, "/logout")

@@ -152,6 +152,6 @@ def test_login_next_returns_to_requested_page(client, users):
 
 def test_account_page_lists_open_sessions(client, login_as):
     login_as("counsellor")
-    body = client.get("/compte").get_data(as_text=True)
+    body = client.get("/compte/").get_data(as_text=True)
     assert "Sessions ouvertes (1)" in body
     assert "Cet appareil" in body

@@ -82,7 +82,7 @@ def test_pages_have_no_inline_script_or_style(client, login_as, make, structure)
     employee = make.employee(structure)
     login_as("director")
     for url in ("/", "/salaries/", f"/salaries/{employee.id}", "/salaries/nouveau", "/comptes/", "/structure",
-                "/compte"):
+                "/compte/", "/journal/", "/compte/mot-de-passe"):
         body = client.get(url).get_data(as_text=True)
         assert "<script>" not in body and "style=" not in body and "<style" not in body, url
 

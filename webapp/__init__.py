@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
-    auth.login_manager.init_app(app)
+    auth.init_app(app)
     security.init_app(app)
     errors.init_app(app)
 

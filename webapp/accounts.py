@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from webapp import audit
 from webapp.auth import end_all_sessions, hash_password
 from webapp.models import Structure, User
 
@@ -40,6 +41,8 @@ def create_user(
     )
     db.add(user)
     db.flush()
+    audit.record(db, action="user.create", structure_id=structure_id, object_type="user", object_id=user.id,
+                 detail=f"{user.email} ({role})")
     return user
 
 
@@ -50,16 +53,30 @@ def update_user(
     """Apply an edit; deactivation or a new password ends every session of the account."""
     if email_taken(db, email, exclude_id=user.id):
         raise AccountError("email", "Un compte utilise déjà cette adresse e-mail.")
+    changes = []
+    if user.role != role:
+        audit.record(db, action="user.role", object_type="user", object_id=user.id,
+                     detail=f"{user.role} → {role}")
+    if user.active and not active:
+        end_all_sessions(db, user.id)
+        audit.record(db, action="user.deactivate", object_type="user", object_id=user.id)
+    elif active and not user.active:
+        changes.append("réactivé")
+    if user.email != email.strip().lower():
+        changes.append("e-mail")
+    if user.full_name != full_name.strip():
+        changes.append("nom")
     user.email = email.strip().lower()
     user.full_name = full_name.strip()
     user.role = role
     user.phone = phone.strip()
-    if user.active and not active:
-        end_all_sessions(db, user.id)
     user.active = active
     if password:
         user.password_hash = hash_password(password)
         end_all_sessions(db, user.id)
+        audit.record(db, action="user.password", object_type="user", object_id=user.id)
+    if changes:
+        audit.record(db, action="user.update", object_type="user", object_id=user.id, detail=", ".join(changes))
     db.add(user)
     return user
 

@@ -8,14 +8,16 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, redirect, request, session, url_for
-from flask_login import LoginManager, UserMixin
+from flask_login import LoginManager, UserMixin, current_user
 from sqlmodel import Session, func, select
 
+from webapp import audit
 from webapp.db import get_session, writing
 from webapp.models import LoginAttempt, User, UserSession, utcnow
 
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 128
+from webapp.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH  # noqa: F401
+from webapp.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH  # noqa: F401
+from webapp.passwords import password_problem  # noqa: F401
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 login_manager = LoginManager()
@@ -43,15 +45,6 @@ class CurrentUser(UserMixin):
 def hash_password(password: str) -> str:
     """Hash `password` with argon2id."""
     return _hasher.hash(password)
-
-
-def password_problem(password: str) -> str | None:
-    """Return a French message when `password` is not acceptable, else None."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Le mot de passe doit contenir au moins {MIN_PASSWORD_LENGTH} caractères."
-    if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Le mot de passe ne peut pas dépasser {MAX_PASSWORD_LENGTH} caractères."
-    return None
 
 
 def verify_password(user: User, password: str) -> bool:
@@ -93,16 +86,30 @@ def authenticate(db: Session, email: str, password: str, ip: str = "") -> tuple[
         ok = False
     else:
         ok = verify_password(user, password) and user.active
-    db.add(LoginAttempt(email=email, success=ok, ip=ip[:45]))
     if not ok:
+        record_failure(db, email, user, ip, "" if user is None or user.active else "compte désactivé")
         db.commit()
         return None, "Identifiants incorrects."
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+        db.add(user)
+        db.commit()
+    return user, None
+
+
+def record_failure(db: Session, email: str, user: User | None, ip: str, detail: str = "") -> None:
+    """Count a failed attempt towards throttling and trace it."""
+    db.add(LoginAttempt(email=email, success=False, ip=ip[:45]))
+    audit.record(db, action="login.failure", user=None, structure_id=user.structure_id if user else None,
+                 actor_label=email, detail=detail)
+
+
+def record_success(db: Session, user: User, ip: str) -> None:
+    """Trace a completed login (after the second factor when there is one)."""
+    db.add(LoginAttempt(email=user.email, success=True, ip=ip[:45]))
     user.last_login_at = utcnow()
     db.add(user)
-    db.commit()
-    return user, None
+    audit.record(db, action="login.success", user=user, actor_label=user.email)
 
 
 def _safe_dummy_verify(password: str) -> None:
@@ -136,7 +143,7 @@ def end_session(db: Session, token: str) -> None:
     if row is not None and row.ended_at is None:
         row.ended_at = utcnow()
         db.add(row)
-        db.commit()
+    db.commit()
 
 
 def end_all_sessions(db: Session, user_id: int) -> None:
@@ -182,6 +189,34 @@ def _load_user(token: str) -> CurrentUser | None:
             db.add(row)
             db.commit()
     return CurrentUser(user, row)
+
+
+def needs_second_factor_setup(user) -> bool:
+    """True when the user's role requires a second factor that is not set up yet."""
+    return user.role in current_app.config["TOTP_REQUIRED_ROLES"] and not user.totp_secret
+
+
+# Endpoints reachable while the second factor still has to be set up.
+_SETUP_ENDPOINTS = {"account.totp", "auth.logout", "static", "pwa.manifest", "pwa.service_worker", "pwa.offline",
+                    "home.healthz"}
+
+
+def _enforce_second_factor():
+    """Send roles that require a second factor to its setup before anything else."""
+    if request.endpoint in _SETUP_ENDPOINTS or not current_user.is_authenticated:
+        return None
+    if needs_second_factor_setup(current_user):
+        target = url_for("account.totp")
+        if getattr(request, "htmx", False):
+            return "", 200, {"HX-Redirect": target}
+        return redirect(target)
+    return None
+
+
+def init_app(app) -> None:
+    """Bind flask-login and the second-factor gate to `app`."""
+    login_manager.init_app(app)
+    app.before_request(_enforce_second_factor)
 
 
 @login_manager.unauthorized_handler

@@ -45,6 +45,9 @@ def load_config(instance_path: str) -> dict:
             "director": int(env.get("TERRAIN_IDLE_DIRECTOR", "30")),
             "admin": int(env.get("TERRAIN_IDLE_ADMIN", "30")),
         },
+        "TOTP_REQUIRED_ROLES": tuple(
+            r.strip() for r in env.get("TERRAIN_TOTP_REQUIRED_ROLES", "director,admin").split(",") if r.strip()
+        ),
         "LOGIN_MAX_FAILURES": 10,
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
         "PREFERRED_URL_SCHEME": "https" if https else "http",

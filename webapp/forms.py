@@ -131,3 +131,13 @@ class NewStructureForm(TerrainForm):
         "Mot de passe initial", description=PASSWORD_HELP,
         validators=[DataRequired(REQUIRED), Length(max=MAX_PASSWORD_LENGTH)],
     )
+
+
+class TotpForm(TerrainForm):
+    code = StringField("Code à 6 chiffres", validators=[DataRequired(REQUIRED), Length(max=10)])
+
+
+class PasswordChangeForm(TerrainForm):
+    current = PasswordField("Mot de passe actuel", validators=[DataRequired(REQUIRED), Length(max=MAX_PASSWORD_LENGTH)])
+    new = PasswordField("Nouveau mot de passe", description=PASSWORD_HELP,
+                        validators=[DataRequired(REQUIRED), Length(max=MAX_PASSWORD_LENGTH)])

@@ -18,6 +18,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "structure.edit": frozenset({"director"}),
     "instance.admin": frozenset({"admin"}),
     "alert.raise": frozenset({"supervisor", "coordinator"}),
+    "audit.view": frozenset({"director"}),
 }
 
 

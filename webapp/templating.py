@@ -16,14 +16,15 @@ DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 # (endpoint, label, icon, action required)
 NAV = {
     "supervisor": [("home.index", "Aujourd'hui", "sun"), ("employees.index", "Salariés", "people"),
-                   ("home.account", "Compte", "user")],
+                   ("account.index", "Compte", "user")],
     "counsellor": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),
-                   ("alerts.index", "Alertes", "bell"), ("home.account", "Compte", "user")],
+                   ("alerts.index", "Alertes", "bell"), ("account.index", "Compte", "user")],
     "coordinator": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),
-                    ("alerts.index", "Alertes", "bell"), ("home.account", "Compte", "user")],
+                    ("alerts.index", "Alertes", "bell"), ("account.index", "Compte", "user")],
     "director": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),
-                 ("users.index", "Comptes", "key"), ("structure.edit", "Structure", "gear")],
-    "admin": [("home.index", "Structures", "home"), ("home.account", "Compte", "user")],
+                 ("users.index", "Comptes", "key"), ("structure.edit", "Structure", "gear"),
+                 ("audit.index", "Journal", "list")],
+    "admin": [("home.index", "Structures", "home"), ("account.index", "Compte", "user")],
 }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD, build_app
+from tests.conftest import PASSWORD, TOTP_SECRETS, build_app, totp_code
 from webapp.db import get_engine
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
@@ -109,6 +109,10 @@ def login(page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
+    if email.lower() in TOTP_SECRETS:
+        page.wait_for_url("**/login/code")
+        page.get_by_label("Code à 6 chiffres").fill(totp_code(email.lower()))
+        page.get_by_role("button", name="Valider").click()
     page.wait_for_url(lambda url: "/login" not in url)
 
 

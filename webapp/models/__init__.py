@@ -12,3 +12,4 @@ from webapp.models.core import (  # noqa: F401
     Worksite,
     utcnow,
 )
+from webapp.models.security import AuditEvent  # noqa: F401,E402

@@ -48,6 +48,9 @@ class User(SQLModel, table=True):
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    # Base32 TOTP secret once the second factor is set up.
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_last_step: int | None = None  # last accepted time step: a code is never accepted twice
 
 
 class UserSession(SQLModel, table=True):

@@ -1,19 +1,17 @@
 """Home screen by role, account page, health check."""
 from datetime import date, timedelta
 
-from flask import Blueprint, jsonify, request
-from flask_login import current_user, login_required
+from flask import Blueprint, jsonify
+from flask_login import current_user
 from sqlalchemy import text
 from sqlmodel import col, func, select
 
-from webapp import accounts
-from webapp.auth import password_problem
 from webapp.db import get_session
 from webapp.employees import latest_contracts
 from webapp.forms import StructureForm
-from webapp.models import Contract, Employee, Structure, User, UserSession, Worksite, utcnow
+from webapp.models import Contract, Employee, Structure, User, Worksite
 from webapp.policy import requires
-from webapp.views import render, see_other
+from webapp.views import render
 
 bp = Blueprint("home", __name__)
 
@@ -67,20 +65,6 @@ def _structure_stats(db):
     ).all()
     users = db.exec(select(func.count()).select_from(User).where(User.structure_id == sid, User.active.is_(True))).one()
     return {"active": active, "ending": ending, "sites": sites, "users": users}
-
-
-@bp.route("/compte")
-@login_required
-def account():
-    """The user's own account: identity, open sessions, logout."""
-    db = get_session()
-    sessions = db.exec(
-        select(UserSession)
-        .where(UserSession.user_id == current_user.id, UserSession.ended_at.is_(None),
-               UserSession.expires_at > utcnow())
-        .order_by(col(UserSession.last_seen_at).desc())
-    ).all()
-    return render("home/account.html", sessions=sessions)
 
 
 @bp.route("/healthz")

@@ -3,7 +3,7 @@ from flask import Blueprint, url_for
 from flask_login import current_user
 from sqlmodel import select
 
-from webapp import accounts
+from webapp import accounts, audit
 from webapp.auth import password_problem
 from webapp.db import get_session
 from webapp.forms import NewStructureForm, StructureForm
@@ -12,6 +12,8 @@ from webapp.policy import requires
 from webapp.views import render, see_other
 
 bp = Blueprint("structure", __name__)
+
+SETTINGS = ("name", "kind", "siret", "address", "phone", "retention_months")
 
 
 @bp.route("/structure", methods=["GET", "POST"])
@@ -23,9 +25,14 @@ def edit():
     form = StructureForm(obj=structure)
     saved = False
     if form.validate_on_submit():
+        before = {name: getattr(structure, name) for name in SETTINGS}
         for name in ("name", "kind", "siret", "address", "phone"):
             setattr(structure, name, getattr(form, name).data or "")
         structure.retention_months = int(form.retention_months.data)
+        changed = [name for name in SETTINGS if getattr(structure, name) != before[name]]
+        if changed:
+            audit.record(db, action="structure.settings", object_type="structure", object_id=structure.id,
+                         detail=", ".join(changed))
         db.add(structure)
         db.commit()
         saved = True

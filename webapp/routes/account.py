@@ -1,0 +1,113 @@
+"""The user's own account: open sessions, password, second factor."""
+from flask import Blueprint, abort, session, url_for
+from flask_login import current_user, login_required
+from sqlmodel import col, select
+
+from webapp import audit, totp
+from webapp.auth import end_all_sessions, hash_password, needs_second_factor_setup, password_problem, verify_password
+from webapp.db import get_session
+from webapp.forms import PasswordChangeForm, TotpForm
+from webapp.models import User, UserSession, utcnow
+from webapp.views import render, see_other
+
+bp = Blueprint("account", __name__, url_prefix="/compte")
+
+
+def _open_sessions(db):
+    return db.exec(
+        select(UserSession)
+        .where(UserSession.user_id == current_user.id, UserSession.ended_at.is_(None),
+               UserSession.expires_at > utcnow())
+        .order_by(col(UserSession.last_seen_at).desc())
+    ).all()
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Identity, open sessions, security settings, logout."""
+    return render("account/index.html", "account/_sessions.html", sessions=_open_sessions(get_session()))
+
+
+@bp.route("/sessions/<int:session_id>/fermer", methods=["POST"])
+@login_required
+def end_session(session_id: int):
+    """End one of the user's other sessions (another phone, a forgotten computer)."""
+    db = get_session()
+    row = db.get(UserSession, session_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if row.ended_at is None:
+        row.ended_at = utcnow()
+        db.add(row)
+        audit.record(db, action="session.end", object_type="session", object_id=row.id)
+        db.commit()
+    return render("account/index.html", "account/_sessions.html", sessions=_open_sessions(db))
+
+
+@bp.route("/sessions/fermer-autres", methods=["POST"])
+@login_required
+def end_other_sessions():
+    """End every session of the user except this one."""
+    db = get_session()
+    for row in _open_sessions(db):
+        if row.id != current_user.user_session.id:
+            row.ended_at = utcnow()
+            db.add(row)
+    audit.record(db, action="session.end", detail="toutes les autres sessions")
+    db.commit()
+    return render("account/index.html", "account/_sessions.html", sessions=_open_sessions(db))
+
+
+@bp.route("/mot-de-passe", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's password; every other session ends."""
+    db = get_session()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = db.get(User, current_user.id)
+        problem = password_problem(form.new.data)
+        if not verify_password(user, form.current.data):
+            form.current.errors.append("Mot de passe actuel incorrect.")
+        elif problem:
+            form.new.errors.append(problem)
+        else:
+            user.password_hash = hash_password(form.new.data)
+            db.add(user)
+            end_all_sessions(db, user.id)
+            keep = db.get(UserSession, current_user.user_session.id)
+            keep.ended_at = None
+            db.add(keep)
+            audit.record(db, action="user.password", object_type="user", object_id=user.id)
+            db.commit()
+            return see_other(url_for("account.index"))
+    status = 422 if form.errors else 200
+    return render("account/password.html", "account/_password.html", form=form, status=status)
+
+
+@bp.route("/double-authentification", methods=["GET", "POST"], endpoint="totp")
+@login_required
+def totp_setup():
+    """Set up the authenticator app: scan the QR code, confirm with a code."""
+    db = get_session()
+    form = TotpForm()
+    secret = session.get("totp_pending") or totp.new_secret()
+    session["totp_pending"] = secret
+    if form.validate_on_submit():
+        step = totp.accepted_step(secret, form.code.data, None)
+        if step is None:
+            form.code.errors.append("Code incorrect : vérifiez l'heure du téléphone et réessayez.")
+        else:
+            user = db.get(User, current_user.id)
+            user.totp_secret, user.totp_last_step = secret, step
+            db.add(user)
+            audit.record(db, action="user.totp", object_type="user", object_id=user.id, detail="activée")
+            db.commit()
+            session.pop("totp_pending", None)
+            return see_other(url_for("account.index"))
+    uri = totp.provisioning_uri(secret, current_user.email)
+    status = 422 if form.errors else 200
+    return render("account/totp.html", form=form, secret=secret, qr=totp.qr_svg_data_uri(uri),
+                  required=needs_second_factor_setup(current_user), status=status)
+
