@@ -79,6 +79,8 @@ def _print_logins(password: str) -> None:
     click.echo("Comptes de démonstration (mot de passe : %s)" % password)
     for role, email in DEMO_EMAILS.items():
         click.echo(f"  {ROLES[role]:<40} {email}")
+    click.echo("Direction et administration ont la double authentification : code du moment avec")
+    click.echo("  flask --app webapp demo-code direction@demo.terrain")
 
 
 @click.command("create-user")
@@ -110,9 +112,59 @@ def create_user(email: str, full_name: str, role: str, structure_id: int | None,
         click.echo(f"Compte créé : {user.email} ({ROLES[role]}).")
 
 
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Lister sans rien modifier.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date de référence (AAAA-MM-JJ).")
+@with_appcontext
+def purge(dry_run: bool, today) -> None:
+    """Anonymise employees past their structure's retention period; delete old audit events."""
+    from datetime import UTC, date, datetime, time
+
+    from webapp import audit, privacy
+
+    reference = today.date() if today else date.today()
+    with writing(), Session(get_engine()) as db:
+        candidates = privacy.purge_candidates(db, reference)
+        for candidate in candidates:
+            click.echo(f"{'À anonymiser' if dry_run else 'Anonymisé'} : salarié n° {candidate.employee.id} "
+                       f"({candidate.structure.name}), dernier contrat fini le {candidate.last_day.isoformat()}")
+            if not dry_run:
+                privacy.anonymise(db, candidate.employee)
+                audit.record(db, action="employee.purge", structure_id=candidate.structure.id,
+                             object_type="employee", object_id=candidate.employee.id,
+                             employee_id=candidate.employee.id, actor_label="purge automatique")
+        if dry_run:
+            click.echo(f"{len(candidates)} salarié(s) à anonymiser (simulation, rien n'a changé).")
+            return
+        now = datetime.combine(reference, time.min, UTC)
+        removed = audit.purge(db, months=current_app.config["AUDIT_RETENTION_MONTHS"], now=now)
+        db.commit()
+        click.echo(f"{len(candidates)} salarié(s) anonymisé(s), {removed} événement(s) de journal supprimé(s).")
+
+
+@click.command("demo-code")
+@click.argument("email")
+@with_appcontext
+def demo_code(email: str) -> None:
+    """Print the current second-factor code of a demo account (@demo.terrain only)."""
+    import pyotp
+
+    from webapp.models import User
+
+    if not email.lower().endswith("@demo.terrain"):
+        raise click.BadParameter("Réservé aux comptes de démonstration (@demo.terrain).")
+    with Session(get_engine()) as db:
+        user = db.exec(select(User).where(User.email == email.lower())).first()
+        if user is None or not user.totp_secret:
+            raise click.ClickException("Compte inconnu ou sans double authentification.")
+        click.echo(pyotp.TOTP(user.totp_secret).now())
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on `app`."""
     app.cli.add_command(db_cli)
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
+    app.cli.add_command(purge)
+    app.cli.add_command(demo_code)

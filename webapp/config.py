@@ -48,6 +48,7 @@ def load_config(instance_path: str) -> dict:
         "TOTP_REQUIRED_ROLES": tuple(
             r.strip() for r in env.get("TERRAIN_TOTP_REQUIRED_ROLES", "director,admin").split(",") if r.strip()
         ),
+        "AUDIT_RETENTION_MONTHS": int(env.get("TERRAIN_AUDIT_RETENTION_MONTHS", "12")),
         "LOGIN_MAX_FAILURES": 10,
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
         "PREFERRED_URL_SCHEME": "https" if https else "http",

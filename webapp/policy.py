@@ -19,6 +19,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "instance.admin": frozenset({"admin"}),
     "alert.raise": frozenset({"supervisor", "coordinator"}),
     "audit.view": frozenset({"director"}),
+    "employee.export": frozenset({"director"}),
 }
 
 

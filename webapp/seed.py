@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import pyotp
 from sqlmodel import Session
 
 from webapp.auth import hash_password
@@ -42,8 +43,10 @@ def seed_demo_data(db: Session, password: str, today: date | None = None) -> Str
     db.flush()
 
     def staff(role, email, name, phone="", structure_id=structure.id):
+        # Direction and admin get the second factor their role requires; `demo-code` prints the code.
         user = User(structure_id=structure_id, email=email, full_name=name, role=role, phone=phone,
-                    password_hash=password_hash)
+                    password_hash=password_hash,
+                    totp_secret=pyotp.random_base32() if role in ("director", "admin") else None)
         db.add(user)
         return user
 

@@ -4,7 +4,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to `app`."""
-    from webapp.routes import account, alerts, audit, auth, employees, home, pwa, structure, users
+    from webapp.routes import account, alerts, audit, auth, employees, home, privacy, pwa, structure, users
 
-    for module in (auth, account, home, employees, users, structure, audit, alerts, pwa):
+    for module in (auth, account, home, employees, privacy, users, structure, audit, alerts, pwa):
         app.register_blueprint(module.bp)

@@ -41,7 +41,7 @@ def service_worker():
     """The service worker, served from the root so that its scope is the whole site."""
     body = render_template(
         "pwa/sw.js", version=shell_version(),
-        shell=[url_for("static", filename=name) for name in SHELL] + [url_for("pwa.offline")],
+        shell_urls=[url_for("static", filename=name) for name in SHELL] + [url_for("pwa.offline")],
         offline_url=url_for("pwa.offline"),
     )
     return body, 200, {

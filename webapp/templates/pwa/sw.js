@@ -1,6 +1,6 @@
 /* Terrain service worker: keeps the static shell and an offline page; never caches personal pages. */
 const CACHE = "terrain-shell-{{ version }}";
-const SHELL = {{ shell | tojson }};
+const SHELL = {{ shell_urls | tojson }};
 const OFFLINE_URL = {{ offline_url | tojson }};
 
 self.addEventListener("install", (event) => {
