@@ -12,8 +12,8 @@ ROLES = ("supervisor", "counsellor", "coordinator", "director", "admin")
 STAFF = ("supervisor", "counsellor", "coordinator", "director")
 
 # Routes anyone may reach, logged in or not.
-PUBLIC = {"static", "auth.login", "auth.second_factor", "home.healthz", "pwa.manifest", "pwa.service_worker",
-          "pwa.offline"}
+PUBLIC = {"static", "auth.login", "auth.second_factor", "auth.passkey_options", "auth.passkey_login",
+          "home.healthz", "pwa.manifest", "pwa.service_worker", "pwa.offline"}
 
 
 def allow(*roles):
@@ -29,6 +29,9 @@ MATRIX = {
     "account.totp": ("GET", None, allow(*ROLES)),
     "account.end_session": ("POST", "session", allow(*ROLES)),
     "account.end_other_sessions": ("POST", None, allow(*ROLES)),
+    "account.passkey_options": ("POST", None, allow(*ROLES)),
+    "account.passkey_register": ("POST", None, allow(*ROLES)),
+    "account.passkey_delete": ("POST", "passkey", allow(*ROLES)),
     "employees.index": ("GET", None, allow(*STAFF)),
     "employees.create": ("GET", None, allow("counsellor", "coordinator", "director")),
     "employees.show": ("GET", "employee", allow(*STAFF)),
@@ -74,6 +77,15 @@ def _request(client, method, url, htmx=False):
     return post(client, url, {}, htmx=htmx)
 
 
+def _passkey(db, user_id):
+    from webapp.models import Passkey
+
+    row = Passkey(user_id=user_id, credential_id=f"cred-{user_id}", public_key=b"k")
+    db.add(row)
+    db.commit()
+    return row.id
+
+
 def _session_id(db, user_id):
     from sqlmodel import col, select
 
@@ -113,8 +125,11 @@ def test_role_and_structure_rules(app, client, auth, users, objects, db, endpoin
         other = users["counsellor"] if role != "counsellor" else users["supervisor"]
         AuthActions(app.test_client()).login(other.email)
         foreign_id = _session_id(db, other.id)
+    if kind == "passkey":
+        other = users["counsellor"] if role != "counsellor" else users["supervisor"]
+        own_id, foreign_id = _passkey(db, users[role].id), _passkey(db, other.id)
     auth.login(users[role].email)
-    if kind != "session":
+    if kind not in ("session", "passkey"):
         own_id, foreign_id = own.get(kind, 1), foreign.get(kind, 1)
     response = _request(client, method, _url(app, endpoint, own_id))
     if role in allowed:

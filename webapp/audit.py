@@ -23,6 +23,7 @@ ACTIONS = {
     "user.deactivate": "Compte désactivé",
     "user.password": "Mot de passe changé",
     "user.totp": "Double authentification modifiée",
+    "user.passkey": "Clé d'accès modifiée",
     "structure.settings": "Paramètres de la structure modifiés",
     "employee.export": "Export des données d'un salarié",
     "employee.purge": "Données d'un salarié anonymisées",

@@ -108,7 +108,7 @@ def login(page, email: str, password: str = PASSWORD) -> None:
     page.goto("/login")
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     if email.lower() in TOTP_SECRETS:
         page.wait_for_url("**/login/code")
         page.get_by_label("Code à 6 chiffres").fill(totp_code(email.lower()))

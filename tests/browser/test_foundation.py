@@ -17,7 +17,7 @@ def test_wrong_password_shows_french_message(phone, users):
     phone.goto("/login")
     phone.get_by_label("Adresse e-mail").fill(users["supervisor"].email)
     phone.get_by_label("Mot de passe").fill("not the right one")
-    phone.get_by_role("button", name="Se connecter").click()
+    phone.get_by_role("button", name="Se connecter", exact=True).click()
     assert phone.get_by_role("alert").inner_text() == "Identifiants incorrects."
     assert phone.get_by_label("Adresse e-mail").input_value() == users["supervisor"].email
 

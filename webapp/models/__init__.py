@@ -12,4 +12,4 @@ from webapp.models.core import (  # noqa: F401
     Worksite,
     utcnow,
 )
-from webapp.models.security import AuditEvent  # noqa: F401,E402
+from webapp.models.security import AuditEvent, Passkey  # noqa: F401,E402

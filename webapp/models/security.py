@@ -1,4 +1,4 @@
-"""Security tables: the append-only audit trail."""
+"""Security tables: the append-only audit trail, passkeys."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -28,3 +28,16 @@ class AuditEvent(SQLModel, table=True):
     employee_id: int | None = Field(default=None, foreign_key="employee.id", ondelete="SET NULL")
     detail: str = Field(default="", max_length=500)
     ip: str = Field(default="", max_length=45)
+
+
+class Passkey(SQLModel, table=True):
+    """A WebAuthn credential (passkey) that lets its owner log in without typing the password."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    credential_id: str = Field(max_length=1400, unique=True)  # base64url
+    public_key: bytes
+    sign_count: int = 0
+    name: str = Field(default="", max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None

@@ -1,13 +1,15 @@
 """The user's own account: open sessions, password, second factor."""
-from flask import Blueprint, abort, session, url_for
+import json
+
+from flask import Blueprint, abort, request, session, url_for
 from flask_login import current_user, login_required
 from sqlmodel import col, select
 
-from webapp import audit, totp
+from webapp import audit, passkeys, totp
 from webapp.auth import end_all_sessions, hash_password, needs_second_factor_setup, password_problem, verify_password
 from webapp.db import get_session
 from webapp.forms import PasswordChangeForm, TotpForm
-from webapp.models import User, UserSession, utcnow
+from webapp.models import Passkey, User, UserSession, utcnow
 from webapp.views import render, see_other
 
 bp = Blueprint("account", __name__, url_prefix="/compte")
@@ -26,7 +28,55 @@ def _open_sessions(db):
 @login_required
 def index():
     """Identity, open sessions, security settings, logout."""
-    return render("account/index.html", "account/_sessions.html", sessions=_open_sessions(get_session()))
+    db = get_session()
+    return render("account/index.html", "account/_sessions.html", sessions=_open_sessions(db),
+                  passkey_list=_passkeys(db))
+
+
+def _passkeys(db):
+    return db.exec(select(Passkey).where(Passkey.user_id == current_user.id).order_by(Passkey.created_at)).all()
+
+
+@bp.route("/cles/options", methods=["POST"])
+@login_required
+def passkey_options():
+    """Challenge for registering a new passkey on this device."""
+    options, challenge = passkeys.registration_options(get_session(), current_user.user)
+    session["passkey_register_challenge"] = challenge.hex()
+    return options, 200, {"Content-Type": "application/json"}
+
+
+@bp.route("/cles", methods=["POST"])
+@login_required
+def passkey_register():
+    """Store the passkey the browser just created."""
+    challenge = session.pop("passkey_register_challenge", None)
+    payload = request.get_json(silent=True) or {}
+    credential, name = payload.get("credential"), payload.get("name", "")
+    if not challenge or not isinstance(credential, dict) or not isinstance(name, str):
+        return {"error": "Demande invalide : recommencez."}, 400
+    db = get_session()
+    try:
+        passkeys.register(db, current_user.user, json.dumps(credential), bytes.fromhex(challenge), name.strip())
+    except ValueError as error:
+        return {"error": str(error)}, 400
+    audit.record(db, action="user.passkey", object_type="user", object_id=current_user.id, detail="ajoutée")
+    db.commit()
+    return {"ok": True}, 201
+
+
+@bp.route("/cles/<int:passkey_id>/supprimer", methods=["POST"])
+@login_required
+def passkey_delete(passkey_id: int):
+    """Remove one of the user's passkeys."""
+    db = get_session()
+    passkey = db.get(Passkey, passkey_id)
+    if passkey is None or passkey.user_id != current_user.id:
+        abort(404)
+    db.delete(passkey)
+    audit.record(db, action="user.passkey", object_type="user", object_id=current_user.id, detail="supprimée")
+    db.commit()
+    return see_other(url_for("account.index"))
 
 
 @bp.route("/sessions/<int:session_id>/fermer", methods=["POST"])

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from webapp import audit, totp
+from webapp import audit, passkeys, totp
 from webapp.auth import (
     CurrentUser,
     authenticate,
@@ -94,6 +94,30 @@ def second_factor():
             error = "Code incorrect ou expiré."
     status = 422 if request.method == "POST" else 200
     return render("auth/code.html", form=form, error=error, status=status)
+
+
+@bp.route("/login/passkey/options", methods=["POST"])
+def passkey_options():
+    """Challenge for logging in with a passkey."""
+    options, challenge = passkeys.authentication_options()
+    session["passkey_login_challenge"] = challenge.hex()
+    return options, 200, {"Content-Type": "application/json"}
+
+
+@bp.route("/login/passkey", methods=["POST"])
+def passkey_login():
+    """Log in with a passkey assertion (a passkey with user verification stands for both factors)."""
+    challenge = session.pop("passkey_login_challenge", None)
+    db = get_session()
+    user = None
+    if challenge and request.is_json:
+        user = passkeys.authenticate(db, request.get_data(as_text=True)[:20000], bytes.fromhex(challenge))
+    if user is None:
+        record_failure(db, "", None, request.remote_addr or "", "clé d'accès refusée")
+        db.commit()
+        return {"error": "Clé d'accès non reconnue. Connectez-vous avec votre mot de passe."}, 400
+    response = _complete_login(db, user, request.args.get("next"))
+    return {"redirect": response.headers["Location"]}, 200
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,4 +1,4 @@
-"""audit trail and second factor
+"""audit trail, second factor, passkeys
 
 Revision ID: 0005
 Revises: 0001
@@ -39,6 +39,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_audit_event_employee', ['employee_id'], unique=False)
         batch_op.create_index('ix_audit_event_structure_at', ['structure_id', 'at'], unique=False)
 
+    op.create_table('passkey',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('credential_id', sqlmodel.sql.sqltypes.AutoString(length=1400), nullable=False),
+    sa.Column('public_key', sa.LargeBinary(), nullable=False),
+    sa.Column('sign_count', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('last_used_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('credential_id')
+    )
+    with op.batch_alter_table('passkey', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_passkey_user_id'), ['user_id'], unique=False)
+
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_secret', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
@@ -51,6 +67,10 @@ def downgrade() -> None:
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_secret')
+
+    with op.batch_alter_table('passkey', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_passkey_user_id'))
+    op.drop_table('passkey')
 
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_structure_at')
