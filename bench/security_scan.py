@@ -1,0 +1,107 @@
+"""Optional check: run sqlmap and wapiti against a locally started Terrain with a logged-in session.
+
+Usage (the scanners live in their own virtual environment: wapiti3 pins older Flask and SQLAlchemy):
+  python3 -m venv .scan-venv && .scan-venv/bin/pip install sqlmap wapiti3
+  .venv/bin/python bench/security_scan.py [--minutes 8]
+Everything listens on 127.0.0.1; the database is a throw-away file; the scan is bounded in time.
+"""
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "scan de securite terrain"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def login(base: str, email: str) -> str:
+    """Log in through the form; return the session cookie value."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token}).encode()
+    opener.open(f"{base}/login", data)
+    return next(c.value for c in jar if c.name == "terrain_session")
+
+
+def run(cmd: list[str], minutes: float, log: Path) -> int:
+    print("$", " ".join(cmd))
+    with open(log, "w") as out:
+        try:
+            return subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, timeout=minutes * 60, check=False).returncode
+        except subprocess.TimeoutExpired:
+            print(f"  (arrêté après {minutes} min)")
+            return -1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=8, help="time budget of each scanner")
+    args = parser.parse_args()
+    binaries = {name: shutil.which(name, path=str(ROOT / ".scan-venv" / "bin")) or shutil.which(name)
+                for name in ("sqlmap", "wapiti")}
+    if not all(binaries.values()):
+        print("Installez d'abord : python3 -m venv .scan-venv && .scan-venv/bin/pip install sqlmap wapiti3")
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="terrain-scan-"))
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{work}/scan.sqlite", SECRET_KEY="scan",
+               TERRAIN_TOTP_REQUIRED_ROLES="")
+    flask = [sys.executable, "-m", "flask", "--app", "webapp"]
+    subprocess.run(flask + ["init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(flask + ["seed-demo", "--password", PASSWORD], env=env, cwd=ROOT, check=True, capture_output=True)
+    # The scan logs in as the CIP: the role with the widest read access that has no second factor.
+    port = free_port()
+    server = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(f"{base}/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        cookie = f"terrain_session={login(base, 'cip@demo.terrain')}"
+        results = {}
+        results["sqlmap"] = run([binaries["sqlmap"], "-u", f"{base}/salaries/?q=a&page=1", "--cookie", cookie,
+                                 "--batch", "--level", "3", "--risk", "1", "--crawl", "2", "--forms",
+                                 "--crawl-exclude", "logout|fermer", "--csrf-token", "csrf_token",
+                                 "--output-dir", str(work / "sqlmap")], args.minutes, work / "sqlmap.log")
+        results["wapiti"] = run([binaries["wapiti"], "-u", f"{base}/", "-H", f"Cookie: {cookie}",
+                                 "-x", f"{base}/logout", "--flush-session", "-m", "sql,xss,exec,file,redirect,csrf",
+                                 "--max-scan-time", str(int(args.minutes * 60)), "-f", "txt",
+                                 "-o", str(work / "wapiti.txt")], args.minutes + 1, work / "wapiti.log")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    sqlmap_log = (work / "sqlmap.log").read_text(errors="replace")
+    injectable = re.findall(r"parameter '([^']+)' (?:is|might be) .*injectable", sqlmap_log)
+    print(f"sqlmap : code {results['sqlmap']}, paramètres injectables : {injectable or 'aucun'}")
+    report = work / "wapiti.txt"
+    if report.exists():
+        text = report.read_text(errors="replace")
+        print("wapiti :", "\n".join(line for line in text.splitlines() if re.search(r"^\s*\w.*:\s*\d+\s*$", line))[:2000])
+    print(f"Journaux et rapports : {work}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
