@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
 from sqlmodel import Session
 
+from tests.databases import provider
 from webapp import create_app
 from webapp.auth import hash_password
 from webapp.db import get_engine, writing
@@ -37,37 +38,37 @@ def totp_code(email: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory):
-    """A database file migrated to head once; each test starts from a copy of it."""
-    from webapp.migrate import upgrade
-
-    path = tmp_path_factory.mktemp("template") / "template.sqlite"
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}"})
-    upgrade(app)
-    get_engine(app).dispose()
-    return path
+def databases(tmp_path_factory):
+    """Migrated once; each test gets its own copy (SQLite file, or PostgreSQL database from a template)."""
+    chosen = provider(tmp_path_factory.mktemp("template"))
+    yield chosen
+    chosen.close()
 
 
-def build_app(db_path, **overrides):
-    """An application in testing mode on the SQLite file at `db_path`."""
+def build_app(database, upload_folder=None, **overrides):
+    """An application in testing mode on `database`: a database URL, or the path of a SQLite file."""
+    if isinstance(database, Path):
+        upload_folder = upload_folder or database.parent / "uploads"
+        database = f"sqlite:///{database}"
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": f"sqlite:///{db_path}",
-        "UPLOAD_FOLDER": str(db_path.parent / "uploads"),
+        "DATABASE_URL": database,
+        "UPLOAD_FOLDER": str(upload_folder),
     }
     config.update(overrides)
     return create_app(config)
 
 
 @pytest.fixture
-def app(template_db, tmp_path):
+def app(databases, tmp_path):
     """The application on its own copy of the migrated database."""
-    db_path = tmp_path / "terrain.sqlite"
-    shutil.copy(template_db, db_path)
-    application = build_app(db_path)
+    url = databases.new(tmp_path)
+    application = build_app(url, upload_folder=tmp_path / "uploads")
+    application.instance_path = str(tmp_path)
     yield application
     get_engine(application).dispose()
+    databases.drop(url)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from tests.conftest import csrf_token
@@ -42,8 +42,8 @@ def fingerprint(db, structure_id: int) -> str:
     digest = hashlib.sha256()
     for table in SQLModel.metadata.sorted_tables:
         if "structure_id" in table.c:
-            rows = db.execute(text(f"SELECT * FROM {table.name} WHERE structure_id = :s ORDER BY id"),  # noqa: S608
-                              {"s": structure_id}).all()
+            rows = db.connection().execute(
+                select(table).where(table.c.structure_id == structure_id).order_by(table.c.id)).all()
             digest.update(repr(rows).encode())
     return digest.hexdigest()
 

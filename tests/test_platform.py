@@ -145,3 +145,8 @@ def test_cli_create_user(app, tmp_path):
     short = runner.invoke(args=["create-user", "--email", "x@test.terrain", "--name", "X",
                                 "--role", "director", "--structure-id", "1", "--password", "court"])
     assert short.exit_code != 0 and "12 caractères" in short.output
+
+
+def test_nul_bytes_in_input_get_a_400_page(client, login_as):
+    login_as("counsellor")
+    assert client.get("/salaries/?q=a%00b").status_code == 400

@@ -6,8 +6,19 @@ import os
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from werkzeug.routing import IntegerConverter
 
 csrf = CSRFProtect()
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` bounded to 1..2**31-1: a larger id is a 404, not a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 htmx = Htmx()
 
 
@@ -32,6 +43,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
+    # Ids in URLs stay within the 32-bit integer columns of every database engine.
+    app.url_map.converters["int"] = IdConverter
     from webapp.routes import register_blueprints
 
     register_blueprints(app)

@@ -1,5 +1,5 @@
 """Response headers that every page carries: CSP, caching, and htmx's Vary."""
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask_login import current_user
 
 CSP = "; ".join(
@@ -41,6 +41,16 @@ def _set_headers(response):
 PUBLIC_CACHEABLE = {"/manifest.webmanifest"}
 
 
+def _refuse_nul_bytes():
+    """No text field has a use for NUL characters, and PostgreSQL refuses them: answer 400 up front."""
+    values = list(request.args.values())
+    if request.method not in ("GET", "HEAD"):
+        values += list(request.form.values())
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
-    """Register the header hook on `app`."""
+    """Register the header hook and the input guard on `app`."""
+    app.before_request(_refuse_nul_bytes)
     app.after_request(_set_headers)

@@ -51,12 +51,13 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_app(template_db, tmp_path):
-    db_path = tmp_path / "terrain.sqlite"
-    shutil.copy(template_db, db_path)
-    application = build_app(db_path)
+def live_app(databases, tmp_path):
+    url = databases.new(tmp_path)
+    application = build_app(url, upload_folder=tmp_path / "uploads")
+    application.instance_path = str(tmp_path)
     yield application
     get_engine(application).dispose()
+    databases.drop(url)
 
 
 @pytest.fixture
