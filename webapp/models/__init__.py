@@ -12,3 +12,21 @@ from webapp.models.core import (  # noqa: F401
     Worksite,
     utcnow,
 )
+from webapp.models.field import (  # noqa: F401
+    ATTENDANCE_STATUSES,
+    INSTRUCTION_CATEGORIES,
+    OBSERVATION_CATEGORIES,
+    OBSERVATION_TONES,
+    VISIBILITIES,
+    Attendance,
+    FeedVisit,
+    Instruction,
+    InstructionAck,
+    InstructionTemplate,
+    Observation,
+    ObservationEmployee,
+    Photo,
+    ProductionLog,
+    ProductionTask,
+    TeamBriefing,
+)
