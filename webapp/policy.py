@@ -18,6 +18,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "structure.edit": frozenset({"director"}),
     "instance.admin": frozenset({"admin"}),
     "alert.raise": frozenset({"supervisor", "coordinator"}),
+    # field capture (issue 3)
+    "field.capture": frozenset({"supervisor", "coordinator", "director"}),
+    "observation.create": STAFF,
+    "observation.view": STAFF,
+    "observation.view_restricted": frozenset({"counsellor", "director"}),
+    "production.view": frozenset({"supervisor", "coordinator", "director"}),
+    "feed.view": frozenset({"counsellor", "coordinator", "director"}),
 }
 
 
