@@ -106,7 +106,7 @@ def team(employee_id: int):
     except service.FieldError:
         abort(409)
     db.commit()
-    return see_other(url_for("today.index"))
+    return see_other(url_for("today.team_edit"))
 
 
 @bp.route("/equipe")
