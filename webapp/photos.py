@@ -28,8 +28,9 @@ class PhotoError(ValueError):
     """An upload that is not an acceptable picture; the message is French and shown to the user."""
 
 
-def read_upload(stream, limit: int = MAX_BYTES) -> bytes:
-    """Read at most `limit` bytes of an upload, refusing anything bigger."""
+def read_upload(stream, limit: int | None = None) -> bytes:
+    """Read at most `limit` (default MAX_BYTES) bytes of an upload, refusing anything bigger."""
+    limit = limit or MAX_BYTES
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise PhotoError("La photo dépasse 10 Mo : prenez-la en qualité réduite.")

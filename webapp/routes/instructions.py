@@ -1,7 +1,7 @@
 """Consignes: give one to the team or to chosen people, tick who understood it, reuse templates."""
 from datetime import date
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from webapp import field as service
@@ -65,7 +65,10 @@ def _photo(db):
     upload = request.files.get("photo")
     if not upload or not upload.filename:
         return None
-    data = photos.read_upload(upload.stream)
+    try:
+        data = photos.read_upload(upload.stream)
+    finally:
+        upload.close()
     photo = photos.store_photo(db=db, data=data, upload_folder=current_app.config["UPLOAD_FOLDER"],
                                structure_id=current_user.structure_id, user_id=current_user.id)
     return photo.id
@@ -110,7 +113,8 @@ def serve_photo(photo: Photo | None, name: str):
     path = photos.photo_path(photo, current_app.config["UPLOAD_FOLDER"])
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype="image/jpeg", download_name=name, as_attachment=False, max_age=0)
+    response = make_response(path.read_bytes())
+    response.headers["Content-Type"] = "image/jpeg"
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -120,7 +120,10 @@ def _photo(db):
     upload = request.files.get("photo")
     if not upload or not upload.filename:
         return None
-    data = photos.read_upload(upload.stream)
+    try:
+        data = photos.read_upload(upload.stream)
+    finally:
+        upload.close()
     return photos.store_photo(db=db, data=data, upload_folder=current_app.config["UPLOAD_FOLDER"],
                               structure_id=current_user.structure_id, user_id=current_user.id).id
 
