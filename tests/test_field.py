@@ -268,3 +268,22 @@ def test_unacknowledged_consignes_stay_on_today(client, login_as, crew):
     post(client, "/consignes/", consigne(text="Ranger le local"), htmx=True)
     body = client.get("/aujourdhui/").get_data(as_text=True)
     assert "Ranger le local" in body and "compris par 0/4" in body
+
+
+def test_demo_seed_brings_two_weeks_of_field_life(app, db, client, auth):
+    from tests.conftest import PASSWORD
+    from webapp.models import Observation, ProductionTask, Photo
+    from webapp.seed import DEMO_EMAILS, seed_demo_data
+
+    with app.app_context(), writing():
+        seed_demo_data(db, PASSWORD, today=date.today())
+        db.commit()
+    assert len(db.exec(select(Attendance).where(Attendance.status == "absent")).all()) > 0
+    assert {o.tone for o in db.exec(select(Observation)).all()} == {"positive", "neutre", "preoccupante"}
+    assert db.exec(select(Photo)).first() is not None
+    assert db.exec(select(ProductionTask)).first() is not None
+    auth.login(DEMO_EMAILS["supervisor"])
+    assert client.get("/").status_code == 200
+    auth.logout()
+    auth.login(DEMO_EMAILS["counsellor"])
+    assert client.get("/observations/fil").status_code == 200
