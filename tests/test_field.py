@@ -287,3 +287,19 @@ def test_demo_seed_brings_two_weeks_of_field_life(app, db, client, auth):
     auth.logout()
     auth.login(DEMO_EMAILS["counsellor"])
     assert client.get("/observations/fil").status_code == 200
+
+
+def test_today_first_visit_weighs_under_100_kb_compressed(app, client, login_as, crew, make, structure, users):
+    import gzip
+    from pathlib import Path
+
+    for _ in range(4):
+        make.employee(structure, referent_eti_id=users["supervisor"].id, team_id=crew["team"].id)
+    login_as("supervisor")
+    post(client, "/consignes/", consigne(), htmx=True)
+    html = client.get("/aujourdhui/").data
+    static = Path(app.static_folder)
+    assets = [static / "css/terrain.css", static / "js/terrain.js", static / "vendor/htmx-2.0.11.min.js",
+              static / "icons/field.svg", static / "icons/sprite.svg"]
+    total = len(gzip.compress(html)) + sum(len(gzip.compress(p.read_bytes())) for p in assets)
+    assert total < 100 * 1024, total

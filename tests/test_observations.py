@@ -148,8 +148,10 @@ def test_oversized_photo_is_refused(client, login_as, crew, db, monkeypatch):
     assert "10 Mo" in response.get_data(as_text=True)
 
 
-def test_clean_image_accepts_png_and_webp():
-    for fmt in ("PNG", "WEBP"):
+def test_clean_image_accepts_png_webp_and_heic():
+    import webapp.photos  # noqa: F401  (registers the HEIF opener)
+
+    for fmt in ("PNG", "WEBP", "HEIF"):
         out = io.BytesIO()
         Image.new("RGB", (20, 10), (1, 2, 3)).save(out, format=fmt)
         jpeg, width, height = clean_image(out.getvalue())
