@@ -345,3 +345,20 @@ def test_employee_page_loads_the_timeline_lazily(client, login_as, crew):
     body = client.get(f"/salaries/{amina.id}").get_data(as_text=True)
     assert f'hx-get="/salaries/{amina.id}/parcours"' in body
     assert "Nouvelle observation" in body
+
+
+def test_refused_or_repeated_capture_leaves_no_stray_photo_file(app, client, login_as, crew, db):
+    from pathlib import Path
+
+    login_as("supervisor")
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    bad = observation(crew["people"][:1], text="")
+    bad["photo"] = (io.BytesIO(jpeg_bytes()), "a.jpg", "image/jpeg")
+    assert post(client, "/observations/", bad, htmx=True, content_type="multipart/form-data").status_code == 422
+    assert not folder.exists() or not any(folder.rglob("*.jpg"))
+    for _ in range(2):
+        data = observation(crew["people"][:1])
+        data["photo"] = (io.BytesIO(jpeg_bytes()), "a.jpg", "image/jpeg")
+        assert post(client, "/observations/", data, htmx=True, content_type="multipart/form-data").status_code == 200
+    assert len(list(folder.rglob("*.jpg"))) == 1
+    assert len(db.exec(select(Photo)).all()) == 1

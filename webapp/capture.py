@@ -5,12 +5,13 @@ import re
 import uuid
 from datetime import date
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user
 from sqlmodel import col, select
 
+from webapp import photos
 from webapp.db import get_session
-from webapp.models import Employee
+from webapp.models import Employee, Photo
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -65,3 +66,22 @@ def retarget(response, target: str):
     response.headers["HX-Retarget"] = target
     response.headers["HX-Reswap"] = "outerHTML"
     return response
+
+
+def photo_from_request(db) -> Photo | None:
+    """Store the form's optional `photo` upload (cleaned); raises PhotoError for a bad file."""
+    upload = request.files.get("photo")
+    if not upload or not upload.filename:
+        return None
+    try:
+        data = photos.read_upload(upload.stream)
+    finally:
+        upload.close()
+    return photos.store_photo(db=db, data=data, upload_folder=current_app.config["UPLOAD_FOLDER"],
+                              structure_id=current_user.structure_id, user_id=current_user.id)
+
+
+def discard_photo(photo: Photo | None) -> None:
+    """Remove the file of a photo whose capture was not recorded (refused, or already recorded)."""
+    if photo is not None:
+        photos.photo_path(photo, current_app.config["UPLOAD_FOLDER"]).unlink(missing_ok=True)

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from webapp import field as service
 from webapp import photos
-from webapp.capture import owned_employees, parse_int, read_key, retarget
+from webapp.capture import discard_photo, owned_employees, parse_int, photo_from_request, read_key, retarget
 from webapp.db import get_session
 from webapp.models import Instruction, InstructionTemplate, Photo, Worksite
 from webapp.policy import requires
@@ -41,15 +41,20 @@ def create():
     worksite_id = parse_int(values["worksite_id"]) or (team.worksites[0].id if team.worksites else None)
     if worksite_id is not None:
         get_owned(Worksite, worksite_id)
+    photo = None
     try:
-        photo_id = _photo(db)
-        instruction, _created = service.give_instruction(
+        photo = photo_from_request(db)
+        instruction, created = service.give_instruction(
             db, user=current_user, employees=employees, category=values["category"], text=values["text"],
-            worksite_id=worksite_id, day=date.today(), client_key=key, photo_id=photo_id,
+            worksite_id=worksite_id, day=date.today(), client_key=key, photo_id=photo.id if photo else None,
             save_template=request.form.get("save_template") == "1")
+        if not created and photo is not None:
+            db.delete(photo)
+            discard_photo(photo)
         db.commit()
     except (service.FieldError, photos.PhotoError) as problem:
         db.rollback()
+        discard_photo(photo)
         field = getattr(problem, "field", "") or "photo"
         context = instruction_form_context(team, errors={field: str(problem)}, values=values)
         response = make_response(render_template("instructions/_form.html", form=context), 422)
@@ -59,19 +64,6 @@ def create():
     card = service.instruction_cards(db, [instruction])[0]
     fresh = instruction_form_context(team)
     return render_template("instructions/_created.html", card=card, form=fresh)
-
-
-def _photo(db):
-    upload = request.files.get("photo")
-    if not upload or not upload.filename:
-        return None
-    try:
-        data = photos.read_upload(upload.stream)
-    finally:
-        upload.close()
-    photo = photos.store_photo(db=db, data=data, upload_folder=current_app.config["UPLOAD_FOLDER"],
-                               structure_id=current_user.structure_id, user_id=current_user.id)
-    return photo.id
 
 
 @bp.route("/<int:instruction_id>/compris", methods=["POST"])

@@ -1,14 +1,14 @@
 """Observations: capture about one or several employees, correction, photos, the counsellor's feed."""
 from datetime import date
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, abort, make_response, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
 
 from webapp import field
 from webapp import observations as service
 from webapp import photos
-from webapp.capture import new_key, owned_employees, parse_date, read_key
+from webapp.capture import discard_photo, new_key, owned_employees, parse_date, photo_from_request, read_key
 from webapp.db import get_session
 from webapp.models import (
     OBSERVATION_CATEGORIES,
@@ -93,15 +93,21 @@ def _record(corrects: Observation | None):
     values["employee_ids"] = request.form.getlist("employee_ids")
     employees = owned_employees(values["employee_ids"])
     today = date.today()
+    photo = None
     try:
-        photo_id = _photo(db)
-        observation, _created = service.record_observation(
+        photo = photo_from_request(db)
+        observation, created = service.record_observation(
             db, user=current_user, employees=employees, category=values["category"], tone=values["tone"],
             text=values["text"], visibility=values["visibility"], observed_on=parse_date(values["observed_on"]),
-            today=today, client_key=key, photo_id=photo_id, skills_note=values["skills_note"], corrects=corrects)
+            today=today, client_key=key, photo_id=photo.id if photo else None, skills_note=values["skills_note"],
+            corrects=corrects)
+        if not created and photo is not None:
+            db.delete(photo)
+            discard_photo(photo)
         db.commit()
     except (service.ObservationError, photos.PhotoError) as problem:
         db.rollback()
+        discard_photo(photo)
         errors = {getattr(problem, "field", "") or "photo": str(problem)}
         return render("observations/new.html", "observations/_form.html",
                       form=_form(values, errors, corrects), status=422)
@@ -114,18 +120,6 @@ def _record(corrects: Observation | None):
     return make_response(render_template(
         "observations/_saved.html", view=views[0] if views else None, people=employees, observation=observation,
         form=_form(fresh)))
-
-
-def _photo(db):
-    upload = request.files.get("photo")
-    if not upload or not upload.filename:
-        return None
-    try:
-        data = photos.read_upload(upload.stream)
-    finally:
-        upload.close()
-    return photos.store_photo(db=db, data=data, upload_folder=current_app.config["UPLOAD_FOLDER"],
-                              structure_id=current_user.structure_id, user_id=current_user.id).id
 
 
 @bp.route("/<int:observation_id>/photo")
