@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import re
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import Session
@@ -42,10 +43,22 @@ def main() -> None:
         print(f"{'Total (first visit)':45} {sum(sizes.values()) / 1024:6.1f} KB gzip (target < 100 KB)")
         token = re.search(r'name="csrf-token" content="([^"]+)"', html.decode()).group(1)
         employee = re.search(rb'/aujourdhui/presences/(\d+)', html).group(1).decode()
-        fragment = client.post(f"/aujourdhui/presences/{employee}", data={"status": "present", "csrf_token": token},
-                               headers={"HX-Request": "true"}).data
-        print(f"{'Attendance fragment':45} {len(fragment) / 1024:6.1f} KB raw, "
-              f"{len(gzip.compress(fragment)) / 1024:.1f} KB gzip (target < 5 KB)")
+        htmx = {"HX-Request": "true"}
+        captures = {
+            "Attendance fragment": client.post(f"/aujourdhui/presences/{employee}", headers=htmx,
+                                               data={"status": "present", "csrf_token": token}),
+            "Consigne fragment (card + fresh form)": client.post("/consignes/", headers=htmx, data={
+                "client_key": "bench-consigne-1", "category": "epi", "text": "Gants pour tout le monde",
+                "target": "all", "csrf_token": token}),
+            "Observation fragment (card + fresh form)": client.post("/observations/", headers=htmx, data={
+                "client_key": "bench-observation-1", "employee_ids": [employee], "category": "technique",
+                "tone": "positive", "visibility": "team", "text": "Coupe nette et régulière.",
+                "observed_on": date.today().isoformat(), "csrf_token": token}),
+        }
+        for name, response in captures.items():
+            data = response.data
+            print(f"{name:45} {len(data) / 1024:6.1f} KB raw, {len(gzip.compress(data)) / 1024:.1f} KB gzip "
+                  f"(status {response.status_code}, target < 5 KB)")
         get_engine(app).dispose()
 
 

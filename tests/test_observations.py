@@ -362,3 +362,16 @@ def test_refused_or_repeated_capture_leaves_no_stray_photo_file(app, client, log
         assert post(client, "/observations/", data, htmx=True, content_type="multipart/form-data").status_code == 200
     assert len(list(folder.rglob("*.jpg"))) == 1
     assert len(db.exec(select(Photo)).all()) == 1
+
+
+def test_timeline_shows_attendance_rates(client, login_as, crew, db, users):
+    amina = crew["people"][0]
+    with writing():
+        for n, status in enumerate(["present", "present", "present", "absent"]):
+            db.add(Attendance(structure_id=amina.structure_id, employee_id=amina.id,
+                              day=date.today() - timedelta(days=n + 1), status=status,
+                              recorded_by_id=users["supervisor"].id))
+        db.commit()
+    login_as("supervisor")
+    body = client.get(f"/salaries/{amina.id}/parcours", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<strong>75 %</strong> · 1 absence, 0 retard" in body

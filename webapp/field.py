@@ -152,6 +152,7 @@ class TeamCard:
     attendance: Attendance | None = None
     last_observation: date | None = None
     objectives: list = field(default_factory=list)
+    skills: list = field(default_factory=list)
     constraints: list = field(default_factory=list)
     open_alert: bool = False
 

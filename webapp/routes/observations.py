@@ -27,10 +27,10 @@ bp = Blueprint("observations", __name__, url_prefix="/observations")
 
 
 def _candidates(selected_ids: set[int]) -> list[Employee]:
-    """People offered in the form: today's team first for a supervisor, else the structure's active employees."""
+    """People offered in the form: today's team for a supervisor, else the structure's active employees."""
     db = get_session()
     if current_user.role == "supervisor":
-        people = field.team_candidates(db, user=current_user)
+        people = field.team_today(db, user=current_user, day=date.today()).employees
     else:
         people = list(db.exec(select(Employee).where(Employee.structure_id == current_user.structure_id,
                                                      Employee.active.is_(True))
@@ -38,7 +38,7 @@ def _candidates(selected_ids: set[int]) -> list[Employee]:
     known = {e.id for e in people}
     missing = [i for i in selected_ids if i not in known]
     if missing:
-        people += owned_employees(missing)
+        people = owned_employees(missing) + list(people)
     return people
 
 

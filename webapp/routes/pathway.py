@@ -1,9 +1,10 @@
 """The parcours timeline of an employee, with filters and keyset paging."""
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, request
 from flask_login import current_user
 
+from webapp import field
 from webapp import pathway as service
 from webapp.capture import parse_date
 from webapp.db import get_session
@@ -27,6 +28,13 @@ def index(employee_id: int):
     entries, next_cursor = service.timeline(get_session(), user=current_user, employee=employee, kinds=kinds,
                                             start=start, end=end, cursor=cursor)
     fragment = "pathway/_entries.html" if cursor else "pathway/_timeline.html"
+    today = date.today()
+    rates = None
+    if cursor is None:
+        rates = {label: field.attendance_rates(get_session(), structure_id=current_user.structure_id,
+                                               employee_ids=[employee.id], start=since, end=today)[employee.id]
+                 for label, since in (("30 derniers jours", today - timedelta(days=30)),
+                                      ("depuis l'entrée", date(2000, 1, 1)))}
     return render("pathway/index.html", fragment, employee=employee, entries=entries, next_cursor=next_cursor,
                   kind=kind, start=start, end=end, kinds=service.KINDS, statuses=ATTENDANCE_STATUSES,
-                  today=date.today())
+                  today=today, rates=rates)
