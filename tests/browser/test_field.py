@@ -122,3 +122,49 @@ def test_supervisor_records_the_days_production(phone, users, crew):
     phone.get_by_text("Bordures à reprendre côté allée").wait_for()
     check_accessibility(phone)
     screenshot(phone, "production-week")
+
+
+def test_secondary_field_screens_are_accessible(phone, users, crew, make, structure, browser, live_server):
+    from datetime import timedelta
+
+    amina = crew["people"][0]
+    extra = make.employee(structure, first_name="Zoé", last_name="Renfort")
+    login(phone, users["supervisor"].email)
+    phone.get_by_role("link", name="Équipe du jour").click()
+    phone.get_by_role("button", name="Zoé Renfort").click()
+    phone.locator("button[aria-pressed=true]", has_text="Zoé Renfort").wait_for()
+    check_accessibility(phone)
+    screenshot(phone, "team-of-the-day")
+    monday = date.today() - timedelta(days=date.today().weekday())
+    phone.goto(f"/aujourdhui/presences?jour={monday.isoformat()}")
+    phone.locator(f"#att-{amina.id}-{monday.isoformat()}").get_by_role("button", name="Excusé").click()
+    phone.locator(f"#att-{amina.id}-{monday.isoformat()}").locator("button[aria-pressed=true]").wait_for()
+    check_accessibility(phone)
+    assert_no_horizontal_scroll(phone)
+    screenshot(phone, "attendance-week")
+    phone.goto(f"/observations/nouvelle?salarie={amina.id}")
+    phone.get_by_label("Ce que j'ai observé").fill("x" * 10)
+    phone.get_by_role("button", name="Enregistrer l'observation").click()
+    phone.get_by_text("Choisissez une catégorie.").wait_for()
+    assert phone.get_by_label("Ce que j'ai observé").input_value() == "x" * 10
+    check_accessibility(phone)
+    screenshot(phone, "observation-errors")
+    phone.locator("label[for=oc-relation]").click()
+    phone.locator("label[for=ot-preoccupante]").click()
+    phone.get_by_label("Ce que j'ai observé").fill("S'est isolé(e) pendant la pause, peu d'échanges.")
+    phone.get_by_role("button", name="Enregistrer l'observation").click()
+    phone.get_by_text("Observation enregistrée pour Amina Test.").wait_for()
+
+    counsellor = browser.new_context(base_url=live_server.url,
+                                     viewport={"width": 412, "height": 839}, is_mobile=True, has_touch=True,
+                                     device_scale_factor=2.625, locale="fr-FR")
+    page = counsellor.new_page()
+    login(page, users["counsellor"].email)
+    page.get_by_role("link", name="Nouvelles du terrain").click()
+    page.get_by_text("S'est isolé(e) pendant la pause").wait_for()
+    check_accessibility(page)
+    assert_no_horizontal_scroll(page)
+    screenshot(page, "counsellor-feed")
+    page.get_by_role("button", name="Tout est lu").click()
+    page.get_by_text("Rien de nouveau.").wait_for()
+    counsellor.close()
