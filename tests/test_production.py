@@ -107,3 +107,20 @@ def test_week_summary_adds_planned_and_done(db, crew, users, client, login_as):
     login_as("coordinator")
     body = client.get(f"/production/semaine?chantier={site.id}").get_data(as_text=True)
     assert "Reprise bordure" in body and "80 %" in body
+
+
+def test_other_structures_consigne_and_job_cannot_be_touched(client, login_as, crew, make, db):
+    from webapp.models import Instruction
+
+    other = make.structure("Autre")
+    boss = make.user("supervisor", other)
+    site = make.worksite(other)
+    foreign_job = make._save(ProductionTask(structure_id=other.id, worksite_id=site.id, day=date.today(),
+                                            task="Secret", author_id=boss.id, client_key="f" * 16))
+    foreign_consigne = make._save(Instruction(structure_id=other.id, worksite_id=site.id, day=date.today(),
+                                              category="epi", text="Secret", given_by_id=boss.id,
+                                              client_key="g" * 16))
+    login_as("supervisor")
+    assert post(client, f"/production/taches/{foreign_job.id}", {"done_quantity": "1"}, htmx=True).status_code == 404
+    assert post(client, f"/consignes/{foreign_consigne.id}/compris", {"tous": "1"}, htmx=True).status_code == 404
+    assert client.get(f"/consignes/{foreign_consigne.id}/photo").status_code == 404
