@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from tests.browser.conftest import assert_no_horizontal_scroll, check_accessibility, login, screenshot
-from tests.test_field import crew  # noqa: F401  (fixture)
+from tests.test_today import crew  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
