@@ -375,3 +375,34 @@ def test_timeline_shows_attendance_rates(client, login_as, crew, db, users):
     login_as("supervisor")
     body = client.get(f"/salaries/{amina.id}/parcours", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<strong>75 %</strong> · 1 absence, 0 retard" in body
+
+
+def test_consigne_with_photo_is_served_to_staff(client, login_as, crew, db, auth):
+    from webapp.models import Instruction
+
+    login_as("supervisor")
+    data = {"client_key": "p" * 16, "category": "qualite", "text": "Ranger comme sur la photo", "target": "all",
+            "photo": (io.BytesIO(jpeg_bytes()), "rangement.jpg", "image/jpeg")}
+    response = post(client, "/consignes/", data, htmx=True, content_type="multipart/form-data")
+    assert response.status_code == 200 and "Voir la photo" in response.get_data(as_text=True)
+    instruction = db.exec(select(Instruction)).one()
+    auth.logout()
+    login_as("counsellor")
+    served = client.get(f"/consignes/{instruction.id}/photo")
+    assert served.status_code == 200 and served.headers["Content-Type"] == "image/jpeg"
+
+
+def test_feed_query_count_does_not_grow_with_observations(app, client, login_as, crew, db, users):
+    login_as("counsellor")
+    counts = []
+    for days in (2, 40):
+        _history(db, crew["people"][0], users["supervisor"], days=days, per_day=1)
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(get_engine(app), "before_cursor_execute", listener)
+        try:
+            assert client.get("/observations/fil").status_code == 200
+        finally:
+            event.remove(get_engine(app), "before_cursor_execute", listener)
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
