@@ -20,6 +20,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "alert.raise": frozenset({"supervisor", "coordinator"}),
     "audit.view": frozenset({"director"}),
     "employee.export": frozenset({"director"}),
+    # field capture (issue 3)
+    "field.capture": frozenset({"supervisor", "coordinator", "director"}),
+    "observation.create": STAFF,
+    "observation.view": STAFF,
+    "observation.view_restricted": frozenset({"counsellor", "director"}),
+    "production.view": frozenset({"supervisor", "coordinator", "director"}),
+    "feed.view": frozenset({"counsellor", "coordinator", "director"}),
 }
 
 

@@ -13,3 +13,21 @@ from webapp.models.core import (  # noqa: F401
     utcnow,
 )
 from webapp.models.security import AuditEvent, Passkey  # noqa: F401,E402
+from webapp.models.field import (  # noqa: F401
+    ATTENDANCE_STATUSES,
+    INSTRUCTION_CATEGORIES,
+    OBSERVATION_CATEGORIES,
+    OBSERVATION_TONES,
+    VISIBILITIES,
+    Attendance,
+    FeedVisit,
+    Instruction,
+    InstructionAck,
+    InstructionTemplate,
+    Observation,
+    ObservationEmployee,
+    Photo,
+    ProductionLog,
+    ProductionTask,
+    TeamBriefing,
+)

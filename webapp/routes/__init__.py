@@ -8,3 +8,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (auth, account, home, employees, privacy, users, structure, audit, alerts, pwa):
         app.register_blueprint(module.bp)
+    from webapp.routes import instructions, observations, pathway, production, today
+
+    for module in (today, instructions, observations, pathway, production):
+        app.register_blueprint(module.bp)

@@ -26,8 +26,9 @@ def index():
         return render("home/admin.html", structures=structures, form=StructureForm(retention_months=24))
     today = date.today()
     if current_user.role == "supervisor":
-        team = _followed(db, Employee.referent_eti_id)
-        return render("home/supervisor.html", team=team, today=today)
+        from webapp.routes.today import today_page
+
+        return today_page()
     if current_user.role == "counsellor":
         followed = _followed(db, Employee.referent_cip_id)
         ending = [r for r in followed if r[1] and r[1].end_date <= today + timedelta(days=60)]

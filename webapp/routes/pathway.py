@@ -1,0 +1,40 @@
+"""The parcours timeline of an employee, with filters and keyset paging."""
+from datetime import date, timedelta
+
+from flask import Blueprint, request
+from flask_login import current_user
+
+from webapp import field
+from webapp import pathway as service
+from webapp.capture import parse_date
+from webapp.db import get_session
+from webapp.models import ATTENDANCE_STATUSES, Employee
+from webapp.policy import requires
+from webapp.views import get_owned, render
+
+bp = Blueprint("pathway", __name__, url_prefix="/salaries")
+
+
+@bp.route("/<int:employee_id>/parcours")
+@requires("employee.view")
+def index(employee_id: int):
+    """The employee's timeline: the page, or for htmx the list (or the next page of it)."""
+    employee = get_owned(Employee, employee_id)
+    kind = request.args.get("type", "")
+    kinds = {kind} if kind in service.KINDS else None
+    start = parse_date(request.args.get("du"))
+    end = parse_date(request.args.get("au"))
+    cursor = service.Cursor.decode(request.args.get("apres"))
+    entries, next_cursor = service.timeline(get_session(), user=current_user, employee=employee, kinds=kinds,
+                                            start=start, end=end, cursor=cursor)
+    fragment = "pathway/_entries.html" if cursor else "pathway/_timeline.html"
+    today = date.today()
+    rates = None
+    if cursor is None:
+        rates = {label: field.attendance_rates(get_session(), structure_id=current_user.structure_id,
+                                               employee_ids=[employee.id], start=since, end=today)[employee.id]
+                 for label, since in (("30 derniers jours", today - timedelta(days=30)),
+                                      ("depuis l'entrée", date(2000, 1, 1)))}
+    return render("pathway/index.html", fragment, employee=employee, entries=entries, next_cursor=next_cursor,
+                  kind=kind, start=start, end=end, kinds=service.KINDS, statuses=ATTENDANCE_STATUSES,
+                  today=today, rates=rates)
