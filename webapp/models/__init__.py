@@ -12,3 +12,14 @@ from webapp.models.core import (  # noqa: F401
     Worksite,
     utcnow,
 )
+from webapp.models.skills import (  # noqa: F401
+    Attestation,
+    LearningSession,
+    LearningSessionParticipant,
+    LearningSessionSkill,
+    LearningSessionTemplate,
+    Skill,
+    SkillActivity,
+    SkillFramework,
+    SkillRating,
+)
