@@ -18,6 +18,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "structure.edit": frozenset({"director"}),
     "instance.admin": frozenset({"admin"}),
     "alert.raise": frozenset({"supervisor", "coordinator"}),
+    "skill.view": STAFF,
+    "skill.rate": frozenset({"supervisor", "coordinator", "director"}),
+    "framework.edit": frozenset({"director"}),
+    "learning.view": STAFF,
+    "learning.manage": frozenset({"supervisor", "coordinator", "director"}),
+    "attestation.view": STAFF,
+    "attestation.issue": frozenset({"supervisor", "coordinator", "director"}),
 }
 
 

@@ -16,7 +16,7 @@ DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 # (endpoint, label, icon, action required)
 NAV = {
     "supervisor": [("home.index", "Aujourd'hui", "sun"), ("employees.index", "Salariés", "people"),
-                   ("home.account", "Compte", "user")],
+                   ("skills.index", "Compétences", "skills"), ("home.account", "Compte", "user")],
     "counsellor": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),
                    ("alerts.index", "Alertes", "bell"), ("home.account", "Compte", "user")],
     "coordinator": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),
