@@ -1,10 +1,10 @@
 """Skills: team matrix, quick rating (one person, a group), progress, frameworks (edit, CSV import/export)."""
 from flask import Blueprint, Response, abort, flash, request, session, url_for
 from flask_login import current_user
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from webapp import learning, skills as service
-from webapp.db import get_engine, get_session, writing
+from webapp.db import get_session, writing
 from webapp.models import Employee, Skill, SkillFramework, SkillRating, Worksite
 from webapp.policy import requires
 from webapp.views import get_owned, render, see_other
@@ -15,12 +15,13 @@ LAST_SITUATION = "skills_last_situation"
 
 
 def ensure_frameworks() -> None:
-    """Create, in their own write transaction, the frameworks missing for the structure's work sites."""
+    """Create the frameworks missing for the sectors of the structure's work sites, before the view reads."""
+    db = get_session()
     sid = current_user.structure_id
-    with Session(get_engine()) as db:
-        if not service.missing_sectors(db, sid):
-            return
-    with writing(), Session(get_engine()) as db:
+    if not service.missing_sectors(db, sid):
+        return
+    db.commit()  # end the read transaction so that the write lock is taken at BEGIN
+    with writing():
         service.ensure_frameworks(db, sid)
         db.commit()
 
