@@ -128,7 +128,7 @@ def details(db: Session, session: LearningSession) -> SessionDetails:
 
 
 def finish_session(db: Session, *, session: LearningSession, user: User, present_ids: set[int], notes: str,
-                   levels: dict[tuple[int, int], str]) -> list[SkillRating]:
+                   levels: dict[tuple[int, int], str], at=None) -> list[SkillRating]:
     """Record attendance, notes and the end-of-session ratings of present participants; the caller commits."""
     if session.status != "planned":
         raise LearningError({"session": "Cette séance est déjà terminée."})
@@ -153,7 +153,7 @@ def finish_session(db: Session, *, session: LearningSession, user: User, present
     for employee_id, (participant, _) in participants.items():
         participant.present = employee_id in present_ids
         db.add(participant)
-    now = utcnow()
+    now = at or utcnow()
     ratings = []
     situation = f"Séance : {session.title}" + (f" — {session.situation}" if session.situation else "")
     for (employee_id, skill_id), number in parsed.items():
