@@ -14,6 +14,12 @@ from webapp.models import Contract, LearningSession, Skill, SkillRating, utcnow
 pytestmark = pytest.mark.browser
 
 
+def assert_fits(page) -> None:
+    """No horizontal scroll, and the mobile layout viewport was not widened by an overflowing element."""
+    assert_no_horizontal_scroll(page)
+    assert page.evaluate("window.innerWidth") == 412
+
+
 class Taps:
     """Counts the taps a person makes, so that the tests hold the promised numbers."""
 
@@ -52,7 +58,7 @@ def test_rate_one_person_in_two_taps(phone, users, team, db):
     login(phone, users["supervisor"].email)
     phone.goto(f"/competences/salaries/{team[0].id}/evaluer")
     check_accessibility(phone)
-    assert_no_horizontal_scroll(phone)
+    assert_fits(phone)
     screenshot(phone, "skills-rate-list")
     tap = Taps()
     item = phone.locator("details.rate-item", has_text="Tondre une pelouse en respectant")
@@ -72,7 +78,7 @@ def test_rate_a_group_of_four_in_six_taps_then_fix_an_exception(phone, users, te
     login(phone, users["supervisor"].email)
     phone.goto(f"/competences/groupe?chantier={site.id}")
     check_accessibility(phone)
-    assert_no_horizontal_scroll(phone)
+    assert_fits(phone)
     screenshot(phone, "skills-group-skills")
     tap = Taps()
     tap(phone.get_by_role("link", name="Tailler une haie à la taille-haie en gardant une coupe droite et régulière"))
@@ -86,7 +92,7 @@ def test_rate_a_group_of_four_in_six_taps_then_fix_an_exception(phone, users, te
     assert tap.count == 6
     assert sorted((r.employee_id, r.level) for r in ratings(db)) == sorted((p.id, 3) for p in team[:4])
     check_accessibility(phone)
-    assert_no_horizontal_scroll(phone)
+    assert_fits(phone)
     screenshot(phone, "skills-group-result")
     phone.get_by_role("form", name=f"Corriger le niveau de {team[1].full_name}").get_by_role(
         "button", name="ECA En cours d'acquisition").click()
@@ -95,7 +101,7 @@ def test_rate_a_group_of_four_in_six_taps_then_fix_an_exception(phone, users, te
     phone.get_by_role("link", name="Terminé").click()
     phone.get_by_role("table").wait_for()
     check_accessibility(phone)
-    assert_no_horizontal_scroll(phone)
+    assert_fits(phone)
     screenshot(phone, "skills-matrix")
 
 
@@ -119,7 +125,7 @@ def test_run_a_learning_session_end_to_end(phone, users, team, site, db):
     phone.get_by_role("button", name="Enregistrer la séance").click()
     phone.get_by_text("Séance préparée. Modèle enregistré.").wait_for()
     check_accessibility(phone)
-    assert_no_horizontal_scroll(phone)
+    assert_fits(phone)
     screenshot(phone, "learning-run")
     phone.get_by_role("checkbox", name=team[2].full_name, exact=True).uncheck()
     for person, level in ((team[0], 3), (team[1], 2)):
@@ -157,13 +163,13 @@ def test_generate_the_attestation_and_read_its_pdf(phone, users, team, site, db)
     login(phone, users["supervisor"].email)
     phone.goto(f"/competences/salaries/{person.id}")
     check_accessibility(phone)
-    assert_no_horizontal_scroll(phone)
+    assert_fits(phone)
     screenshot(phone, "skills-progress")
     phone.get_by_role("link", name="Attestation", exact=True).click()
     phone.get_by_role("button", name="Générer l'attestation").click()
     phone.get_by_text("Attestation générée.").wait_for()
     check_accessibility(phone)
-    assert_no_horizontal_scroll(phone)
+    assert_fits(phone)
     screenshot(phone, "attestation")
     with phone.expect_download() as download_info:
         phone.get_by_role("link", name="Télécharger le PDF").click()
@@ -180,5 +186,5 @@ def test_generate_the_attestation_and_read_its_pdf(phone, users, team, site, db)
     phone.get_by_role("link", name="Version facile à lire").click()
     phone.get_by_role("heading", name="Ce que Amina sait faire").wait_for()
     check_accessibility(phone)
-    assert_no_horizontal_scroll(phone)
+    assert_fits(phone)
     screenshot(phone, "attestation-easy")
