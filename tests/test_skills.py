@@ -338,3 +338,26 @@ def test_matrix_query_count_does_not_grow_with_people_or_ratings(app, client, lo
         counts.append(len(statements))
     assert counts[0] == counts[1]
     assert "◔" in response.get_data(as_text=True)
+
+
+def test_demo_data_has_history_sessions_and_an_attestation_ready_employee(db):
+    from datetime import date
+
+    from webapp.attestations import build_content
+    from webapp.employees import latest_contracts
+    from webapp.models import Employee, LearningSession
+    from webapp.seed import seed_demo_data
+
+    with writing():
+        structure = seed_demo_data(db, "demo password long enough", today=date(2026, 11, 28))
+        db.commit()
+    statuses = sorted(s.status for s in db.exec(select(LearningSession)).all())
+    assert statuses == ["held", "planned"]
+    ratings = all_ratings(db)
+    assert len(ratings) > 300
+    assert (max(r.rated_at for r in ratings) - min(r.rated_at for r in ratings)).days > 90
+    employees = db.exec(select(Employee).where(Employee.structure_id == structure.id,
+                                               Employee.active.is_(True))).all()
+    ends = latest_contracts(db, [e.id for e in employees])
+    near_end = [e for e in employees if ends[e.id].end_date <= date(2026, 11, 28) + timedelta(days=60)]
+    assert any(len(build_content(db, e, date(2026, 11, 28))["skills"]) >= 5 for e in near_end)
