@@ -361,3 +361,48 @@ def test_demo_data_has_history_sessions_and_an_attestation_ready_employee(db):
     ends = latest_contracts(db, [e.id for e in employees])
     near_end = [e for e in employees if ends[e.id].end_date <= date(2026, 11, 28) + timedelta(days=60)]
     assert any(len(build_content(db, e, date(2026, 11, 28))["skills"]) >= 5 for e in near_end)
+
+
+def test_rating_with_a_photo_keeps_a_reencoded_copy_readable_only_in_the_structure(client, login_as, make,
+                                                                                 structure, site, db, app, auth):
+    import io
+
+    from PIL import Image
+
+    employee = make.employee(structure, worksite_id=site.id)
+    login_as("supervisor")
+    client.get("/competences/")
+    sk = skill(db, structure, "EV-04")
+    image = io.BytesIO()
+    Image.new("RGB", (2400, 1200), (30, 120, 40)).save(image, "PNG")
+    image.seek(0)
+    response = post(client, f"/competences/salaries/{employee.id}/evaluer",
+                    {"skill_id": sk.id, "level": "3", "evidence_note": "Bords nets", "photo": (image, "tonte.png")},
+                    content_type="multipart/form-data")
+    assert response.status_code == 303
+    [rating] = all_ratings(db)
+    assert rating.evidence_ref.endswith(".jpg") and rating.evidence_note == "Bords nets"
+    photo = client.get(f"/competences/evaluations/{rating.id}/photo")
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+    assert Image.open(io.BytesIO(photo.data)).size == (1600, 800)
+    photo.close()
+    assert "photo" in client.get(f"/competences/salaries/{employee.id}").get_data(as_text=True)
+    stranger = make.user("director", make.structure("Autre"))
+    auth.logout()
+    auth.login(stranger.email)
+    assert client.get(f"/competences/evaluations/{rating.id}/photo").status_code == 404
+
+
+def test_a_file_that_is_not_an_image_is_refused_and_nothing_recorded(client, login_as, make, structure, site, db):
+    import io
+
+    employee = make.employee(structure, worksite_id=site.id)
+    login_as("supervisor")
+    client.get("/competences/")
+    sk = skill(db, structure, "EV-04")
+    response = post(client, f"/competences/salaries/{employee.id}/evaluer",
+                    {"skill_id": sk.id, "level": "3", "photo": (io.BytesIO(b"not an image"), "x.jpg")},
+                    content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Photo illisible" in response.get_data(as_text=True)
+    assert all_ratings(db) == []

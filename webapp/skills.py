@@ -159,10 +159,13 @@ def _snapshot(db: Session, skill: Skill) -> dict:
 
 def record_rating(db: Session, *, employee: Employee, skill: Skill, level, user: User,
                   worksite_id: int | None = None, situation: str = "", evidence_note: str = "",
-                  session_id: int | None = None, at: datetime | None = None) -> SkillRating:
+                  evidence_ref: str = "", session_id: int | None = None, at: datetime | None = None) -> SkillRating:
     """Record one rating after checking level and structure; the caller commits."""
-    return record_group(db, employees=[employee], skill=skill, level=level, user=user, worksite_id=worksite_id,
-                        situation=situation, evidence_note=evidence_note, session_id=session_id, at=at)[0]
+    rating = record_group(db, employees=[employee], skill=skill, level=level, user=user, worksite_id=worksite_id,
+                          situation=situation, evidence_note=evidence_note, session_id=session_id, at=at)[0]
+    rating.evidence_ref = evidence_ref
+    db.add(rating)
+    return rating
 
 
 def record_group(db: Session, *, employees: list[Employee], skill: Skill, level, user: User,
@@ -315,6 +318,30 @@ def working_codes(db: Session, employee_id: int) -> set[str]:
     """Codes to offer first when rating one employee: latest level below acquis, or targeted by a planned session."""
     latest = latest_ratings(db, [employee_id])
     return {code for (_, code), r in latest.items() if r.level < ACQUIRED} | planned_codes(db, employee_id)
+
+
+PHOTO_MAX_SIDE = 1600
+
+
+def store_photo(upload_folder: str, structure_id: int, stream) -> str:
+    """Re-encode an evidence photo as a JPEG without metadata; returns its reference under the upload folder."""
+    import uuid
+    from pathlib import Path
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(stream) as image:
+            image.load()
+            picture = image.convert("RGB")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise SkillError("Photo illisible : choisissez une image JPEG ou PNG.") from exc
+    picture.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    reference = f"skills/{structure_id}/{uuid.uuid4().hex}.jpg"
+    path = Path(upload_folder) / reference
+    path.parent.mkdir(parents=True, exist_ok=True)
+    picture.save(path, "JPEG", quality=82)
+    return reference
 
 
 # --- team matrix --------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Skills: team matrix, quick rating (one person, a group), progress, frameworks (edit, CSV import/export)."""
-from flask import Blueprint, Response, abort, flash, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, request, send_from_directory, session, url_for
 from flask_login import current_user
 from sqlmodel import col, select
 
@@ -85,10 +85,14 @@ def rate(employee_id: int):
         if skill is None or skill.structure_id != current_user.structure_id:
             abort(404)
         situation = request.form.get("situation", "").strip()[:300]
+        photo = request.files.get("photo")
         try:
+            service.parse_level(request.form.get("level"))
+            reference = service.store_photo(current_app.config["UPLOAD_FOLDER"], employee.structure_id,
+                                            photo.stream) if photo and photo.filename else ""
             rating = service.record_rating(db, employee=employee, skill=skill, level=request.form.get("level"),
                                            user=current_user, worksite_id=employee.worksite_id,
-                                           situation=situation,
+                                           situation=situation, evidence_ref=reference,
                                            evidence_note=request.form.get("evidence_note", "").strip())
         except service.SkillError as exc:
             db.rollback()
@@ -103,6 +107,16 @@ def rate(employee_id: int):
     context = _rate_context(employee, request.args.get("q", "")[:100])
     return render("skills/rate.html", "skills/_rate_list.html", status=422 if error else 200, error=error,
                   **context)
+
+
+@bp.route("/evaluations/<int:rating_id>/photo")
+@requires("skill.view")
+def photo(rating_id: int):
+    """The evidence photo of a rating."""
+    rating = get_owned(SkillRating, rating_id)
+    if not rating.evidence_ref:
+        abort(404)
+    return send_from_directory(current_app.config["UPLOAD_FOLDER"], rating.evidence_ref, mimetype="image/jpeg")
 
 
 @bp.route("/salaries/<int:employee_id>")
