@@ -26,8 +26,9 @@ from webapp.models import (
 
 ACQUIRED = 3  # "acquis" and above go on the attestation
 CORRECTION_WINDOW = timedelta(hours=2)
-PICTOGRAMS = ("shield", "leaf", "tree", "sprout", "basket", "truck", "recycle", "cart", "broom", "tools",
-              "brick", "brush", "pot", "box", "people")
+PICTOGRAMS = {"shield": "Sécurité", "leaf": "Feuille", "tree": "Arbre", "sprout": "Pousse", "basket": "Panier",
+              "truck": "Camion", "recycle": "Recyclage", "cart": "Caddie", "broom": "Balai", "tools": "Outils",
+              "brick": "Briques", "brush": "Pinceau", "pot": "Cuisine", "box": "Colis", "people": "Équipe"}
 
 
 @dataclass(frozen=True)
