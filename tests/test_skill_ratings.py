@@ -406,3 +406,21 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_recorded(client, log
     assert response.status_code == 422
     assert "Photo illisible" in response.get_data(as_text=True)
     assert all_ratings(db) == []
+
+
+@pytest.mark.parametrize("url,method", [
+    ("/competences/?chantier=abc", "get"), ("/competences/?chantier=999999", "get"),
+    ("/competences/groupe?chantier=abc&q=%00", "get"), ("/competences/groupe/999999?chantier=1", "get"),
+    ("/competences/groupe/resultat?r=abc", "get"), ("/competences/groupe/resultat?r=1,2,x", "get"),
+    ("/seances/?salarie=abc", "get"), ("/seances/nouvelle?modele=abc", "get"), ("/seances/999999", "get"),
+    ("/attestations/999999/attestation.pdf", "get"), ("/competences/salaries/1/evaluer", "post"),
+    ("/competences/groupe/1?chantier=abc", "post"), ("/seances/nouvelle", "post"),
+    ("/competences/evaluations/999999/corriger", "post"),
+])
+def test_garbage_input_never_answers_500(client, login_as, make, structure, site, url, method):
+    make.employee(structure, worksite_id=site.id)
+    login_as("director")
+    client.get("/competences/")
+    response = client.get(url) if method == "get" else post(client, url, {"skill_id": "x", "level": "x",
+                                                                          "employee_ids": ["a", "1"]})
+    assert response.status_code < 500

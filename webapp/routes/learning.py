@@ -8,7 +8,7 @@ from webapp import learning as service, skills as skills_service
 from webapp.db import get_session
 from webapp.models import Employee, LearningSession, LearningSessionTemplate, Worksite
 from webapp.policy import requires
-from webapp.routes.skills import _sites, chosen_site, ensure_frameworks
+from webapp.routes.skills import active_sites, chosen_site, ensure_frameworks
 from webapp.views import get_owned, render, see_other
 
 bp = Blueprint("learning", __name__, url_prefix="/seances")
@@ -19,8 +19,8 @@ bp = Blueprint("learning", __name__, url_prefix="/seances")
 def index():
     """Sessions planned and held, for a work site or for one employee."""
     db = get_session()
-    sites = _sites()
-    employee = get_owned(Employee, request.args.get("salarie", type=int)) if request.args.get("salarie") else None
+    sites = active_sites()
+    employee = get_owned(Employee, request.args.get("salarie", type=int) or 0) if request.args.get("salarie") else None
     site = None if employee else chosen_site(sites)
     planned, held = service.sessions_list(db, current_user.structure_id, worksite_id=site.id if site else None,
                                           employee_id=employee.id if employee else None)
@@ -39,7 +39,7 @@ def _form_context(site: Worksite | None, values: dict, problems: dict | None = N
     """Choices for the preparation form: the site's skills (and savoir-être) and people."""
     db = get_session()
     return {
-        "site": site, "sites": _sites(), "values": values, "problems": problems or {},
+        "site": site, "sites": active_sites(), "values": values, "problems": problems or {},
         "skills": skills_service.skills_for_sector(db, current_user.structure_id, site.sector if site else None),
         "people": skills_service.site_employees(db, site) if site else [],
         "methods": service.METHODS, "templates": service.templates_of(db, current_user.structure_id),
@@ -52,12 +52,12 @@ def create():
     """Prepare a session: title, targeted skills, situation, method, material, safety, duration, people, date."""
     ensure_frameworks()
     db = get_session()
-    site = chosen_site(_sites()) if request.method == "GET" else (
+    site = chosen_site(active_sites()) if request.method == "GET" else (
         get_owned(Worksite, _int(request.form.get("worksite_id")) or 0) if request.form.get("worksite_id") else None)
     if request.method == "GET":
         values = {"planned_on": date.today().isoformat(), "duration_minutes": 60, "skill_ids": [],
                   "participant_ids": [], "method": "demonstration"}
-        template = get_owned(LearningSessionTemplate, request.args.get("modele", type=int)) \
+        template = get_owned(LearningSessionTemplate, request.args.get("modele", type=int) or 0) \
             if request.args.get("modele") else None
         if template:
             values.update(title=template.title, situation=template.situation, method=template.method,

@@ -26,7 +26,7 @@ def ensure_frameworks() -> None:
         db.commit()
 
 
-def _sites():
+def active_sites():
     """Active work sites of the structure, by name."""
     return get_session().exec(select(Worksite).where(Worksite.structure_id == current_user.structure_id,
                                                      Worksite.active.is_(True)).order_by(Worksite.name)).all()
@@ -52,7 +52,7 @@ def chosen_site(sites) -> Worksite | None:
 def index():
     """The team matrix of a work site: people × skills, latest levels, rate from a cell."""
     ensure_frameworks()
-    sites = _sites()
+    sites = active_sites()
     site = chosen_site(sites)
     grid = service.matrix(get_session(), site) if site else None
     return render("skills/index.html", sites=sites, site=site, grid=grid, levels=service.LEVELS)
@@ -135,7 +135,7 @@ def progress(employee_id: int):
 def group():
     """Group rating, step 1: pick the skill the group worked on."""
     ensure_frameworks()
-    sites = _sites()
+    sites = active_sites()
     site = chosen_site(sites)
     query = request.args.get("q", "")[:100]
     rows = service.skills_for_sector(get_session(), current_user.structure_id, site.sector if site else None, query)
