@@ -424,3 +424,19 @@ def test_garbage_input_never_answers_500(client, login_as, make, structure, site
     response = client.get(url) if method == "get" else post(client, url, {"skill_id": "x", "level": "x",
                                                                           "employee_ids": ["a", "1"]})
     assert response.status_code < 500
+
+
+def test_htmx_rating_answers_with_the_skill_item_only(client, login_as, make, structure, site, db):
+    employee = make.employee(structure, first_name="Inès", worksite_id=site.id)
+    login_as("supervisor")
+    client.get("/competences/")
+    sk = skill(db, structure, "EV-04")
+    response = post(client, f"/competences/salaries/{employee.id}/evaluer", {"skill_id": sk.id, "level": "4"},
+                    htmx=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body
+    assert f'id="item-{sk.id}"' in body and "Enregistré : Inès" in body and "● M" in body
+    response = post(client, f"/competences/salaries/{employee.id}/evaluer", {"skill_id": sk.id, "level": "0"},
+                    htmx=True)
+    assert response.status_code == 422 and "Niveau inconnu" in response.get_data(as_text=True)
+    assert [r.level for r in all_ratings(db)] == [4]

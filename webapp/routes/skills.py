@@ -5,9 +5,9 @@ from sqlmodel import col, select
 
 from webapp import learning, skills as service
 from webapp.db import get_session, writing
-from webapp.models import Employee, Skill, SkillFramework, SkillRating, Worksite
+from webapp.models import Employee, Skill, SkillActivity, SkillFramework, SkillRating, Worksite
 from webapp.policy import requires
-from webapp.views import get_owned, render, see_other
+from webapp.views import get_owned, is_fragment_request, render, see_other
 
 bp = Blueprint("skills", __name__, url_prefix="/competences")
 
@@ -72,6 +72,15 @@ def _rate_context(employee: Employee, query: str = ""):
             "situation": session.get(LAST_SITUATION, ""), "sector": sector}
 
 
+def _rate_item(employee: Employee, skill: Skill, status: int = 200, **context):
+    """One skill of the rating list, re-rendered after an htmx rating."""
+    db = get_session()
+    row = service.SkillRow(skill, db.get(SkillActivity, skill.activity_id), db.get(SkillFramework, skill.framework_id))
+    return render("skills/_rate_item.html", status=status, row=row, employee=employee, open_code="",
+                  latest=service.latest_ratings(db, [employee.id], [skill.code]),
+                  situation=session.get(LAST_SITUATION, ""), **context)
+
+
 @bp.route("/salaries/<int:employee_id>/evaluer", methods=["GET", "POST"])
 @requires("skill.rate")
 def rate(employee_id: int):
@@ -101,9 +110,14 @@ def rate(employee_id: int):
             db.commit()
             session[LAST_SITUATION] = situation
             level = service.LEVELS[rating.level]
-            flash(f"Enregistré : {employee.first_name} — {skill.label} : {level.symbol} {level.code} "
-                  f"{level.label}.", "success")
+            message = (f"Enregistré : {employee.first_name} — {skill.label} : {level.symbol} {level.code} "
+                       f"{level.label}.")
+            if is_fragment_request():
+                return _rate_item(employee, skill, saved=message)
+            flash(message, "success")
             return see_other(url_for("skills.rate", employee_id=employee.id))
+        if is_fragment_request():
+            return _rate_item(employee, skill, item_error=error, status=422)
     context = _rate_context(employee, request.args.get("q", "")[:100])
     return render("skills/rate.html", "skills/_rate_list.html", status=422 if error else 200, error=error,
                   **context)
