@@ -1,6 +1,7 @@
 """Skills: team matrix, quick rating (one person, a group), progress, frameworks (edit, CSV import/export)."""
 from flask import Blueprint, Response, abort, current_app, flash, request, send_from_directory, session, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from webapp import learning, skills as service
@@ -22,8 +23,11 @@ def ensure_frameworks() -> None:
         return
     db.commit()  # end the read transaction so that the write lock is taken at BEGIN
     with writing():
-        service.ensure_frameworks(db, sid)
-        db.commit()
+        try:
+            service.ensure_frameworks(db, sid)
+            db.commit()
+        except IntegrityError:  # another request created them at the same moment
+            db.rollback()
 
 
 def active_sites():
