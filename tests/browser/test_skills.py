@@ -103,6 +103,13 @@ def test_rate_a_group_of_four_in_six_taps_then_fix_an_exception(phone, users, te
     check_accessibility(phone)
     assert_fits(phone)
     screenshot(phone, "skills-matrix")
+    tap = Taps()
+    row = phone.locator("tr", has_text="Tondre une pelouse en respectant")
+    tap(row.get_by_role("link", name=f"{team[4].full_name}, non évalué(e) : évaluer"))
+    tap(phone.locator("details[open]").get_by_role("button", name="M Maîtrisé", exact=True))
+    phone.get_by_text("Enregistré : Élodie").wait_for()
+    assert tap.count == 2
+    assert ratings(db)[-1].employee_id == team[4].id and ratings(db)[-1].level == 4
 
 
 def test_run_a_learning_session_end_to_end(phone, users, team, site, db):
