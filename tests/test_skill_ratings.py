@@ -440,3 +440,14 @@ def test_htmx_rating_answers_with_the_skill_item_only(client, login_as, make, st
                     htmx=True)
     assert response.status_code == 422 and "Niveau inconnu" in response.get_data(as_text=True)
     assert [r.level for r in all_ratings(db)] == [4]
+
+
+def test_only_the_rater_corrects_and_only_soon_after(frameworks, db, structure, make, users):
+    employee = make.employee(structure)
+    fresh = rate(db, employee, skill(db, structure, "EV-04"), 3, users["supervisor"])
+    old = rate(db, employee, skill(db, structure, "EV-05"), 3, users["supervisor"], days_ago=1)
+    with pytest.raises(service.SkillError, match="deux heures"):
+        service.correct_rating(db, rating=fresh, level=2, user=users["coordinator"])
+    with pytest.raises(service.SkillError, match="deux heures"):
+        service.correct_rating(db, rating=old, level=2, user=users["supervisor"])
+    assert service.correct_rating(db, rating=fresh, level=2, user=users["supervisor"]).level == 2
