@@ -27,6 +27,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "observation.view_restricted": frozenset({"counsellor", "director"}),
     "production.view": frozenset({"supervisor", "coordinator", "director"}),
     "feed.view": frozenset({"counsellor", "coordinator", "director"}),
+    "skill.view": STAFF,
+    "skill.rate": frozenset({"supervisor", "coordinator", "director"}),
+    "framework.edit": frozenset({"director"}),
+    "learning.view": STAFF,
+    "learning.manage": frozenset({"supervisor", "coordinator", "director"}),
+    "attestation.view": STAFF,
+    "attestation.issue": frozenset({"supervisor", "coordinator", "director"}),
 }
 
 

@@ -26,3 +26,32 @@ def rome_code_for(sector: str) -> str | None:
         if row["secteur"] == sector:
             return row["codes_rome"]
     return None
+
+
+SAVOIR_ETRE_SECTOR = "Savoir-être"
+
+
+def competence_levels() -> list[dict[str, str | int]]:
+    """The 4-level scale: number, code (NA, ECA, A, M), label, autonomy descriptor, symbol."""
+    return [
+        {"level": int(row["niveau"]), "code": row["code"], "label": row["libelle"],
+         "autonomy": row["autonomie"], "symbol": row["symbole"]}
+        for row in load("niveaux_competence")
+    ]
+
+
+def seed_skills() -> dict[str, dict]:
+    """Seed frameworks by sector: {sector: {"rome_code", "activities": [(name, pictogram, [(code, label)])]}}."""
+    frameworks: dict[str, dict] = {}
+    for row in load("competences"):
+        framework = frameworks.setdefault(row["secteur"], {"rome_code": row["code_rome"], "activities": []})
+        activities = framework["activities"]
+        if not activities or activities[-1][0] != row["activite"]:
+            activities.append((row["activite"], row["pictogramme"], []))
+        activities[-1][2].append((row["code"], row["competence"]))
+    frameworks[SAVOIR_ETRE_SECTOR] = {
+        "rome_code": "",
+        "activities": [("Savoir-être professionnels", "people",
+                        [(f"SE-{row['code']}", row["libelle"]) for row in load("savoir_etre")])],
+    }
+    return frameworks

@@ -16,7 +16,7 @@ DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 # (endpoint, label, icon, action required)
 NAV = {
     "supervisor": [("home.index", "Aujourd'hui", "sun"), ("employees.index", "Salariés", "people"),
-                   ("account.index", "Compte", "user")],
+                   ("skills.index", "Compétences", "skills"), ("account.index", "Compte", "user")],
     "counsellor": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),
                    ("alerts.index", "Alertes", "bell"), ("account.index", "Compte", "user")],
     "coordinator": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),

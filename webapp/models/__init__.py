@@ -30,4 +30,14 @@ from webapp.models.field import (  # noqa: F401
     ProductionLog,
     ProductionTask,
     TeamBriefing,
+from webapp.models.skills import (  # noqa: F401
+    Attestation,
+    LearningSession,
+    LearningSessionParticipant,
+    LearningSessionSkill,
+    LearningSessionTemplate,
+    Skill,
+    SkillActivity,
+    SkillFramework,
+    SkillRating,
 )

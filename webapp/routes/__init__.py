@@ -4,11 +4,27 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to `app`."""
-    from webapp.routes import account, alerts, audit, auth, employees, home, privacy, pwa, structure, users
+    from webapp.routes import (
+        account,
+        alerts,
+        attestations,
+        audit,
+        auth,
+        employees,
+        home,
+        instructions,
+        learning,
+        observations,
+        pathway,
+        privacy,
+        production,
+        pwa,
+        skills,
+        structure,
+        today,
+        users,
+    )
 
-    for module in (auth, account, home, employees, privacy, users, structure, audit, alerts, pwa):
-        app.register_blueprint(module.bp)
-    from webapp.routes import instructions, observations, pathway, production, today
-
-    for module in (today, instructions, observations, pathway, production):
+    for module in (auth, account, home, today, instructions, observations, pathway, production, employees,
+                   privacy, users, structure, audit, skills, learning, attestations, alerts, pwa):
         app.register_blueprint(module.bp)
