@@ -18,6 +18,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "structure.edit": frozenset({"director"}),
     "instance.admin": frozenset({"admin"}),
     "alert.raise": frozenset({"supervisor", "coordinator"}),
+    "alert.view": STAFF,
+    "alert.acknowledge": frozenset({"counsellor", "coordinator"}),
+    "alert.resolve": frozenset({"counsellor", "coordinator", "director"}),
+    "alert.stats": frozenset({"director"}),
+    "alert.settings": frozenset({"director"}),
+    "push.subscribe": STAFF,
 }
 
 

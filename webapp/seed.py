@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from webapp.auth import hash_password
 from webapp.models import Contract, Employee, Structure, Team, User, Worksite
+from webapp.seed_alerts import seed_alerts
 
 DEMO_EMAILS = {
     "supervisor": "encadrant@demo.terrain",
@@ -87,6 +88,7 @@ def seed_demo_data(db: Session, password: str, today: date | None = None) -> Str
         db.add(employee)
         db.flush()
         _contracts(db, employee, start, today, SITES[site_index][3], rng)
+    seed_alerts(db, structure, today, rng)
     return structure
 
 

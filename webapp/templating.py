@@ -16,13 +16,14 @@ DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 # (endpoint, label, icon, action required)
 NAV = {
     "supervisor": [("home.index", "Aujourd'hui", "sun"), ("employees.index", "Salariés", "people"),
-                   ("home.account", "Compte", "user")],
+                   ("alerts.index", "Alertes", "bell"), ("home.account", "Compte", "user")],
     "counsellor": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),
                    ("alerts.index", "Alertes", "bell"), ("home.account", "Compte", "user")],
     "coordinator": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),
                     ("alerts.index", "Alertes", "bell"), ("home.account", "Compte", "user")],
     "director": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),
-                 ("users.index", "Comptes", "key"), ("structure.edit", "Structure", "gear")],
+                 ("alerts.index", "Alertes", "bell"), ("users.index", "Comptes", "key"),
+                 ("structure.edit", "Structure", "gear")],
     "admin": [("home.index", "Structures", "home"), ("home.account", "Compte", "user")],
 }
 

@@ -12,3 +12,11 @@ from webapp.models.core import (  # noqa: F401
     Worksite,
     utcnow,
 )
+from webapp.models.alerts import (  # noqa: F401,E402
+    Alert,
+    AlertEvent,
+    AlertRecipient,
+    AlertSetting,
+    DeliveryJob,
+    PushSubscription,
+)
