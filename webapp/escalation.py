@@ -1,6 +1,7 @@
 """Escalation of unacknowledged alerts, and the scheduler that runs it with the outbox."""
 from __future__ import annotations
 
+import os
 import threading
 from datetime import datetime, timedelta
 
@@ -20,7 +21,7 @@ MAX_LEVEL = 1 + REMINDERS  # level 1: escalated; levels 2 and 3: reminders
 
 def base_url(app: Flask) -> str:
     """The public address of Terrain, for the links in e-mails and notifications."""
-    return app.config.get("TERRAIN_BASE_URL") or "http://127.0.0.1:5000"
+    return app.config.get("TERRAIN_BASE_URL") or os.environ.get("TERRAIN_BASE_URL") or "http://127.0.0.1:5000"
 
 
 def _escalate_one(app: Flask, alert_id: int, level: int, due_at: datetime, now: datetime) -> bool:

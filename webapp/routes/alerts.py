@@ -201,7 +201,7 @@ def status(alert_id: int):
     return render("alerts/_status.html", "alerts/_status.html", **context)
 
 
-def _refused(alert: Alert, message: str, form: ResolveForm | None = None):
+def _refused(alert: Alert, message: str | None, form: ResolveForm | None = None):
     """The alert page again with a French message, status 422 (htmx swaps it)."""
     return render("alerts/show.html", form=form or ResolveForm(), error=message, status=422,
                   **_show_context(alert))
@@ -238,7 +238,7 @@ def resolve(alert_id: int):
         except service.AlertError as error:
             db.rollback()
             form.note.errors = [*form.note.errors, error.message]
-    return _refused(db.get(Alert, alert_id), form.note.errors[0] if form.note.errors else "Note invalide.", form)
+    return _refused(db.get(Alert, alert_id), None, form)
 
 
 @bp.route("/abonnements", methods=["POST"])
