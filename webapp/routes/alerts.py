@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -17,7 +17,7 @@ from webapp.escalation import base_url
 from webapp.forms import AlertForm, AlertSettingsForm, ResolveForm
 from webapp.models import Alert, Employee, PushSubscription, User, utcnow
 from webapp.policy import can, requires
-from webapp.views import get_owned, render, see_other
+from webapp.views import get_owned, render
 
 bp = Blueprint("alerts", __name__, url_prefix="/alertes")
 
@@ -56,6 +56,15 @@ def minutes_text(value: float | None) -> str:
     if value < 60:
         return f"{value:.0f} min"
     return f"{int(value // 60)} h {int(value % 60):02d}"
+
+
+def _go(url: str):
+    """After a POST: a full page load (scrolled to the top, focus reset), for htmx as for plain forms."""
+    if request.htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)
 
 
 def _poll_seconds() -> int:
@@ -148,9 +157,9 @@ def new():
             db.rollback()
             alert = db.exec(select(Alert).where(Alert.structure_id == current_user.structure_id,
                                                 Alert.client_key == form.client_key.data)).one()
-            return see_other(url_for(".show", alert_id=alert.id))
+            return _go(url_for(".show", alert_id=alert.id))
         else:
-            return see_other(url_for(".show", alert_id=alert.id))
+            return _go(url_for(".show", alert_id=alert.id))
     return _form_context(form, status=422)
 
 
@@ -203,8 +212,10 @@ def status(alert_id: int):
 
 def _refused(alert: Alert, message: str | None, form: ResolveForm | None = None):
     """The alert page again with a French message, status 422 (htmx swaps it)."""
-    return render("alerts/show.html", form=form or ResolveForm(), error=message, status=422,
-                  **_show_context(alert))
+    context = _show_context(alert)
+    if message is None and form is not None and form.note.errors and not context["may_resolve"]:
+        message = form.note.errors[0]  # the note field is not on the page: say it above
+    return render("alerts/show.html", form=form or ResolveForm(), error=message, status=422, **context)
 
 
 @bp.route("/<int:alert_id>/prise-en-charge", methods=["POST"])
@@ -219,7 +230,7 @@ def acknowledge(alert_id: int):
     except service.AlertError as error:
         db.rollback()
         return _refused(db.get(Alert, alert_id), error.message)
-    return see_other(url_for(".show", alert_id=alert.id))
+    return _go(url_for(".show", alert_id=alert.id))
 
 
 @bp.route("/<int:alert_id>/cloture", methods=["POST"])
@@ -234,7 +245,7 @@ def resolve(alert_id: int):
             service.resolve(db=db, alert=alert, user=current_user, note=form.note.data or "",
                             base_url=base_url(current_app))
             db.commit()
-            return see_other(url_for(".show", alert_id=alert.id))
+            return _go(url_for(".show", alert_id=alert.id))
         except service.AlertError as error:
             db.rollback()
             form.note.errors = [*form.note.errors, error.message]
@@ -275,7 +286,7 @@ def settings():
         service.set_escalation_delays(db=db, structure_id=current_user.structure_id,
                                       delays={s: getattr(form, s).data for s in service.SEVERITIES})
         db.commit()
-        return see_other(url_for(".index"))
+        return _go(url_for(".index"))
     return render("alerts/settings.html", "alerts/_settings_form.html", form=form,
                   status=422 if form.errors else 200)
 

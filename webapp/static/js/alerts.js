@@ -95,7 +95,7 @@
       replaying = false;
       if (response.status === 204 || response.ok) {
         savePending(pending().filter(function (p) { return p.fields.client_key !== entry.fields.client_key; }));
-        var target = response.headers.get("HX-Location");
+        var target = response.headers.get("HX-Redirect") || response.headers.get("HX-Location");
         var panel = document.getElementById("alert-offline");
         if (panel && !panel.hidden && target) {
           window.location.assign(target);
