@@ -1,4 +1,5 @@
 """Urgent alerts: raising, privacy, lifecycle, bad input, idempotent replay, director's figures."""
+import html
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -208,7 +209,7 @@ def test_resolving_without_note_is_refused_and_changes_nothing(client, db, auth,
     login_as("counsellor")
     response = post(client, f"/alertes/{alert_id}/cloture", {"note": "  "}, htmx=True)
     assert response.status_code == 422
-    assert "Prenez d'abord l'alerte en charge." in response.get_data(as_text=True)
+    assert "Prenez d'abord l'alerte en charge." in html.unescape(response.get_data(as_text=True))
     post(client, f"/alertes/{alert_id}/prise-en-charge")
     response = post(client, f"/alertes/{alert_id}/cloture", {"note": ""}, htmx=True)
     assert response.status_code == 422

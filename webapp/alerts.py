@@ -251,17 +251,17 @@ def acknowledge(*, db: Session, alert: Alert, user, now: datetime | None = None,
 def resolve(*, db: Session, alert: Alert, user, note: str, now: datetime | None = None, base_url: str = "") -> None:
     """Close an acknowledged alert with a note; by its owner, coordination or direction. The caller commits."""
     now = now or utcnow()
-    note = (note or "").strip()
-    if not note:
-        raise AlertError("note", "Écrivez une courte note de clôture : ce qui a été fait.")
-    if len(note) > MAX_NOTE:
-        raise AlertError("note", f"La note tient en {MAX_NOTE} caractères au plus.")
     if alert.status in OPEN_STATUSES:
         raise AlertError("note", "Prenez d'abord l'alerte en charge.")
     if alert.status == "resolved":
         raise AlertError("note", "Cette alerte est déjà résolue.")
     if alert.owner_id != user.id and user.role not in ("coordinator", "director"):
         raise AlertError("note", "Seule la personne qui a pris l'alerte en charge peut la clore.")
+    note = (note or "").strip()
+    if not note:
+        raise AlertError("note", "Écrivez une courte note de clôture : ce qui a été fait.")
+    if len(note) > MAX_NOTE:
+        raise AlertError("note", f"La note tient en {MAX_NOTE} caractères au plus.")
     result = db.execute(update(Alert).where(Alert.id == alert.id, Alert.status == "acknowledged")
                         .values(status="resolved", resolved_at=now, resolution_note=note))
     db.refresh(alert)

@@ -75,7 +75,8 @@
     panel.querySelector("[data-offline-time]").textContent = timeText(entry.raised_at);
     panel.hidden = false;
     form.hidden = true;
-    panel.focus();
+    window.scrollTo(0, 0);
+    panel.focus({ preventScroll: true });
     window.setTimeout(replay, RETRY_MS);
   }
 
@@ -117,10 +118,14 @@
     });
   }
 
-  document.addEventListener("htmx:sendError", function (event) {
+  // Capture phase: the alert form's own message replaces the generic "no network" toast.
+  window.addEventListener("htmx:sendError", function (event) {
     var form = event.detail.elt;
-    if (form && form.matches && form.matches("[data-alert-form]")) keepOffline(form);
-  });
+    if (form && form.matches && form.matches("[data-alert-form]")) {
+      event.stopPropagation();
+      keepOffline(form);
+    }
+  }, true);
 
   window.addEventListener("online", replay);
   document.addEventListener("DOMContentLoaded", replay);
