@@ -43,6 +43,8 @@ MAX_OFFLINE_AGE = timedelta(hours=48)
 MAX_CLOCK_SKEW = timedelta(minutes=2)
 MAX_FACTS = 500
 MAX_NOTE = 1000
+MONTH_NAMES = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+               "novembre", "décembre"]
 
 
 class AlertError(Exception):
@@ -344,6 +346,12 @@ class MonthFigures:
     median_minutes: float | None
     worst_minutes: float | None
     escalated: int
+
+    @property
+    def label(self) -> str:
+        """'novembre 2026'."""
+        year, month = self.month.split("-")
+        return f"{MONTH_NAMES[int(month) - 1]} {year}"
 
 
 def response_times(db: Session, structure_id: int, months: int = 12, now: datetime | None = None) -> list[MonthFigures]:
