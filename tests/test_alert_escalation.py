@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -130,3 +131,43 @@ def test_tick_command_runs_escalation_and_outbox(app, db, users, employee):
         result = app.test_cli_runner().invoke(args=["alerts", "tick"])
     assert result.exit_code == 0, result.output
     assert "Escalades : 1" in result.output
+
+
+def test_worker_loop_runs_passes_until_stopped(app, db, users, employee):
+    app.config["MAIL_PORT"] = 9
+    raise_at(db, users, employee, "accident", T0)
+    stop = threading.Event()
+    with time_machine.travel(T0 + timedelta(minutes=10), tick=False):
+        worker = threading.Thread(target=escalation.worker_loop, args=(app, stop, 0.01))
+        worker.start()
+        for _ in range(500):
+            if events_count(db, "escalated"):
+                break
+            time.sleep(0.01)
+        stop.set()
+        worker.join(timeout=5)
+    assert not worker.is_alive()
+    assert events_count(db, "escalated") == 1
+
+
+def events_count(db, kind):
+    db.rollback()
+    return db.exec(select(func.count()).select_from(AlertEvent).where(AlertEvent.kind == kind)).one()
+
+
+def test_demo_data_has_alerts_in_every_state_with_history(app, db):
+    from webapp.seed import seed_demo_data
+
+    with writing():
+        structure = seed_demo_data(db, "demo demo demo demo", today=T0.date())
+        db.commit()
+    alerts = db.exec(select(Alert).where(Alert.structure_id == structure.id)).all()
+    assert {a.status for a in alerts} >= {"resolved", "acknowledged"}
+    assert any(a.escalation_level for a in alerts)
+    assert all(a.resolution_note for a in alerts if a.status == "resolved")
+    escalated = next(a for a in alerts if a.escalation_level)
+    kinds = [e.kind for e in db.exec(select(AlertEvent).where(AlertEvent.alert_id == escalated.id).order_by(AlertEvent.at))]
+    assert kinds[:2] == ["raised", "seen"] and "escalated" in kinds and "acknowledged" in kinds
+    figures = service.response_times(db, structure.id, now=T0)
+    assert sum(f.count for f in figures) == len(alerts)
+    assert all(f.median_minutes is not None for f in figures)
