@@ -187,3 +187,35 @@ def test_director_sees_every_alert_and_response_times(phone, users, team, struct
     phone.get_by_role("button", name="Enregistrer").click()
     phone.get_by_text("Entre 1 et 1440 minutes.").wait_for()
     check_accessibility(phone)
+
+
+def test_clicking_the_notification_opens_the_alert(browser, live_server):
+    """The service worker's notificationclick handler, run against fake clients (no real click in headless)."""
+    context = browser.new_context(bypass_csp=True, base_url=live_server.url)
+    try:
+        page = context.new_page()
+        page.goto("/hors-ligne")
+        opened = page.evaluate("""async () => {
+            const source = await (await fetch("/sw.js")).text();
+            const results = [];
+            for (const url of ["/alertes/7", "https://evil.example/phish"]) {
+                const handlers = {};
+                const fake = {
+                    location: self.location,
+                    addEventListener: (name, fn) => { handlers[name] = fn; },
+                    clients: { matchAll: async () => [], openWindow: async (u) => { results.push(u); } },
+                    registration: {},
+                };
+                new Function("self", "caches", source)(fake, {});
+                let pending;
+                handlers.notificationclick({
+                    notification: { data: { url }, close: () => {} },
+                    waitUntil: (promise) => { pending = promise; },
+                });
+                await pending;
+            }
+            return results;
+        }""")
+        assert opened == [f"{live_server.url}/alertes/7", f"{live_server.url}/alertes/"]
+    finally:
+        context.close()

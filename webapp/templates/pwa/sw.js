@@ -59,7 +59,8 @@ self.addEventListener("notificationclick", (event) => {
     self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
       for (const client of windows) {
         if (client.url.startsWith(self.location.origin) && "navigate" in client) {
-          return client.focus().then(() => client.navigate(url));
+          // navigate() fails on a page this worker does not control: open a window instead.
+          return client.focus().then(() => client.navigate(url)).catch(() => self.clients.openWindow(url));
         }
       }
       return self.clients.openWindow(url);
