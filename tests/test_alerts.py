@@ -276,3 +276,28 @@ def test_director_sets_escalation_delays(client, db, login_as, structure):
     assert service.escalation_delays(db, structure.id) == {"critique": 5, "haute": 20, "moyenne": 90}
     bad = post(client, "/alertes/reglages", {"critique": "0", "haute": "20", "moyenne": "90"}, htmx=True)
     assert bad.status_code == 422 and "Entre 1 et 1440 minutes." in bad.get_data(as_text=True)
+
+
+def test_director_chooses_who_is_alerted_for_a_situation(client, db, auth, login_as, structure, employee, users):
+    login_as("director")
+    data = {"critique": "10", "haute": "30", "moyenne": "120", "roles-logement": ["coordination", "bogus"]}
+    assert post(client, "/alertes/reglages", data).status_code == 303
+    roles = service.type_roles(db, structure.id)
+    assert roles["logement"] == ("coordination",)
+    assert roles["accident"] == ()  # unchecked: only the referent CIP now
+    auth.logout()
+    login_as("supervisor")
+    alert_id = raise_one(client, employee, type_code="logement")
+    db.rollback()
+    recipients = set(db.exec(select(AlertRecipient.user_id).where(AlertRecipient.alert_id == alert_id)).all())
+    assert recipients == {users["counsellor"].id, users["coordinator"].id}
+
+
+def test_every_counsellor_is_alerted_when_the_employee_has_no_referent(client, db, login_as, make, structure, users):
+    second = make.user("counsellor", structure)
+    orphan = make.employee(structure, referent_eti_id=users["supervisor"].id)
+    login_as("supervisor")
+    alert_id = raise_one(client, orphan, type_code="logement")
+    db.rollback()
+    recipients = set(db.exec(select(AlertRecipient.user_id).where(AlertRecipient.alert_id == alert_id)).all())
+    assert recipients == {users["counsellor"].id, second.id}

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from webapp import outbox, referentiels
-from webapp.models import Alert, AlertEvent, AlertRecipient, AlertSetting, Employee, User, utcnow
+from webapp.models import Alert, AlertEvent, AlertRecipient, AlertSetting, AlertTypeSetting, Employee, User, utcnow
 
 SEVERITIES = ("critique", "haute", "moyenne")
 SEVERITY_LABELS = {"critique": "Critique", "haute": "Haute", "moyenne": "Moyenne"}
@@ -106,23 +106,49 @@ def set_escalation_delays(*, db: Session, structure_id: int, delays: dict[str, i
         db.add(row)
 
 
+ROLE_CHOICES = {"coordination": "Coordination", "direction": "Direction"}
+
+
+def type_roles(db: Session, structure_id: int) -> dict[str, tuple[str, ...]]:
+    """Roles alerted for each situation type (beyond the referent CIP): the structure's choice or the default."""
+    roles = {t.code: tuple(r for r in t.recipients if r in ROLE_CHOICES) for t in alert_types()}
+    for row in db.exec(select(AlertTypeSetting).where(AlertTypeSetting.structure_id == structure_id)).all():
+        if row.type_code in roles:
+            roles[row.type_code] = tuple(r for r in row.roles.split(";") if r in ROLE_CHOICES)
+    return roles
+
+
+def set_type_roles(*, db: Session, structure_id: int, roles: dict[str, list[str]]) -> None:
+    """Store the roles alerted for each situation type; unknown types and roles are ignored. The caller commits."""
+    existing = {r.type_code: r for r in db.exec(
+        select(AlertTypeSetting).where(AlertTypeSetting.structure_id == structure_id)).all()}
+    known = {t.code for t in alert_types()}
+    for code, chosen in roles.items():
+        if code not in known:
+            continue
+        row = existing.get(code) or AlertTypeSetting(structure_id=structure_id, type_code=code)
+        row.roles = ";".join(r for r in ROLE_CHOICES if r in chosen)
+        db.add(row)
+
+
 def _active_staff(db: Session, structure_id: int, role: str) -> list[User]:
     return list(db.exec(select(User).where(User.structure_id == structure_id, User.role == role,
                                            User.active.is_(True)).order_by(User.id)).all())
 
 
 def recipients_for(db: Session, employee: Employee, atype: AlertType, raiser_id: int) -> list[tuple[User, str]]:
-    """The employee's referent CIP (or every CIP when none) plus the roles named by the type."""
+    """The employee's referent CIP (or every CIP when none) plus the roles chosen for the type."""
     sid = employee.structure_id
     chosen: dict[int, tuple[User, str]] = {}
     referent = db.get(User, employee.referent_cip_id) if employee.referent_cip_id else None
     if referent and referent.active and referent.structure_id == sid:
         chosen[referent.id] = (referent, "referent")
-    elif "cip" in atype.recipients or not atype.recipients:
+    else:  # no referent CIP: every CIP of the structure, so that no alert stays without a counsellor
         for user in _active_staff(db, sid, "counsellor"):
             chosen.setdefault(user.id, (user, "cip"))
+    roles = type_roles(db, sid).get(atype.code, ())
     for role_code, role in (("coordination", "coordinator"), ("direction", "director")):
-        if role_code in atype.recipients:
+        if role_code in roles:
             for user in _active_staff(db, sid, role):
                 chosen.setdefault(user.id, (user, role_code))
     chosen.pop(raiser_id, None)

@@ -182,11 +182,13 @@ def test_director_sees_every_alert_and_response_times(phone, users, team, struct
     check_accessibility(phone)
     assert_no_horizontal_scroll(phone)
     screenshot(phone, "alert-director")
-    phone.get_by_role("link", name="Délais d'escalade").click()
+    phone.get_by_role("link", name="Réglages des alertes").click()
     phone.get_by_label("Alerte critique : escalade après (minutes)").fill("0")
     phone.get_by_role("button", name="Enregistrer").click()
     phone.get_by_text("Entre 1 et 1440 minutes.").wait_for()
     check_accessibility(phone)
+    assert_no_horizontal_scroll(phone)
+    screenshot(phone, "alert-settings")
 
 
 def test_clicking_the_notification_opens_the_alert(browser, live_server):

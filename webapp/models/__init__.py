@@ -17,6 +17,7 @@ from webapp.models.alerts import (  # noqa: F401,E402
     AlertEvent,
     AlertRecipient,
     AlertSetting,
+    AlertTypeSetting,
     DeliveryJob,
     PushSubscription,
 )

@@ -110,3 +110,14 @@ class AlertSetting(SQLModel, table=True):
     structure_id: int = Field(foreign_key="structure.id", index=True)
     severity: str = Field(max_length=10)
     escalation_minutes: int
+
+
+class AlertTypeSetting(SQLModel, table=True):
+    """A structure's choice of roles alerted for one situation type (over alertes.csv's default)."""
+
+    __tablename__ = "alert_type_setting"
+    __table_args__ = (UniqueConstraint("structure_id", "type_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    type_code: str = Field(max_length=30)
+    roles: str = Field(default="", max_length=100)  # "coordination;direction", the referent CIP always

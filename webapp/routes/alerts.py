@@ -278,17 +278,22 @@ def subscribe():
 @bp.route("/reglages", methods=["GET", "POST"])
 @requires("alert.settings")
 def settings():
-    """The structure's escalation delays by severity."""
+    """The structure's escalation delays by severity and the roles alerted for each situation."""
     db = get_session()
     form = AlertSettingsForm(data=service.escalation_delays(db, current_user.structure_id)
                              if request.method == "GET" else None)
+    roles = service.type_roles(db, current_user.structure_id)
+    if request.method == "POST":
+        roles = {t.code: tuple(request.form.getlist(f"roles-{t.code}")) for t in service.alert_types()}
     if form.validate_on_submit():
         service.set_escalation_delays(db=db, structure_id=current_user.structure_id,
                                       delays={s: getattr(form, s).data for s in service.SEVERITIES})
+        service.set_type_roles(db=db, structure_id=current_user.structure_id, roles=roles)
         db.commit()
         return _go(url_for(".index"))
-    return render("alerts/settings.html", "alerts/_settings_form.html", form=form,
-                  status=422 if form.errors else 200)
+    return render("alerts/settings.html", "alerts/_settings_form.html", form=form, roles=roles,
+                  types=service.alert_types(), role_choices=service.ROLE_CHOICES,
+                  status=422 if form.errors else 200, **_common())
 
 
 def _config() -> dict:

@@ -29,6 +29,18 @@ def upgrade() -> None:
     with op.batch_alter_table('alert_setting', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_alert_setting_structure_id'), ['structure_id'], unique=False)
 
+    op.create_table('alert_type_setting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('structure_id', sa.Integer(), nullable=False),
+    sa.Column('type_code', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('roles', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['structure_id'], ['structure.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('structure_id', 'type_code')
+    )
+    with op.batch_alter_table('alert_type_setting', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_type_setting_structure_id'), ['structure_id'], unique=False)
+
     op.create_table('push_subscription',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('structure_id', sa.Integer(), nullable=False),
@@ -175,6 +187,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_push_subscription_structure_id'))
 
     op.drop_table('push_subscription')
+    with op.batch_alter_table('alert_type_setting', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_type_setting_structure_id'))
+
+    op.drop_table('alert_type_setting')
     with op.batch_alter_table('alert_setting', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_alert_setting_structure_id'))
 
