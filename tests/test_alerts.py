@@ -301,3 +301,10 @@ def test_every_counsellor_is_alerted_when_the_employee_has_no_referent(client, d
     db.rollback()
     recipients = set(db.exec(select(AlertRecipient.user_id).where(AlertRecipient.alert_id == alert_id)).all())
     assert recipients == {users["counsellor"].id, second.id}
+
+
+def test_alert_kept_on_a_shared_phone_is_not_sent_by_another_account(client, db, login_as, employee, users):
+    login_as("coordinator")
+    response = post(client, "/alertes/nouvelle", alert_form(employee, raiser_id=str(users["supervisor"].id)))
+    assert response.status_code == 409
+    assert count(db, Alert) == 0

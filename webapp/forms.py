@@ -148,6 +148,7 @@ class AlertForm(TerrainForm):
     )
     client_key = HiddenField()
     raised_at = HiddenField()
+    raiser_id = HiddenField()
 
 
 class ResolveForm(TerrainForm):

@@ -137,7 +137,11 @@ def new():
     form = AlertForm()
     if request.method == "GET":
         form.client_key.data = uuid.uuid4().hex
+        form.raiser_id.data = str(current_user.id)
         return _form_context(form)
+    if form.raiser_id.data and form.raiser_id.data != str(current_user.id):
+        # An alert kept on a shared phone is only ever sent by the account that wrote it.
+        return "Cette alerte a été préparée par un autre compte.", 409
     if form.validate_on_submit():
         db = get_session()
         try:

@@ -108,6 +108,8 @@
         // Refused on its merits (employee left the structure…): drop it and say so, never loop.
         savePending(pending().filter(function (p) { return p.fields.client_key !== entry.fields.client_key; }));
         toast("Une alerte gardée hors ligne a été refusée par le serveur : refaites-la.");
+      } else if (response.status === 409) {
+        toast("Une alerte gardée sur ce téléphone attend le compte qui l'a écrite.");
       } else {
         toast("Alerte gardée sur ce téléphone : reconnectez-vous pour l'envoyer.");
         window.setTimeout(replay, RETRY_MS * 3);
