@@ -17,7 +17,7 @@ from webapp.escalation import base_url
 from webapp.forms import AlertForm, AlertSettingsForm, ResolveForm
 from webapp.models import Alert, Employee, PushSubscription, User, utcnow
 from webapp.policy import can, requires
-from webapp.views import get_owned, render
+from webapp.views import get_owned, is_fragment_request, render
 
 bp = Blueprint("alerts", __name__, url_prefix="/alertes")
 
@@ -91,11 +91,13 @@ def index():
     """Inbox: open alerts by severity then age, recently closed; figures for direction."""
     db = get_session()
     open_rows, closed_rows = service.inbox(db, current_user)
+    if is_fragment_request():  # the inbox polling itself: only the list
+        return render("alerts/index.html", "alerts/_inbox.html", open_rows=open_rows, closed_rows=closed_rows,
+                      **_common())
     figures = service.response_times(db, current_user.structure_id) if can("alert.stats") else None
     subscribed = db.exec(select(PushSubscription.id).where(PushSubscription.user_id == current_user.id)).first()
-    return render("alerts/index.html", "alerts/_inbox.html", open_rows=open_rows, closed_rows=closed_rows,
-                  figures=figures, vapid_key=public_key(_config()), subscribed=subscribed is not None,
-                  **_common())
+    return render("alerts/index.html", open_rows=open_rows, closed_rows=closed_rows, figures=figures,
+                  vapid_key=public_key(_config()), subscribed=subscribed is not None, **_common())
 
 
 @bp.route("/badge")
