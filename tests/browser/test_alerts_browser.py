@@ -72,11 +72,12 @@ def test_supervisor_raises_counsellor_sees_it_live_and_acknowledges(
         card.wait_for(timeout=8_000)
         seen_in = time.monotonic() - started
         assert "▲▲▲ Critique" in card.inner_text()
-        assert counsellor.locator(".nav-badge").first.inner_text(timeout=20_000).startswith("1")
         check_accessibility(counsellor)
         screenshot(counsellor, "alert-inbox-counsellor")
         card.click()
         counsellor.get_by_role("button", name="Je prends en charge").wait_for()
+        counsellor.locator(".nav-badge").wait_for()
+        assert counsellor.locator(".nav-badge").text_content() == "1 en attente"
         check_accessibility(counsellor)
         assert_no_horizontal_scroll(counsellor)
         screenshot(counsellor, "alert-show-counsellor")
