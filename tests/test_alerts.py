@@ -246,12 +246,14 @@ def test_push_subscription_is_stored_for_the_user(client, db, login_as, users):
     from webapp.models import PushSubscription
 
     login_as("counsellor")
-    payload = {"endpoint": "https://push.example.org/abc", "keys": {"p256dh": "B" * 87, "auth": "a" * 22}}
+    payload = {"endpoint": "https://fcm.googleapis.com/fcm/send/abc", "keys": {"p256dh": "B" * 87, "auth": "a" * 22}}
     response = client.post("/alertes/abonnements", json=payload, headers={"X-CSRFToken": csrf_token(client)})
     assert response.status_code == 201
     assert db.exec(select(PushSubscription)).one().user_id == users["counsellor"].id
-    bad = client.post("/alertes/abonnements", json={"endpoint": "ftp://x"}, headers={"X-CSRFToken": csrf_token(client)})
-    assert bad.status_code == 422
+    for endpoint in ("ftp://x", "https://intranet.example.org/admin", "https://fcm.googleapis.com.evil.example/x"):
+        bad = client.post("/alertes/abonnements", json={**payload, "endpoint": endpoint},
+                          headers={"X-CSRFToken": csrf_token(client)})
+        assert bad.status_code == 422
 
 
 def test_director_sees_response_times_per_month(client, db, login_as, structure, employee, users):

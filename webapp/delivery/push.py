@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02
@@ -15,6 +16,17 @@ from webapp.delivery import DeliveryError, RecipientGone
 
 # A phone switched off for a while still gets the alert when it comes back.
 TTL_SECONDS = 12 * 3600
+# The browsers' push services: Terrain posts only there, never to an address a user typed.
+PUSH_SERVICE_DOMAINS = ("fcm.googleapis.com", "push.services.mozilla.com", "notify.windows.com", "push.apple.com")
+
+
+def endpoint_allowed(endpoint: str, testing: bool = False) -> bool:
+    """Is this a push service endpoint Terrain may post to?"""
+    url = urlparse(endpoint)
+    if testing and url.scheme == "http" and url.hostname == "127.0.0.1":
+        return True
+    host = url.hostname or ""
+    return url.scheme == "https" and any(host == d or host.endswith("." + d) for d in PUSH_SERVICE_DOMAINS)
 
 
 def key_file(config) -> Path:

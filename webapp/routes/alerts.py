@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from webapp import alerts as service
 from webapp.db import get_session, writing
-from webapp.delivery.push import public_key
+from webapp.delivery.push import endpoint_allowed, public_key
 from webapp.escalation import base_url
 from webapp.forms import AlertForm, AlertSettingsForm, ResolveForm
 from webapp.models import Alert, Employee, PushSubscription, User, utcnow
@@ -266,8 +266,7 @@ def subscribe():
     endpoint = str(data.get("endpoint") or "")
     keys = data.get("keys") or {}
     p256dh, auth = str(keys.get("p256dh") or ""), str(keys.get("auth") or "")
-    secure = endpoint.startswith("https://") or (current_app.testing and endpoint.startswith("http://127.0.0.1"))
-    if not secure or len(endpoint) > 1000 or not (20 <= len(p256dh) <= 200) or not (8 <= len(auth) <= 100):
+    if not endpoint_allowed(endpoint, testing=current_app.testing) or len(endpoint) > 1000 or not (20 <= len(p256dh) <= 200) or not (8 <= len(auth) <= 100):
         return jsonify(error="Abonnement aux notifications invalide."), 422
     db = get_session()
     sub = db.exec(select(PushSubscription).where(PushSubscription.endpoint == endpoint)).first()
