@@ -40,7 +40,9 @@ run: install
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
 	@echo "Terrain : http://$(HOST):$(PORT)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@# The alerts worker (escalation + e-mail/push outbox) runs beside the server and stops with it.
+	export TERRAIN_BASE_URL=http://$(HOST):$(PORT); $(FLASK) alerts worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: browser
 	$(BIN)/python -m pytest

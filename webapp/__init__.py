@@ -53,6 +53,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     cli.init_app(app)
 
+    from webapp import escalation
+
+    escalation.init_app(app)
+
     from webapp.templating import init_app as init_templating
 
     init_templating(app)

@@ -8,10 +8,13 @@ from wtforms import (
     DateField,
     DecimalField,
     EmailField,
+    HiddenField,
+    IntegerField,
     PasswordField,
     SelectField,
     StringField,
     TelField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -141,3 +144,33 @@ class PasswordChangeForm(TerrainForm):
     current = PasswordField("Mot de passe actuel", validators=[DataRequired(REQUIRED), Length(max=MAX_PASSWORD_LENGTH)])
     new = PasswordField("Nouveau mot de passe", description=PASSWORD_HELP,
                         validators=[DataRequired(REQUIRED), Length(max=MAX_PASSWORD_LENGTH)])
+class AlertForm(TerrainForm):
+    """Raise an alert: the choices are checked by the alerts service, which names the field."""
+
+    employee_id = StringField("Salarié(e) concerné(e)")
+    type_code = StringField("Situation")
+    facts = TextAreaField(
+        "Quelques faits (facultatif)",
+        description="Ce que vous avez vu ou entendu, sans diagnostic. 500 caractères au plus.",
+        validators=[Optional(), Length(max=500, message="500 caractères au plus.")],
+    )
+    client_key = HiddenField()
+    raised_at = HiddenField()
+    raiser_id = HiddenField()
+
+
+class ResolveForm(TerrainForm):
+    note = TextAreaField(
+        "Note de clôture",
+        description="Ce qui a été fait, en quelques mots factuels.",
+        validators=[Length(max=1000, message="1000 caractères au plus.")],
+    )
+
+
+class AlertSettingsForm(TerrainForm):
+    critique = IntegerField("Alerte critique : escalade après (minutes)",
+                            validators=[InputRequired(REQUIRED), NumberRange(1, 1440, "Entre 1 et 1440 minutes.")])
+    haute = IntegerField("Alerte haute : escalade après (minutes)",
+                         validators=[InputRequired(REQUIRED), NumberRange(1, 1440, "Entre 1 et 1440 minutes.")])
+    moyenne = IntegerField("Alerte moyenne : escalade après (minutes)",
+                           validators=[InputRequired(REQUIRED), NumberRange(1, 2880, "Entre 1 et 2880 minutes.")])

@@ -34,6 +34,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "learning.manage": frozenset({"supervisor", "coordinator", "director"}),
     "attestation.view": STAFF,
     "attestation.issue": frozenset({"supervisor", "coordinator", "director"}),
+    "alert.view": STAFF,
+    "alert.acknowledge": frozenset({"counsellor", "coordinator"}),
+    "alert.resolve": frozenset({"counsellor", "coordinator", "director"}),
+    "alert.stats": frozenset({"director"}),
+    "alert.settings": frozenset({"director"}),
+    "push.subscribe": STAFF,
 }
 
 

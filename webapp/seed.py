@@ -11,6 +11,7 @@ from webapp.auth import hash_password
 from webapp.models import Contract, Employee, Structure, Team, User, Worksite
 from webapp.seed_field import seed_field
 from webapp.seed_skills import seed_skills
+from webapp.seed_alerts import seed_alerts
 
 DEMO_EMAILS = {
     "supervisor": "encadrant@demo.terrain",
@@ -94,6 +95,7 @@ def seed_demo_data(db: Session, password: str, today: date | None = None) -> Str
         _contracts(db, employee, start, today, SITES[site_index][3], rng)
     seed_field(db, structure, today, rng)
     seed_skills(db, structure, today, rng)
+    seed_alerts(db, structure, today, rng)
     return structure
 
 

@@ -30,6 +30,7 @@ from webapp.models.field import (  # noqa: F401
     ProductionLog,
     ProductionTask,
     TeamBriefing,
+)
 from webapp.models.skills import (  # noqa: F401
     Attestation,
     LearningSession,
@@ -40,4 +41,13 @@ from webapp.models.skills import (  # noqa: F401
     SkillActivity,
     SkillFramework,
     SkillRating,
+)
+from webapp.models.alerts import (  # noqa: F401,E402
+    Alert,
+    AlertEvent,
+    AlertRecipient,
+    AlertSetting,
+    AlertTypeSetting,
+    DeliveryJob,
+    PushSubscription,
 )

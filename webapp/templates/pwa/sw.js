@@ -29,3 +29,41 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
   }
 });
+
+// An urgent alert: the payload carries no name nor fact, only a title and the link to open.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) {
+    data = {};
+  }
+  event.waitUntil(
+    self.registration.showNotification(data.title || "Alerte — Terrain", {
+      body: data.body || "Ouvrez l'application pour voir l'alerte.",
+      tag: data.tag || "terrain-alerte",
+      renotify: true,
+      requireInteraction: true,
+      icon: "/static/icons/icon-192.png",
+      data: { url: data.url || "/alertes/" },
+    })
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const wanted = new URL((event.notification.data && event.notification.data.url) || "/alertes/", self.location.origin);
+  // Only a page of Terrain itself is ever opened from a notification.
+  const url = wanted.origin === self.location.origin ? wanted.href : new URL("/alertes/", self.location.origin).href;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      for (const client of windows) {
+        if (client.url.startsWith(self.location.origin) && "navigate" in client) {
+          // navigate() fails on a page this worker does not control: open a window instead.
+          return client.focus().then(() => client.navigate(url)).catch(() => self.clients.openWindow(url));
+        }
+      }
+      return self.clients.openWindow(url);
+    })
+  );
+});

@@ -1,0 +1,9 @@
+"""Channels that carry an alert outside the application: e-mail and Web Push."""
+
+
+class DeliveryError(Exception):
+    """The channel failed this time; the job will be retried."""
+
+
+class RecipientGone(DeliveryError):
+    """The recipient no longer exists on this channel (push subscription 404/410): never retry."""

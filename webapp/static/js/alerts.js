@@ -1,0 +1,177 @@
+/* Urgent alerts on the phone: an alert that could not leave is kept and replayed once, with its time;
+   the "Activer les notifications" button subscribes this device to Web Push. */
+(function () {
+  "use strict";
+
+  var STORE = "terrain.pendingAlerts";
+  var RETRY_MS = 5000;
+  var replaying = false;
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function pending() {
+    try { return JSON.parse(window.localStorage.getItem(STORE) || "[]"); } catch (e) { return []; }
+  }
+
+  function savePending(list) {
+    window.localStorage.setItem(STORE, JSON.stringify(list));
+  }
+
+  function toast(message) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = message;
+    box.classList.add("visible");
+    window.clearTimeout(box._timer);
+    box._timer = window.setTimeout(function () { box.classList.remove("visible"); }, 8000);
+  }
+
+  function timeText(iso) {
+    var d = new Date(iso);
+    return d.toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function callLink(number, label) {
+    var li = document.createElement("li");
+    var a = document.createElement("a");
+    a.className = "button block call";
+    a.href = "tel:" + number.replace(/\s+/g, "");
+    a.textContent = label + " — " + number;
+    li.appendChild(a);
+    return li;
+  }
+
+  /* The form could not be sent: keep it on the phone and say so plainly, with numbers to call. */
+  function keepOffline(form) {
+    var data = new FormData(form);
+    var entry = {
+      action: form.getAttribute("action"),
+      raised_at: new Date().toISOString(),
+      fields: {}
+    };
+    data.forEach(function (value, key) { if (key !== "csrf_token") entry.fields[key] = String(value); });
+    entry.fields.raised_at = entry.raised_at;
+    var list = pending().filter(function (p) { return p.fields.client_key !== entry.fields.client_key; });
+    list.push(entry);
+    savePending(list);
+
+    var panel = document.getElementById("alert-offline");
+    if (!panel) return;
+    var calls = panel.querySelector("[data-offline-calls]");
+    var labels = {};
+    try { labels = JSON.parse(panel.dataset.numberLabels || "{}"); } catch (e) { labels = {}; }
+    calls.textContent = "";
+    var employee = form.querySelector('input[name="employee_id"]:checked');
+    if (employee && employee.dataset.cipPhone) {
+      calls.appendChild(callLink(employee.dataset.cipPhone, "CIP : " + employee.dataset.cipName));
+    }
+    var type = form.querySelector('input[name="type_code"]:checked');
+    if (type && type.dataset.numbers) {
+      type.dataset.numbers.split(" ").forEach(function (n) { if (n) calls.appendChild(callLink(n, labels[n] || "Appeler")); });
+    }
+    panel.querySelector("[data-offline-time]").textContent = timeText(entry.raised_at);
+    panel.hidden = false;
+    form.hidden = true;
+    window.scrollTo(0, 0);
+    panel.focus({ preventScroll: true });
+    window.setTimeout(replay, RETRY_MS);
+  }
+
+  /* Send every kept alert; the server's idempotency key makes a repeated send harmless. */
+  function replay() {
+    var list = pending();
+    if (!list.length || replaying) return;
+    replaying = true;
+    var entry = list[0];
+    var body = new FormData();
+    Object.keys(entry.fields).forEach(function (k) { body.append(k, entry.fields[k]); });
+    body.append("csrf_token", csrfToken());
+    fetch(entry.action, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() }
+    }).then(function (response) {
+      replaying = false;
+      if (response.status === 204 || response.ok) {
+        savePending(pending().filter(function (p) { return p.fields.client_key !== entry.fields.client_key; }));
+        var target = response.headers.get("HX-Redirect") || response.headers.get("HX-Location");
+        var panel = document.getElementById("alert-offline");
+        if (panel && !panel.hidden && target) {
+          window.location.assign(target);
+          return;
+        }
+        toast("Alerte levée à " + timeText(entry.raised_at) + " : envoyée.");
+        replay();
+      } else if (response.status === 422) {
+        // Refused on its merits (employee left the structure…): drop it and say so, never loop.
+        savePending(pending().filter(function (p) { return p.fields.client_key !== entry.fields.client_key; }));
+        toast("Une alerte gardée hors ligne a été refusée par le serveur : refaites-la.");
+      } else if (response.status === 409) {
+        toast("Une alerte gardée sur ce téléphone attend le compte qui l'a écrite.");
+      } else {
+        toast("Alerte gardée sur ce téléphone : reconnectez-vous pour l'envoyer.");
+        window.setTimeout(replay, RETRY_MS * 3);
+      }
+    }).catch(function () {
+      replaying = false;
+      window.setTimeout(replay, RETRY_MS);
+    });
+  }
+
+  // Capture phase: the alert form's own message replaces the generic "no network" toast.
+  window.addEventListener("htmx:sendError", function (event) {
+    var form = event.detail.elt;
+    if (form && form.matches && form.matches("[data-alert-form]")) {
+      event.stopPropagation();
+      keepOffline(form);
+    }
+  }, true);
+
+  window.addEventListener("online", replay);
+  document.addEventListener("DOMContentLoaded", replay);
+
+  /* Web Push subscription of this device. */
+  function urlBase64ToUint8Array(base64) {
+    var padding = "=".repeat((4 - (base64.length % 4)) % 4);
+    var raw = window.atob((base64 + padding).replace(/-/g, "+").replace(/_/g, "/"));
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return bytes;
+  }
+
+  function subscribe(button) {
+    var status = document.getElementById("push-status");
+    function say(text) { if (status) status.textContent = text; }
+    Notification.requestPermission().then(function (permission) {
+      if (permission !== "granted") throw new Error("denied");
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      return registration.pushManager.subscribe({
+        userVisibleOnly: true, applicationServerKey: urlBase64ToUint8Array(button.dataset.key)
+      });
+    }).then(function (subscription) {
+      return fetch(button.dataset.url, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify(subscription.toJSON())
+      });
+    }).then(function (response) {
+      if (!response.ok) throw new Error("server");
+      say("Notifications activées sur cet appareil.");
+      button.hidden = true;
+    }).catch(function (error) {
+      say(error && error.message === "denied"
+        ? "Notifications refusées : autorisez-les dans les réglages du navigateur."
+        : "Impossible d'activer les notifications sur cet appareil pour l'instant.");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.querySelector("[data-push-subscribe]");
+    if (!button || !("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) return;
+    button.hidden = false;
+    button.addEventListener("click", function () { subscribe(button); });
+  });
+})();
