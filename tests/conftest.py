@@ -37,6 +37,11 @@ def totp_code(email: str) -> str:
     raise RuntimeError("no unused TOTP step left in the tolerance window")
 
 
+def forget_used_codes() -> None:
+    """Tests on a fresh copy of a database may use a time step again: that copy never saw it."""
+    _USED_STEPS.clear()
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory):
     """Migrated once; each test gets its own copy (SQLite file, or PostgreSQL database from a template)."""

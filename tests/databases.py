@@ -40,6 +40,12 @@ class SQLiteDatabases:
         shutil.copy(self.template, path)
         return f"sqlite:///{path}"
 
+    def clone(self, url: str, folder: Path) -> str:
+        """A copy of the database at `url` (which must have no open connection)."""
+        path = folder / "clone.sqlite"
+        shutil.copy(make_url(url).database, path)
+        return f"sqlite:///{path}"
+
     def drop(self, url: str) -> None:
         """Files go with pytest's temporary folders."""
 
@@ -67,6 +73,13 @@ class PostgresDatabases:
         name = f"terrain_t_{uuid.uuid4().hex[:12]}"
         with self.admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        return self._url(name)
+
+    def clone(self, url: str, folder: Path) -> str:
+        """A copy of the database at `url` (which must have no open connection)."""
+        name = f"terrain_t_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(url).database}"'))
         return self._url(name)
 
     def drop(self, url: str) -> None:

@@ -43,7 +43,7 @@ def fingerprint(db, structure_id: int) -> str:
     for table in SQLModel.metadata.sorted_tables:
         if "structure_id" in table.c:
             rows = db.connection().execute(
-                select(table).where(table.c.structure_id == structure_id).order_by(table.c.id)).all()
+                select(table).where(table.c.structure_id == structure_id).order_by(*table.primary_key.columns)).all()
             digest.update(repr(rows).encode())
     return digest.hexdigest()
 

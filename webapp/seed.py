@@ -35,19 +35,21 @@ LAST_NAMES = ["Traoré", "Lefèvre", "Martin", "Diallo", "Rousseau", "Haddad", "
               "Perrin", "Nguyen", "Roux", "Saïdi", "Garnier", "Faure"]
 
 
-def seed_demo_data(db: Session, password: str, today: date | None = None) -> Structure:
+def seed_demo_data(db: Session, password: str, today: date | None = None, domain: str = "demo.terrain",
+                   name: str = "Les Jardins du Canal (démo)") -> Structure:
     """Create the demo structure and everything in it; the caller commits."""
     today = today or date.today()
     rng = random.Random(20261128)
     password_hash = hash_password(password)
-    structure = Structure(name="Les Jardins du Canal (démo)", kind="ACI", siret="12345678900017",
+    structure = Structure(name=name, kind="ACI", siret="12345678900017",
                           address="12 quai du Canal, 59000 Lille", phone="03 20 00 00 00")
     db.add(structure)
     db.flush()
 
-    def staff(role, email, name, phone="", structure_id=structure.id):
+    def staff(role, email, full_name, phone="", structure_id=structure.id):
         # Direction and admin get the second factor their role requires; `demo-code` prints the code.
-        user = User(structure_id=structure_id, email=email, full_name=name, role=role, phone=phone,
+        user = User(structure_id=structure_id, email=email.replace("@demo.terrain", f"@{domain}"),
+                    full_name=full_name, role=role, phone=phone,
                     password_hash=password_hash,
                     totp_secret=pyotp.random_base32() if role in ("director", "admin") else None)
         db.add(user)
