@@ -15,7 +15,7 @@ from tests.databases import provider
 from webapp import create_app
 from webapp.auth import hash_password
 from webapp.db import get_engine, writing
-from webapp.models import Contract, Employee, Structure, User, Worksite
+from webapp.models import Contract, Employee, Structure, Team, User, Worksite
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)
@@ -179,6 +179,18 @@ def post(client, url: str, data: dict | None = None, htmx: bool = False, **kwarg
     if htmx:
         headers["HX-Request"] = "true"
     return client.post(url, data=data, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def crew(make, structure, users, db):
+    """A work site, the supervisor's team on it, and four employees who have that supervisor as referent."""
+    site = make.worksite(structure)
+    team = make._save(Team(structure_id=structure.id, name="Équipe verte", worksite_id=site.id,
+                           supervisor_id=users["supervisor"].id))
+    people = [make.employee(structure, first_name=name, last_name="Test", referent_eti_id=users["supervisor"].id,
+                            referent_cip_id=users["counsellor"].id, worksite_id=site.id, team_id=team.id)
+              for name in ("Amina", "Bruno", "Chloé", "Daouda")]
+    return {"site": site, "team": team, "people": people}
 
 
 class AuthActions:

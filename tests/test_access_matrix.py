@@ -166,8 +166,8 @@ def _pick(db: Session, structure_id: int, uploads: Path) -> dict:
         if db.exec(select(AlertRecipient).where(AlertRecipient.alert_id == raised.id,
                                                 AlertRecipient.user_id == user.id)).first() is None:
             db.add(AlertRecipient(structure_id=structure_id, alert_id=raised.id, user_id=user.id, reason="test"))
-    (uploads / f"evidence-{rating.id}.jpg").write_bytes(_jpeg())
-    rating.evidence_ref = f"evidence-{rating.id}.jpg"
+    rating.evidence_ref = "photo:%d" % store_photo(db=db, data=_jpeg(), upload_folder=str(uploads),
+                                                   structure_id=structure_id, user_id=rating.rated_by_id).id
     db.add(rating)
     attestation = attestations.issue(db, employee=employee, user=director)
     instruction = first(select(Instruction).where(Instruction.structure_id == structure_id))

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from tests.conftest import PASSWORD, post
+from tests.conftest import post
 from webapp import audit
 from webapp.models import AuditEvent, utcnow
 
@@ -91,3 +91,28 @@ def test_purge_removes_events_older_than_the_retention(db, users):
     db.commit()
     remaining = db.exec(select(AuditEvent.id)).all()
     assert remaining == [recent.id]
+
+
+def test_reading_restricted_observations_is_traced(client, login_as, users, make, structure, db):
+    from datetime import date
+
+    from webapp.models import Observation, ObservationEmployee
+
+    employee = make.employee(structure, referent_cip_id=users["counsellor"].id)
+    for visibility, key in (("restricted", "r" * 16), ("team", "t" * 16)):
+        obs = Observation(structure_id=structure.id, author_id=users["supervisor"].id, observed_on=date.today(),
+                          category="sante_travail", tone="preoccupante", text=f"Note {visibility}",
+                          visibility=visibility, client_key=key)
+        db.add(obs)
+        db.flush()
+        db.add(ObservationEmployee(observation_id=obs.id, employee_id=employee.id, structure_id=structure.id))
+    db.commit()
+    login_as("supervisor")
+    assert "Note restricted" not in client.get(f"/salaries/{employee.id}/parcours").get_data(as_text=True)
+    assert events(db, "sensitive.read") == []
+    post(client, "/logout")
+    login_as("counsellor")
+    assert "Note restricted" in client.get(f"/salaries/{employee.id}/parcours").get_data(as_text=True)
+    read, = events(db, "sensitive.read")
+    assert (read.employee_id, read.user_id) == (employee.id, users["counsellor"].id)
+    assert read.detail == "1 observation(s) réservée(s) CIP et direction"

@@ -9,7 +9,6 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from tests.conftest import post
-from tests.test_today import crew  # noqa: F401  (fixture)
 from webapp import pathway
 from webapp.db import get_engine, writing
 from webapp.models import Attendance, Observation, ObservationEmployee, Photo

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import func, select
 
-from tests.conftest import build_app
 from webapp.models import AuditEvent, Contract, Employee
 
 
@@ -83,3 +82,50 @@ def test_purge_follows_the_structure_retention_and_controlled_date(app, make, db
     assert "0 salarié(s)" in runner.invoke(args=["purge", "--dry-run", "--today",
                                                  (date.today() - timedelta(days=30)).isoformat()]).output
     assert f"salarié n° {employee.id}" in runner.invoke(args=["purge", "--dry-run"]).output
+
+
+def test_export_covers_every_feature_of_the_seeded_demo(app, db):
+    """On the demo structure, the export of a long-standing employee has data in every feature's section."""
+    from sqlmodel import Session
+
+    from webapp import privacy
+    from webapp.db import get_engine, writing
+    from webapp.models import Employee, SkillRating
+    from webapp.seed import seed_demo_data
+
+    with app.app_context(), writing(), Session(get_engine(app), expire_on_commit=False) as seeding:
+        seed_demo_data(seeding, "demo password 2026")
+        seeding.commit()
+        rated = seeding.exec(select(SkillRating.employee_id)).first()
+        employee = seeding.get(Employee, rated)
+        sections = dict(privacy.export_employee(seeding, employee))
+    for title in ("Identité et accompagnement", "Contrats", "Observations", "Présences", "Consignes reçues",
+                  "Évaluations de compétences"):
+        assert sections[title], title
+
+
+def test_purge_removes_observation_texts_and_attestations(app, make, structure, users, db):
+    from webapp.models import Attestation, Observation, ObservationEmployee
+
+    old = _ended(make, db, structure, days_ago=800, first_name="Ancien")
+    other = make.employee(structure)
+    alone = Observation(structure_id=structure.id, author_id=users["supervisor"].id, observed_on=date.today(),
+                        category="technique", tone="positive", text="Texte à effacer", client_key="a" * 16)
+    group = Observation(structure_id=structure.id, author_id=users["supervisor"].id, observed_on=date.today(),
+                        category="relation", tone="neutre", text="Texte de groupe", client_key="b" * 16)
+    db.add_all([alone, group])
+    db.flush()
+    db.add_all([ObservationEmployee(observation_id=alone.id, employee_id=old.id, structure_id=structure.id),
+                ObservationEmployee(observation_id=group.id, employee_id=old.id, structure_id=structure.id),
+                ObservationEmployee(observation_id=group.id, employee_id=other.id, structure_id=structure.id)])
+    db.commit()
+    db.add(Attestation(structure_id=structure.id, employee_id=old.id, uuid="0" * 36, period_start=date(2024, 1, 1),
+                       period_end=date(2024, 6, 30), content={"employee": "Ancien"}))
+    db.commit()
+    assert app.test_cli_runner().invoke(args=["purge"]).exit_code == 0
+    db.expire_all()
+    assert db.get(Observation, alone.id).text == "[anonymisé]"
+    assert db.get(Observation, group.id).text == "Texte de groupe"
+    links = db.exec(select(ObservationEmployee.employee_id).where(ObservationEmployee.observation_id == group.id)).all()
+    assert links == [other.id]
+    assert db.exec(select(Attestation).where(Attestation.employee_id == old.id)).all() == []

@@ -5,7 +5,6 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import post
-from tests.test_today import crew  # noqa: F401  (fixture)
 from webapp import production
 from webapp.models import ProductionLog, ProductionTask
 

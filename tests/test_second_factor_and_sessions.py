@@ -1,11 +1,10 @@
 """Second factor, password rules, own sessions and password change."""
-import time
 
 import pyotp
 import pytest
 from sqlmodel import select
 
-from tests.conftest import PASSWORD, TOTP_SECRETS, csrf_token, post
+from tests.conftest import PASSWORD, TOTP_SECRETS, post
 from webapp.models import AuditEvent, User, UserSession
 
 

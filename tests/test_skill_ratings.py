@@ -381,7 +381,7 @@ def test_rating_with_a_photo_keeps_a_reencoded_copy_readable_only_in_the_structu
                     content_type="multipart/form-data")
     assert response.status_code == 303
     [rating] = all_ratings(db)
-    assert rating.evidence_ref.endswith(".jpg") and rating.evidence_note == "Bords nets"
+    assert rating.evidence_ref.startswith("photo:") and rating.evidence_note == "Bords nets"
     photo = client.get(f"/competences/evaluations/{rating.id}/photo")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
     assert Image.open(io.BytesIO(photo.data)).size == (1600, 800)

@@ -8,19 +8,7 @@ from sqlmodel import select
 from tests.conftest import post
 from webapp import field
 from webapp.db import get_engine, writing
-from webapp.models import Assignment, Attendance, Instruction, InstructionAck, InstructionTemplate, Team, TeamBriefing
-
-
-@pytest.fixture
-def crew(make, structure, users, db):
-    """A work site, the supervisor's team on it, and four employees who have that supervisor as referent."""
-    site = make.worksite(structure)
-    team = make._save(Team(structure_id=structure.id, name="Équipe verte", worksite_id=site.id,
-                           supervisor_id=users["supervisor"].id))
-    people = [make.employee(structure, first_name=name, last_name="Test", referent_eti_id=users["supervisor"].id,
-                            referent_cip_id=users["counsellor"].id, worksite_id=site.id, team_id=team.id)
-              for name in ("Amina", "Bruno", "Chloé", "Daouda")]
-    return {"site": site, "team": team, "people": people}
+from webapp.models import Assignment, Attendance, Instruction, InstructionAck, InstructionTemplate, TeamBriefing
 
 
 def count_queries(app, client, url):

@@ -92,3 +92,15 @@ def purge(db: Session, *, months: int, now: datetime | None = None) -> int:
     cutoff = (now or utcnow()) - timedelta(days=int(months * 30.44))
     result = db.exec(delete(AuditEvent).where(AuditEvent.at < cutoff))
     return result.rowcount or 0
+
+
+def record_restricted_observation_reads(db: Session, views) -> None:
+    """Trace that the current user read "CIP et direction seulement" observations, once per person concerned."""
+    per_employee: dict[int, int] = {}
+    for view in views:
+        if view.observation.visibility == "restricted":
+            for employee in view.employees:
+                per_employee[employee.id] = per_employee.get(employee.id, 0) + 1
+    for employee_id, count in per_employee.items():
+        record(db, action="sensitive.read", object_type="observation", employee_id=employee_id,
+               detail=f"{count} observation(s) réservée(s) CIP et direction")

@@ -54,7 +54,7 @@ def init_db() -> None:
 @click.option("--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà une structure.")
 def seed_demo(password: str | None, if_empty: bool) -> None:
     """Load the demo structure, its team and its field life."""
-    from webapp.seed import DEMO_EMAILS, seed_demo_data
+    from webapp.seed import seed_demo_data
 
     password_file = Path(current_app.instance_path) / "demo-password.txt"
     with writing(), Session(get_engine()) as db:
@@ -129,7 +129,7 @@ def purge(dry_run: bool, today) -> None:
             click.echo(f"{'À anonymiser' if dry_run else 'Anonymisé'} : salarié n° {candidate.employee.id} "
                        f"({candidate.structure.name}), dernier contrat fini le {candidate.last_day.isoformat()}")
             if not dry_run:
-                privacy.anonymise(db, candidate.employee)
+                privacy.anonymise(db, candidate.employee, current_app.config["UPLOAD_FOLDER"])
                 audit.record(db, action="employee.purge", structure_id=candidate.structure.id,
                              object_type="employee", object_id=candidate.employee.id,
                              employee_id=candidate.employee.id, actor_label="purge automatique")

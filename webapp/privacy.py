@@ -15,7 +15,7 @@ from webapp.models import AuditEvent, Contract, Employee, Structure, User, Works
 
 Section = tuple[str, list[dict]]
 _EXPORTERS: list[Callable[[Session, Employee], Section | None]] = []
-_ANONYMISERS: list[Callable[[Session, Employee], None]] = []
+_ANONYMISERS: list[Callable[[Session, Employee, str | None], None]] = []
 
 
 def exporter(func_):
@@ -25,7 +25,7 @@ def exporter(func_):
 
 
 def anonymiser(func_):
-    """Register a function (db, employee) that removes or blurs a feature's personal data of the employee."""
+    """Register a function (db, employee, upload_folder) that removes a feature's personal data of the employee."""
     _ANONYMISERS.append(func_)
     return func_
 
@@ -70,6 +70,8 @@ def _accesses(db: Session, employee: Employee) -> Section:
 
 def export_employee(db: Session, employee: Employee) -> list[Section]:
     """Every section of data Terrain holds about the employee."""
+    import webapp.privacy_features  # noqa: F401  (registers the features' sections)
+
     sections = []
     for fn in _EXPORTERS:
         section = fn(db, employee)
@@ -79,7 +81,7 @@ def export_employee(db: Session, employee: Employee) -> list[Section]:
 
 
 @anonymiser
-def _anonymise_identity(db: Session, employee: Employee) -> None:
+def _anonymise_identity(db: Session, employee: Employee, upload_folder: str | None = None) -> None:
     employee.first_name = "Salarié(e)"
     employee.last_name = f"anonymisé(e) n° {employee.id}"
     employee.phone = employee.email = employee.pass_iae_number = ""
@@ -118,7 +120,9 @@ def purge_candidates(db: Session, today: date) -> list[PurgeCandidate]:
     ]
 
 
-def anonymise(db: Session, employee: Employee) -> None:
+def anonymise(db: Session, employee: Employee, upload_folder: str | None = None) -> None:
     """Apply every registered anonymiser to the employee; the caller commits."""
+    import webapp.privacy_features  # noqa: F401  (registers the features' anonymisers)
+
     for fn in _ANONYMISERS:
-        fn(db, employee)
+        fn(db, employee, upload_folder)

@@ -321,28 +321,14 @@ def working_codes(db: Session, employee_id: int) -> set[str]:
     return {code for (_, code), r in latest.items() if r.level < ACQUIRED} | planned_codes(db, employee_id)
 
 
-PHOTO_MAX_SIDE = 1600
+PHOTO_PREFIX = "photo:"
 
 
-def store_photo(upload_folder: str, structure_id: int, stream) -> str:
-    """Re-encode an evidence photo as a JPEG without metadata; returns its reference under the upload folder."""
-    import uuid
-    from pathlib import Path
-
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(stream) as image:
-            image.load()
-            picture = image.convert("RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise SkillError("Photo illisible : choisissez une image JPEG ou PNG.") from exc
-    picture.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-    reference = f"skills/{structure_id}/{uuid.uuid4().hex}.jpg"
-    path = Path(upload_folder) / reference
-    path.parent.mkdir(parents=True, exist_ok=True)
-    picture.save(path, "JPEG", quality=82)
-    return reference
+def evidence_photo_id(rating: SkillRating) -> int | None:
+    """The id of the stored Photo that evidences a rating, if any."""
+    if rating.evidence_ref.startswith(PHOTO_PREFIX) and rating.evidence_ref[len(PHOTO_PREFIX):].isdigit():
+        return int(rating.evidence_ref[len(PHOTO_PREFIX):])
+    return None
 
 
 # --- team matrix --------------------------------------------------------------------------------

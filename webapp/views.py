@@ -34,3 +34,22 @@ def get_owned(model: type[SQLModel], object_id: int):
     if obj is None or getattr(obj, "structure_id", None) != current_user.structure_id:
         abort(404)
     return obj
+
+
+def serve_photo(photo, name: str):
+    """Send a stored photo of the user's structure inline, never sniffed, never cached."""
+    from flask import current_app
+
+    from webapp import photos
+
+    if photo is None or photo.structure_id != current_user.structure_id:
+        abort(404)
+    path = photos.photo_path(photo, current_app.config["UPLOAD_FOLDER"])
+    if not path.is_file():
+        abort(404)
+    response = make_response(path.read_bytes())
+    response.headers["Content-Type"] = "image/jpeg"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

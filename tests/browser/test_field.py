@@ -6,7 +6,6 @@ import pytest
 from PIL import Image
 
 from tests.browser.conftest import assert_no_horizontal_scroll, check_accessibility, login, screenshot
-from tests.test_today import crew  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -128,7 +127,7 @@ def test_secondary_field_screens_are_accessible(phone, users, crew, make, struct
     from datetime import timedelta
 
     amina = crew["people"][0]
-    extra = make.employee(structure, first_name="Zoé", last_name="Renfort")
+    make.employee(structure, first_name="Zoé", last_name="Renfort")
     login(phone, users["supervisor"].email)
     phone.get_by_role("link", name="Équipe du jour").click()
     phone.get_by_role("button", name="Zoé Renfort").click()

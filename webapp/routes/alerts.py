@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from webapp import alerts as service
+from webapp import audit
 from webapp.db import get_session, writing
 from webapp.delivery.push import endpoint_allowed, public_key
 from webapp.escalation import base_url
@@ -195,13 +196,15 @@ def show(alert_id: int):
     """One alert: status as it changes, useful numbers, actions for its recipients, history."""
     db = get_session()
     alert = _readable(alert_id)
-    if service.recipient_row(db, alert, current_user.id) is not None:
-        db.rollback()  # end the read snapshot; the write below locks at BEGIN
-        with writing():
-            if service.mark_seen(db=db, alert=alert, user=current_user):
-                db.commit()
-            else:
-                db.rollback()
+    is_recipient = service.recipient_row(db, alert, current_user.id) is not None
+    db.rollback()  # end the read snapshot; the writes below lock at BEGIN
+    with writing():
+        if is_recipient:
+            service.mark_seen(db=db, alert=alert, user=current_user)
+        # Alert facts may touch health or justice: every opening of the page is traced.
+        audit.record(db, action="alert.read", object_type="alert", object_id=alert.id,
+                     employee_id=alert.employee_id)
+        db.commit()
     return render("alerts/show.html", form=ResolveForm(), **_show_context(alert))
 
 

@@ -1,7 +1,7 @@
 """Consignes: give one to the team or to chosen people, tick who understood it, reuse templates."""
 from datetime import date
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, abort, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from webapp import field as service
@@ -11,7 +11,7 @@ from webapp.db import get_session
 from webapp.models import Instruction, InstructionTemplate, Photo, Worksite
 from webapp.policy import requires
 from webapp.routes.today import instruction_form_context
-from webapp.views import get_owned, see_other
+from webapp.views import get_owned, see_other, serve_photo
 
 bp = Blueprint("instructions", __name__, url_prefix="/consignes")
 
@@ -96,18 +96,3 @@ def photo(instruction_id: int):
     if instruction.photo_id is None:
         abort(404)
     return serve_photo(get_session().get(Photo, instruction.photo_id), f"consigne-{instruction.id}.jpg")
-
-
-def serve_photo(photo: Photo | None, name: str):
-    """Send a stored photo inline, never sniffed, never cached."""
-    if photo is None or photo.structure_id != current_user.structure_id:
-        abort(404)
-    path = photos.photo_path(photo, current_app.config["UPLOAD_FOLDER"])
-    if not path.is_file():
-        abort(404)
-    response = make_response(path.read_bytes())
-    response.headers["Content-Type"] = "image/jpeg"
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response

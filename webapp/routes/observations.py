@@ -5,11 +5,11 @@ from flask import Blueprint, abort, make_response, render_template, request, url
 from flask_login import current_user
 from sqlmodel import select
 
-from webapp import field
+from webapp import audit, field
 from webapp import observations as service
 from webapp import photos
 from webapp.capture import discard_photo, new_key, owned_employees, parse_date, photo_from_request, read_key
-from webapp.db import get_session
+from webapp.db import get_session, writing
 from webapp.models import (
     OBSERVATION_CATEGORIES,
     OBSERVATION_TONES,
@@ -20,8 +20,8 @@ from webapp.models import (
     Photo,
 )
 from webapp.policy import requires
-from webapp.routes.instructions import serve_photo
-from webapp.views import get_owned, render, see_other
+
+from webapp.views import get_owned, render, see_other, serve_photo
 
 bp = Blueprint("observations", __name__, url_prefix="/observations")
 
@@ -136,7 +136,13 @@ def photo(observation_id: int):
 @requires("feed.view")
 def feed():
     """What the supervisors recorded since the counsellor's last visit."""
-    feed = service.counsellor_feed(get_session(), user=current_user, today=date.today())
+    db = get_session()
+    feed = service.counsellor_feed(db, user=current_user, today=date.today())
+    if any(view.observation.visibility == "restricted" for view in feed.observations):
+        db.rollback()  # end the read snapshot before writing the trace
+        with writing():
+            audit.record_restricted_observation_reads(db, feed.observations)
+            db.commit()
     return render("observations/feed.html", "observations/_feed.html", feed=feed)
 
 

@@ -4,10 +4,10 @@ from datetime import date, timedelta
 from flask import Blueprint, request
 from flask_login import current_user
 
-from webapp import field
+from webapp import audit, field
 from webapp import pathway as service
 from webapp.capture import parse_date
-from webapp.db import get_session
+from webapp.db import get_session, writing
 from webapp.models import ATTENDANCE_STATUSES, Employee
 from webapp.policy import requires
 from webapp.views import get_owned, render
@@ -27,6 +27,13 @@ def index(employee_id: int):
     cursor = service.Cursor.decode(request.args.get("apres"))
     entries, next_cursor = service.timeline(get_session(), user=current_user, employee=employee, kinds=kinds,
                                             start=start, end=end, cursor=cursor)
+    views = [entry.observation for entry in entries if entry.observation is not None]
+    if any(view.observation.visibility == "restricted" for view in views):
+        db = get_session()
+        db.rollback()  # end the read snapshot before writing the trace
+        with writing():
+            audit.record_restricted_observation_reads(db, views)
+            db.commit()
     fragment = "pathway/_entries.html" if cursor else "pathway/_timeline.html"
     today = date.today()
     rates = None

@@ -1,14 +1,15 @@
 """Skills: team matrix, quick rating (one person, a group), progress, frameworks (edit, CSV import/export)."""
-from flask import Blueprint, Response, abort, current_app, flash, request, send_from_directory, session, url_for
+from flask import Blueprint, Response, abort, flash, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from webapp import learning, skills as service
+from webapp import capture, learning, skills as service
+from webapp.photos import PhotoError
 from webapp.db import get_session, writing
-from webapp.models import Employee, Skill, SkillActivity, SkillFramework, SkillRating, Worksite
+from webapp.models import Employee, Photo, Skill, SkillActivity, SkillFramework, SkillRating, Worksite
 from webapp.policy import requires
-from webapp.views import get_owned, is_fragment_request, render, see_other
+from webapp.views import get_owned, is_fragment_request, render, see_other, serve_photo
 
 bp = Blueprint("skills", __name__, url_prefix="/competences")
 
@@ -98,17 +99,19 @@ def rate(employee_id: int):
         if skill is None or skill.structure_id != current_user.structure_id:
             abort(404)
         situation = request.form.get("situation", "").strip()[:300]
-        photo = request.files.get("photo")
+        photo = None
         try:
             service.parse_level(request.form.get("level"))
-            reference = service.store_photo(current_app.config["UPLOAD_FOLDER"], employee.structure_id,
-                                            photo.stream) if photo and photo.filename else ""
+            # Same store as observation photos: checked by content, metadata stripped, resized.
+            photo = capture.photo_from_request(db)
+            reference = f"{service.PHOTO_PREFIX}{photo.id}" if photo else ""
             rating = service.record_rating(db, employee=employee, skill=skill, level=request.form.get("level"),
                                            user=current_user, worksite_id=employee.worksite_id,
                                            situation=situation, evidence_ref=reference,
                                            evidence_note=request.form.get("evidence_note", "").strip())
-        except service.SkillError as exc:
+        except (service.SkillError, PhotoError) as exc:
             db.rollback()
+            capture.discard_photo(photo)
             error = str(exc)
         else:
             db.commit()
@@ -132,9 +135,10 @@ def rate(employee_id: int):
 def photo(rating_id: int):
     """The evidence photo of a rating."""
     rating = get_owned(SkillRating, rating_id)
-    if not rating.evidence_ref:
+    photo_id = service.evidence_photo_id(rating)
+    if photo_id is None:
         abort(404)
-    return send_from_directory(current_app.config["UPLOAD_FOLDER"], rating.evidence_ref, mimetype="image/jpeg")
+    return serve_photo(get_session().get(Photo, photo_id), f"preuve-{rating.id}.jpg")
 
 
 @bp.route("/salaries/<int:employee_id>")
