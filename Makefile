@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app webapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test browser serve clean
+.PHONY: run test install install-test browser postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,20 @@ run: install
 	export TERRAIN_BASE_URL=http://$(HOST):$(PORT); $(FLASK) alerts worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: browser
+## PostgreSQL server binaries for the second pass of the tests (Debian's package when apt is there).
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then \
+		echo "PostgreSQL: $$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -n 1)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = "0" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+		echo "PostgreSQL absent et non installable ici : seule la passe SQLite sera lancée."; \
+	fi
+
+## Everything on SQLite (browser tests included), then the same route and service tests on PostgreSQL.
+test: browser postgres
 	$(BIN)/python -m pytest
+	$(BIN)/python tests/postgres_server.py -- $(BIN)/python -m pytest --ignore=tests/browser
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
