@@ -80,7 +80,7 @@ def _print_logins(password: str) -> None:
     for role, email in DEMO_EMAILS.items():
         click.echo(f"  {ROLES[role]:<40} {email}")
     click.echo("Direction et administration ont la double authentification : code du moment avec")
-    click.echo("  flask --app webapp demo-code direction@demo.terrain")
+    click.echo("  .venv/bin/flask --app webapp demo-code direction@demo.terrain")
 
 
 @click.command("create-user")
