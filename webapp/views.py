@@ -19,11 +19,11 @@ def render(_page: str, _fragment: str | None = None, status: int = 200, **contex
     return make_response(render_template(template, **context), status)
 
 
-def see_other(url: str):
-    """Finish a successful POST: 303 for plain forms, HX-Location for htmx."""
+def see_other(url: str, reload: bool = False):
+    """Finish a successful POST: 303 for plain forms; for htmx, HX-Location (or HX-Redirect for a full reload)."""
     if request.htmx:
         response = make_response("", 204)
-        response.headers["HX-Location"] = url
+        response.headers["HX-Redirect" if reload else "HX-Location"] = url
         return response
     return redirect(url, code=303)
 

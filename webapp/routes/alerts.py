@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -18,7 +18,7 @@ from webapp.escalation import base_url
 from webapp.forms import AlertForm, AlertSettingsForm, ResolveForm
 from webapp.models import Alert, Employee, PushSubscription, User, utcnow
 from webapp.policy import can, requires
-from webapp.views import get_owned, is_fragment_request, render
+from webapp.views import get_owned, is_fragment_request, render, see_other
 
 bp = Blueprint("alerts", __name__, url_prefix="/alertes")
 
@@ -57,15 +57,6 @@ def minutes_text(value: float | None) -> str:
     if value < 60:
         return f"{value:.0f} min"
     return f"{int(value // 60)} h {int(value % 60):02d}"
-
-
-def _go(url: str):
-    """After a POST: a full page load (scrolled to the top, focus reset), for htmx as for plain forms."""
-    if request.htmx:
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, code=303)
 
 
 def _poll_seconds() -> int:
@@ -164,9 +155,9 @@ def new():
             db.rollback()
             alert = db.exec(select(Alert).where(Alert.structure_id == current_user.structure_id,
                                                 Alert.client_key == form.client_key.data)).one()
-            return _go(url_for(".show", alert_id=alert.id))
+            return see_other(url_for(".show", alert_id=alert.id), reload=True)
         else:
-            return _go(url_for(".show", alert_id=alert.id))
+            return see_other(url_for(".show", alert_id=alert.id), reload=True)
     return _form_context(form, status=422)
 
 
@@ -239,7 +230,7 @@ def acknowledge(alert_id: int):
     except service.AlertError as error:
         db.rollback()
         return _refused(db.get(Alert, alert_id), error.message)
-    return _go(url_for(".show", alert_id=alert.id))
+    return see_other(url_for(".show", alert_id=alert.id), reload=True)
 
 
 @bp.route("/<int:alert_id>/cloture", methods=["POST"])
@@ -254,7 +245,7 @@ def resolve(alert_id: int):
             service.resolve(db=db, alert=alert, user=current_user, note=form.note.data or "",
                             base_url=base_url(current_app))
             db.commit()
-            return _go(url_for(".show", alert_id=alert.id))
+            return see_other(url_for(".show", alert_id=alert.id), reload=True)
         except service.AlertError as error:
             db.rollback()
             form.note.errors = [*form.note.errors, error.message]
@@ -298,7 +289,7 @@ def settings():
                                       delays={s: getattr(form, s).data for s in service.SEVERITIES})
         service.set_type_roles(db=db, structure_id=current_user.structure_id, roles=roles)
         db.commit()
-        return _go(url_for(".index"))
+        return see_other(url_for(".index"), reload=True)
     return render("alerts/settings.html", "alerts/_settings_form.html", form=form, roles=roles,
                   types=service.alert_types(), role_choices=service.ROLE_CHOICES,
                   status=422 if form.errors else 200, **_common())
