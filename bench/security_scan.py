@@ -42,6 +42,11 @@ def login(base: str, email: str) -> str:
     return next(c.value for c in jar if c.name == "terrain_session")
 
 
+def opener_get(base: str, cookie: str, path: str) -> str:
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+    return urllib.request.urlopen(request).read().decode()
+
+
 def run(cmd: list[str], minutes: float, log: Path) -> int:
     print("$", " ".join(cmd))
     with open(log, "w") as out:
@@ -81,24 +86,45 @@ def main() -> int:
                 time.sleep(0.2)
         cookie = f"terrain_session={login(base, 'cip@demo.terrain')}"
         results = {}
-        results["sqlmap"] = run([binaries["sqlmap"], "-u", f"{base}/salaries/?q=a&page=1", "--cookie", cookie,
-                                 "--batch", "--level", "3", "--risk", "1", "--crawl", "2", "--forms",
-                                 "--crawl-exclude", "logout|fermer", "--csrf-token", "csrf_token",
-                                 "--output-dir", str(work / "sqlmap")], args.minutes, work / "sqlmap.log")
+        employee = re.search(r'href="/salaries/(\d+)"', opener_get(base, cookie, "/salaries/")).group(1)
+        targets = work / "targets.txt"
+        targets.write_text("\n".join(base + path for path in (
+            "/salaries/?q=a&page=1&sortis=1",
+            f"/salaries/{employee}/parcours?type=observation&du=2026-01-01&au=2026-12-31",
+            "/competences/?chantier=1&q=a",
+            "/seances/?salarie=1",
+            "/observations/fil",
+            "/alertes/?page=1",
+        )) + "\n")
+        # First the query strings of the main lists, then every form the crawler finds.
+        results["sqlmap (URLs)"] = run([binaries["sqlmap"], "-m", str(targets), "--cookie", cookie, "--batch",
+                                        "--level", "2", "--risk", "1", "--threads", "2",
+                                        "--output-dir", str(work / "sqlmap")], args.minutes, work / "sqlmap.log")
+        results["sqlmap (forms)"] = run([binaries["sqlmap"], "-u", f"{base}/", "--cookie", cookie, "--batch",
+                                         "--crawl", "2", "--forms", "--crawl-exclude", "logout|fermer|supprimer",
+                                         "--csrf-token", "csrf_token", "--level", "1", "--threads", "2",
+                                         "--output-dir", str(work / "sqlmap-forms")], args.minutes,
+                                        work / "sqlmap-forms.log")
         results["wapiti"] = run([binaries["wapiti"], "-u", f"{base}/", "-H", f"Cookie: {cookie}",
-                                 "-x", f"{base}/logout", "--flush-session", "-m", "sql,xss,exec,file,redirect,csrf",
+                                 "-x", f"{base}/logout", "--flush-session", "-d", "2",
+                                 "-m", "sql,xss,exec,file,redirect,csrf", "--max-attack-time", "40",
                                  "--max-scan-time", str(int(args.minutes * 60)), "-f", "txt",
-                                 "-o", str(work / "wapiti.txt")], args.minutes + 1, work / "wapiti.log")
+                                 "-o", str(work / "wapiti.txt")], args.minutes + 2, work / "wapiti.log")
     finally:
         server.terminate()
         server.wait(timeout=10)
-    sqlmap_log = (work / "sqlmap.log").read_text(errors="replace")
-    injectable = re.findall(r"parameter '([^']+)' (?:is|might be) .*injectable", sqlmap_log)
-    print(f"sqlmap : code {results['sqlmap']}, paramètres injectables : {injectable or 'aucun'}")
+    for log in ("sqlmap.log", "sqlmap-forms.log"):
+        text = (work / log).read_text(errors="replace") if (work / log).exists() else ""
+        tested = sorted(set(re.findall(r"testing for SQL injection on (\w+ parameter '[^']+')", text)))
+        injectable = sorted(set(re.findall(r"(\w+ parameter '[^']+') (?:is|might be) .*injectable", text)))
+        print(f"{log} : {len(tested)} paramètres testés, injectables : {injectable or 'aucun'}")
     report = work / "wapiti.txt"
     if report.exists():
         text = report.read_text(errors="replace")
-        print("wapiti :", "\n".join(line for line in text.splitlines() if re.search(r"^\s*\w.*:\s*\d+\s*$", line))[:2000])
+        print("wapiti :")
+        print("\n".join(line for line in text.splitlines() if re.search(r"\w.*:\s*\d+\s*$", line))[:2000])
+    else:
+        print("wapiti : pas de rapport (arrêté avant la fin)")
     print(f"Journaux et rapports : {work}")
     return 0
 
