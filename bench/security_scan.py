@@ -100,7 +100,8 @@ def main() -> int:
         results["sqlmap (URLs)"] = run([binaries["sqlmap"], "-m", str(targets), "--cookie", cookie, "--batch",
                                         "--level", "2", "--risk", "1", "--threads", "2",
                                         "--output-dir", str(work / "sqlmap")], args.minutes, work / "sqlmap.log")
-        results["sqlmap (forms)"] = run([binaries["sqlmap"], "-u", f"{base}/", "--cookie", cookie, "--batch",
+        results["sqlmap (forms)"] = run([binaries["sqlmap"], "-u", f"{base}/salaries/nouveau", "--cookie", cookie,
+                                         "--batch",
                                          "--crawl", "2", "--forms", "--crawl-exclude", "logout|fermer|supprimer",
                                          "--csrf-token", "csrf_token", "--level", "1", "--threads", "2",
                                          "--output-dir", str(work / "sqlmap-forms")], args.minutes,
@@ -116,7 +117,8 @@ def main() -> int:
     for log in ("sqlmap.log", "sqlmap-forms.log"):
         text = (work / log).read_text(errors="replace") if (work / log).exists() else ""
         tested = sorted(set(re.findall(r"testing for SQL injection on (\w+ parameter '[^']+')", text)))
-        injectable = sorted(set(re.findall(r"(\w+ parameter '[^']+') (?:is|might be) .*injectable", text)))
+        # Only sqlmap's final verdict counts, not its first heuristic guess.
+        injectable = sorted(set(re.findall(r"(\w+ parameter '[^']+') is vulnerable", text)))
         print(f"{log} : {len(tested)} paramètres testés, injectables : {injectable or 'aucun'}")
     report = work / "wapiti.txt"
     if report.exists():
