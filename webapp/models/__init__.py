@@ -51,3 +51,23 @@ from webapp.models.alerts import (  # noqa: F401,E402
     DeliveryJob,
     PushSubscription,
 )
+from webapp.models.followup import (  # noqa: F401,E402
+    BARRIER_STATUSES,
+    GOAL_STATUSES,
+    NEED_RATINGS,
+    REVIEW_DECISIONS,
+    REVIEW_KINDS,
+    Addendum,
+    Barrier,
+    BarrierSignal,
+    Goal,
+    GoalChange,
+    Review,
+    ReviewAction,
+    ReviewContribution,
+    ReviewNeed,
+    Strength,
+    WelcomeCheck,
+    WelcomeStep,
+    WorkConstraint,
+)
