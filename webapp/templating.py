@@ -19,7 +19,8 @@ NAV = {
                    ("skills.index", "Compétences", "skills"), ("alerts.index", "Alertes", "bell"),
                    ("account.index", "Compte", "user")],
     "counsellor": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),
-                   ("alerts.index", "Alertes", "bell"), ("account.index", "Compte", "user")],
+                   ("alerts.index", "Alertes", "bell"), ("deadlines.index", "Échéances", "list"),
+                   ("account.index", "Compte", "user")],
     "coordinator": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),
                     ("alerts.index", "Alertes", "bell"), ("account.index", "Compte", "user")],
     # The audit journal is reached from the structure page: five items fit a 412 px bar.
