@@ -237,10 +237,10 @@ def finalise(db: Session, *, user: User, review: Review, today: date | None = No
         raise FollowupError("Choisissez la décision avant de finaliser.", "decision")
     if (review.kind == "sortie" or review.decision == "sortie") and not review.exit_type:
         raise FollowupError("Indiquez le type de sortie avant de finaliser.", "exit_type")
-    review.snapshot = document(db, review=review, today=today)
+    snapshot = document(db, review=review, today=today)
+    snapshot.update(finalised_by=user.full_name, finalised_on=(today or date.today()).isoformat())
+    review.snapshot = snapshot
     review.status, review.finalised_at, review.finalised_by_id = "finalised", utcnow(), user.id
-    review.snapshot["finalised_by"] = user.full_name
-    review.snapshot["finalised_on"] = (today or date.today()).isoformat()
     db.add(review)
     return review
 
