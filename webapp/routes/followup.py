@@ -202,7 +202,8 @@ def handle_signal(signal_id: int):
         return see_other(url_for("followup.employee", employee_id=person.id) + "#freins")
     except service.FollowupError as problem:
         db.rollback()
-        return employee_page(person, {f"s{row.id}": str(problem)}, status=422)
+        key = f"s{row.id}" if row.status == "nouveau" else "signal"
+        return employee_page(person, {key: str(problem)}, status=422)
 
 
 @bp.route("/salaries/<int:employee_id>/contraintes", methods=["POST"])
