@@ -17,6 +17,7 @@ from webapp.models import (
     Employee,
     Goal,
     GoalChange,
+    Skill,
     Strength,
     User,
     WelcomeCheck,
@@ -314,9 +315,14 @@ def constraints_of(db: Session, employee_ids: list[int]) -> dict[int, list[WorkC
     return result
 
 
-def strength_choices() -> list[str]:
-    """Savoir-être labels offered as atouts."""
-    return [row["libelle"] for row in referentiels.load("savoir_etre")]
+def strength_choices(db: Session | None = None, employee_id: int | None = None) -> list[str]:
+    """Atouts offered: the savoir-être list, then the skills the employee has acquired."""
+    choices = [row["libelle"] for row in referentiels.load("savoir_etre")]
+    if db is not None and employee_id is not None:
+        from webapp.skills import history
+
+        choices += [h.label for h in history(db, employee_id) if h.acquired and h.label not in choices]
+    return choices
 
 
 def add_strength(db: Session, *, user: User, employee: Employee, label: str, today: date) -> Strength:
@@ -326,7 +332,8 @@ def add_strength(db: Session, *, user: User, employee: Employee, label: str, tod
         raise FollowupError("Écrivez ou choisissez un atout.", "label")
     if len(label) > 200:
         raise FollowupError("200 caractères au plus.", "label")
-    source = "savoir_etre" if label in strength_choices() else "libre"
+    source = "savoir_etre" if label in strength_choices() else (
+        "competence" if label in strength_choices(db, employee.id) else "libre")
     row = Strength(structure_id=employee.structure_id, employee_id=employee.id, label=label, source=source,
                    noted_by_id=user.id, noted_on=today)
     db.add(row)
@@ -368,7 +375,8 @@ def validate_goal(db: Session, *, employee: Employee, data: GoalInput, today: da
         raise FollowupError("Choisissez un statut.", "status")
     if len(data.next_step) > 300:
         raise FollowupError("300 caractères au plus.", "next_step")
-    if len(data.skill_code) > 40:
+    if data.skill_code.strip() and not db.exec(select(Skill.id).where(
+            Skill.structure_id == employee.structure_id, Skill.code == data.skill_code.strip()[:40])).first():
         raise FollowupError("Compétence inconnue.", "skill_code")
     barrier = None
     if data.barrier_id is not None:

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
 from webapp import followup as service
-from webapp import reviews
+from webapp import reviews, skills
 from webapp.capture import parse_date, parse_int
 from webapp.db import get_session
 from webapp.models import (
@@ -54,7 +54,8 @@ def employee_page(employee: Employee, errors: dict | None = None, values: dict |
         barriers = service.barriers_of(db, user=current_user, employee_id=employee.id)
         ctx.update(barriers=barriers, strengths=service.strengths_of(db, employee.id),
                    signals=service.open_signals(db, employee_ids=[employee.id]),
-                   situations=service.situations(), strength_choices=service.strength_choices())
+                   situations=service.situations(),
+                   strength_choices=service.strength_choices(db, employee.id))
     service.trace_sensitive(db, user=current_user, employee_id=employee.id, barriers=barriers, goals=ctx["goals"],
                             what="(page de suivi)")
     db.commit()
@@ -261,6 +262,7 @@ def _goal_form(person: Employee, goal: Goal | None, data: service.GoalInput, err
     return render("followup/goal_form.html", employee=person, goal=goal, data=data, errors=errors,
                   objectives=service.objectives_list(), themes=service.themes(),
                   barriers=service.barriers_of(db, user=current_user, employee_id=person.id),
+                  skills=skills.skills_for_sector(db, person.structure_id, skills.worksite_sector(db, person.worksite_id)),
                   statuses=GOAL_STATUSES, history=service.goal_history(db, goal.id) if goal else [], status=status)
 
 
