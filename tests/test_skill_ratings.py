@@ -404,7 +404,7 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_recorded(client, log
                     {"skill_id": sk.id, "level": "3", "photo": (io.BytesIO(b"not an image"), "x.jpg")},
                     content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "Photo illisible" in response.get_data(as_text=True)
+    assert "n&#39;est pas une photo lisible" in response.get_data(as_text=True)
     assert all_ratings(db) == []
 
 
