@@ -15,15 +15,13 @@ DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 
 # (endpoint, label, icon, action required)
 NAV = {
+    # At most five items fit a 412 px bar with readable labels; the account is the name in the top bar.
     "supervisor": [("home.index", "Aujourd'hui", "sun"), ("employees.index", "Salariés", "people"),
-                   ("skills.index", "Compétences", "skills"), ("alerts.index", "Alertes", "bell"),
-                   ("account.index", "Compte", "user")],
+                   ("skills.index", "Compétences", "skills"), ("alerts.index", "Alertes", "bell")],
     "counsellor": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),
-                   ("alerts.index", "Alertes", "bell"), ("deadlines.index", "Échéances", "list"),
-                   ("account.index", "Compte", "user")],
+                   ("observations.feed", "Terrain", "list"), ("alerts.index", "Alertes", "bell")],
     "coordinator": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),
-                    ("alerts.index", "Alertes", "bell"), ("account.index", "Compte", "user")],
-    # The audit journal is reached from the structure page: five items fit a 412 px bar.
+                    ("production.week", "Production", "list"), ("alerts.index", "Alertes", "bell")],
     "director": [("home.index", "Accueil", "home"), ("employees.index", "Salariés", "people"),
                  ("alerts.index", "Alertes", "bell"), ("users.index", "Comptes", "key"),
                  ("structure.edit", "Structure", "gear")],
