@@ -220,3 +220,20 @@ def test_direction_edits_the_welcome_template(client, login_as, db, structure):
     assert post(client, "/suivi/accueil/modele", {"label": "Remise du badge d'accès"}).status_code == 303
     assert "Remise du badge" in client.get("/suivi/accueil/modele").get_data(as_text=True)
     assert post(client, "/suivi/accueil/modele", {"label": ""}).status_code == 422
+
+
+def test_today_query_count_does_not_grow_with_follow_up_data(app, client, login_as, crew, make, structure, users):
+    from tests.test_today import count_queries
+
+    login_as("supervisor")
+    client.get(f"/suivi/salaries/{crew['people'][0].id}")  # the structure's welcome checklist exists
+    counts = []
+    for batch in (1, 10):
+        for _ in range(batch):
+            person = make.employee(structure, referent_eti_id=users["supervisor"].id, team_id=crew["team"].id)
+            make._save(Goal(structure_id=structure.id, employee_id=person.id, text="Objectif",
+                            due_date=date.today() + timedelta(days=9), created_by_id=users["counsellor"].id))
+            make._save(WorkConstraint(structure_id=structure.id, employee_id=person.id, text="Contrainte",
+                                      created_by_id=users["counsellor"].id))
+        counts.append(count_queries(app, client, "/aujourdhui/"))
+    assert counts[0] == counts[1]
