@@ -68,12 +68,23 @@ def test_cip_prepares_an_intermediate_bilan_with_the_supervisor_contribution_and
     supervisor.get_by_role("button", name="Enregistrer ma contribution").click()
     supervisor.get_by_text("Contribution enregistrée").wait_for()
     checked(supervisor, "followup-contribution-supervisor")
+    supervisor.goto(f"/suivi/salaries/{followed.id}")
+    checked(supervisor, "followup-employee-supervisor")
+    assert "Dépendant des transports" not in supervisor.content()
+    supervisor.get_by_role("link", name="Signaler une difficulté à la CIP").click()
+    supervisor.get_by_label("Thème").select_option("mobilite")
+    supervisor.get_by_label("Ce que vous avez vu, avec vos mots").fill("Arrive en retard quand le bus ne passe pas.")
+    supervisor.get_by_role("button", name="Envoyer à la CIP").click()
+    supervisor.get_by_text("Signalement envoyé à la CIP").wait_for()
+    checked(supervisor, "followup-signal-supervisor")
     supervisor.goto("/aujourdhui/")
     assert "Pas de port de charges" in supervisor.content()
     assert "Dépendant des transports" not in supervisor.content()
     screenshot(supervisor, "followup-today-supervisor")
     supervisor_context.close()
 
+    phone.goto(f"/suivi/salaries/{followed.id}")
+    assert "Arrive en retard quand le bus ne passe pas." in phone.content()
     phone.goto(review_url)
     assert "Taille les haies seul" in phone.content()
     checked(phone, "followup-review-cip")
@@ -97,7 +108,7 @@ def test_cip_prepares_an_intermediate_bilan_with_the_supervisor_contribution_and
     for expected in ("Bilan intermédiaire", followed.full_name, "Taille les haies seul", "Taux de présence : 100 %",
                      "Renouvellement du contrat", "Bourse au permis", "Obtenir le permis de conduire"):
         assert expected in text, expected
-    assert "Aujourd'hui" not in text and "Compte" not in text  # navigation is not printed
+    assert "Échéances" not in text and "Télécharger le PDF" not in text  # navigation and buttons are not printed
 
     phone.goto("/echeances/")
     checked(phone, "followup-deadlines-cip")
