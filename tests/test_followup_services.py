@@ -224,3 +224,30 @@ def test_objective_from_a_sensitive_theme_is_sensitive(db, users, person):
                                 data=followup.GoalInput(text="Constituer un dossier MDPH/invalidité"),
                                 today=date(2026, 3, 1))
     assert goal.sensitive
+
+
+def test_export_holds_the_follow_up_and_anonymisation_removes_its_texts(app, db, users, person):
+    from webapp import privacy
+    from webapp.models import BarrierSignal, WorkConstraint
+
+    cip, eti = users["counsellor"], users["supervisor"]
+    with writing():
+        followup.create_goal(db, user=cip, employee=person, data=followup.GoalInput(text="Passer le code"),
+                             today=date(2026, 3, 1))
+        followup.signal_barrier(db, user=eti, employee=person, theme="mobilite", text="Arrive à pied.")
+        followup.add_constraint(db, user=cip, employee=person, text="Pas de charges lourdes")
+        review = reviews.create_review(db, user=cip, employee=person, kind="integration", due_date=date(2026, 2, 5))
+        db.flush()
+        reviews.save_contribution(db, user=eti, review=review, values={"technique": "Sait tailler."})
+        db.commit()
+    sections = dict(privacy.export_employee(db, person))
+    assert {r["Libellé"] for r in sections["Suivi socioprofessionnel"]} >= {"Passer le code", "Pas de charges lourdes"}
+    assert "Sait tailler." in sections["Bilans"][0]["Contributions"]
+    with writing():
+        privacy.anonymise(db, person)
+        db.commit()
+    assert db.exec(select(Goal)).one().text == "[anonymisé]"
+    assert db.exec(select(BarrierSignal)).one().text == "[anonymisé]"
+    assert db.exec(select(WorkConstraint)).all() == []
+    assert db.exec(select(ReviewContribution)).one().technique == ""
+    assert db.exec(select(Review)).one().kind == "integration"  # statistics survive
