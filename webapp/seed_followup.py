@@ -106,35 +106,42 @@ def seed_followup(db: Session, structure: Structure, today: date, rng: random.Ra
     _seed_reviews(db, structure, employees, cips, supervisors, today)
 
 
+DECISIONS = {"integration": "poursuite", "intermediaire": "renouvellement", "prolongation": "prolongation",
+             "sortie": "sortie"}
+
+
 def _seed_reviews(db: Session, structure: Structure, employees, cips, supervisors, today: date) -> None:
-    """A finalised integration bilan, an intermediate one in preparation, others left to open."""
+    """Bilans due more than three weeks ago are finalised (the first one with a full CIP part); the most recent
+    ones are late or coming; one intermediate bilan is in preparation with the supervisor's contribution."""
     contracts = reviews.contracts_by_employee(db, [e.id for e in employees])
-    finalised = prepared = False
+    detailed = prepared = False
     for employee in employees:
         cip = cips.get(employee.referent_cip_id) or next(iter(cips.values()))
         eti = supervisors.get(employee.referent_eti_id) or next(iter(supervisors.values()))
-        dues = reviews.due_reviews(contracts.get(employee.id, []), employee.pass_iae_end, [])
-        integration = next((d for d in dues if d.kind == "integration" and d.due < today), None)
-        if integration and not finalised:
-            review = reviews.create_review(db, user=cip, employee=employee, kind="integration",
-                                           due_date=integration.due)
-            db.flush()
-            db.add(ReviewContribution(structure_id=structure.id, review_id=review.id, author_id=eti.id,
-                                      savoir_etre="Ponctuel(le), respecte les consignes.",
-                                      technique="Maîtrise la débroussailleuse en autonomie.",
-                                      strengths="Entraide dans l'équipe.", to_work="Port des EPI en fin de journée.",
-                                      proposal="Renouvellement."))
-            db.add(ReviewNeed(structure_id=structure.id, review_id=review.id, code="mobilite", rating="+"))
-            db.add(ReviewAction(structure_id=structure.id, review_id=review.id, label="Bourse au permis",
-                                state="planned"))
-            review.decision = "poursuite"
-            db.flush()
-            reviews.finalise(db, user=cip, review=review, today=today)
-            finalised = True
-            continue
-        intermediate = next((d for d in dues if d.kind == "intermediaire" and today <= d.due), None)
-        if intermediate and not prepared:
-            review = reviews.create_review(db, user=cip, employee=employee, kind="intermediaire",
-                                           due_date=intermediate.due)
-            db.flush()
-            prepared = True
+        for due in reviews.due_reviews(contracts.get(employee.id, []), employee.pass_iae_end, []):
+            if due.due < today - timedelta(days=21):
+                review = reviews.create_review(db, user=cip, employee=employee, kind=due.kind, due_date=due.due)
+                db.flush()
+                if not detailed:
+                    _contribute(db, structure, review, eti)
+                    db.add(ReviewNeed(structure_id=structure.id, review_id=review.id, code="mobilite", rating="+"))
+                    db.add(ReviewAction(structure_id=structure.id, review_id=review.id, label="Bourse au permis",
+                                        state="planned"))
+                    detailed = True
+                review.decision = DECISIONS[due.kind]
+                review.exit_type = "CDD ou intérim de plus de 6 mois" if due.kind == "sortie" else ""
+                db.flush()
+                reviews.finalise(db, user=cip, review=review, today=min(today, due.due + timedelta(days=3)))
+            elif due.kind == "intermediaire" and today <= due.due and not prepared:
+                review = reviews.create_review(db, user=cip, employee=employee, kind=due.kind, due_date=due.due)
+                db.flush()
+                _contribute(db, structure, review, eti)
+                prepared = True
+
+
+def _contribute(db: Session, structure: Structure, review: Review, eti: User) -> None:
+    db.add(ReviewContribution(structure_id=structure.id, review_id=review.id, author_id=eti.id,
+                              savoir_etre="Ponctuel(le), respecte les consignes.",
+                              technique="Utilise la débroussailleuse en autonomie.",
+                              strengths="Entraide dans l'équipe.", to_work="Port des EPI en fin de journée.",
+                              proposal="Renouvellement."))
