@@ -164,6 +164,7 @@ def test_welcome_step_ticked_with_date_and_who_and_integration_on_today(client, 
     response = post(client, f"/suivi/salaries/{person.id}/accueil", {"step_id": step_id, "note": "Veste L, 43"},
                     htmx=True)
     assert response.status_code == 200 and "Veste L, 43" in response.get_data(as_text=True)
+    assert f"par {user.full_name}" in response.get_data(as_text=True)
     db.rollback()
     check = db.exec(select(WelcomeCheck)).one()
     assert check.done_on == date.today() and check.done_by_id == user.id

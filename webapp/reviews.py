@@ -345,12 +345,12 @@ def document(db: Session, *, review: Review, today: date | None = None) -> dict:
 
 
 def for_viewer(doc: dict, *, sensitive: bool) -> dict:
-    """The document without sensitive freins, objectives and needs for a role that may not read them."""
+    """The document without sensitive freins, objectives, needs and alerts for a role that may not read them."""
     if sensitive:
         return doc
     return {**doc, "barriers": [b for b in doc.get("barriers", []) if not b.get("sensitive")],
             "goals": [g for g in doc.get("goals", []) if not g.get("sensitive")],
-            "needs": [n for n in doc.get("needs", []) if not n.get("sensitive")]}
+            "needs": [n for n in doc.get("needs", []) if not n.get("sensitive")], "alerts": []}
 
 
 def has_sensitive(doc: dict) -> bool:

@@ -8,6 +8,7 @@ from webapp import followup as service
 from webapp import reviews, skills
 from webapp.capture import parse_date, parse_int
 from webapp.db import get_session
+from webapp.employees import staff_names
 from webapp.models import (
     BARRIER_STATUSES,
     GOAL_STATUSES,
@@ -56,6 +57,9 @@ def employee_page(employee: Employee, errors: dict | None = None, values: dict |
                    signals=service.open_signals(db, employee_ids=[employee.id]),
                    situations=service.situations(),
                    strength_choices=service.strength_choices(db, employee.id))
+    ids = [b.detected_by_id for b in barriers] + [s.signalled_by_id for s in ctx.get("signals", [])]
+    ids += [item.check.done_by_id for item in ctx["welcome"] if item.check]
+    ctx["names"] = {i: u.full_name for i, u in staff_names(db, ids).items()}
     service.trace_sensitive(db, user=current_user, employee_id=employee.id, barriers=barriers, goals=ctx["goals"],
                             what="(page de suivi)")
     db.commit()
@@ -84,7 +88,9 @@ def tick(employee_id: int):
         db.rollback()
         error = str(problem)
     if request.htmx and not request.htmx.boosted:
-        return render("followup/_welcome.html", employee=person, welcome=service.welcome_of(db, person),
+        welcome = service.welcome_of(db, person)
+        names = {i: u.full_name for i, u in staff_names(db, [w.check.done_by_id for w in welcome if w.check]).items()}
+        return render("followup/_welcome.html", employee=person, welcome=welcome, names=names,
                       welcome_error=error, status=422 if error else 200)
     if error:
         return employee_page(person, {"welcome": error}, status=422)
