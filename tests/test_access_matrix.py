@@ -129,6 +129,7 @@ MATRIX = {
     "followup.employee": Rule("GET", allow(*STAFF), "employee"),
     "followup.tick": Rule("POST", allow(*STAFF), "employee"),
     "followup.welcome_template": Rule("GET", allow("director")),
+    "followup.situations": Rule("GET", allow("director")),
     "followup.add_barrier": Rule("POST", allow(*DIAGNOSTIC), "employee"),
     "followup.update_barrier": Rule("POST", allow(*DIAGNOSTIC), "barrier"),
     "followup.signal": Rule("GET", allow(*FIELD), "employee"),

@@ -238,3 +238,18 @@ def test_today_query_count_does_not_grow_with_follow_up_data(app, client, login_
                                       created_by_id=users["counsellor"].id))
         counts.append(count_queries(app, client, "/aujourdhui/"))
     assert counts[0] == counts[1]
+
+
+def test_direction_edits_the_situations_offered_for_freins(client, login_as, crew, db, structure):
+    login_as("director")
+    assert post(client, "/suivi/situations", {"theme": "mobilite", "label": "Vélo prêté par la structure"}).status_code == 303
+    assert post(client, "/suivi/situations", {"theme": "inconnu", "label": "x"}).status_code == 422
+    db.rollback()
+    rows = followup.ensure_situations(db, structure.id)
+    removed = next(r for r in rows if r.label == "Permis B")
+    assert post(client, "/suivi/situations", {"action": "remove", "situation_id": removed.id}).status_code == 303
+    db.rollback()
+    offered = [label for _, label in followup.situations_of(db, structure.id)]
+    assert "Vélo prêté par la structure" in offered and "Permis B" not in offered
+    page = client.get(f"/suivi/salaries/{crew['people'][0].id}").get_data(as_text=True)
+    assert "Vélo prêté par la structure" in page and 'value="Permis B"' not in page

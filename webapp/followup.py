@@ -13,6 +13,7 @@ from webapp.models import (
     GOAL_STATUSES,
     Barrier,
     BarrierSignal,
+    BarrierSituation,
     Contract,
     Employee,
     Goal,
@@ -52,6 +53,39 @@ def themes() -> dict[str, str]:
 def situations(theme: str | None = None) -> list[tuple[str, str]]:
     """(theme, situation) pairs of situations.csv, optionally of one theme."""
     return [(r["theme"], r["situation"]) for r in referentiels.load("situations") if theme in (None, r["theme"])]
+
+
+def ensure_situations(db: Session, structure_id: int) -> list[BarrierSituation]:
+    """The structure's situations (active or not), created from situations.csv the first time."""
+    rows = list(db.exec(select(BarrierSituation).where(BarrierSituation.structure_id == structure_id)
+                        .order_by(BarrierSituation.theme, BarrierSituation.id)).all())
+    if not rows:
+        rows = [BarrierSituation(structure_id=structure_id, theme=theme, label=label) for theme, label in situations()]
+        db.add_all(rows)
+        db.flush()
+    return rows
+
+
+def situations_of(db: Session, structure_id: int) -> list[tuple[str, str]]:
+    """(theme, situation) pairs the structure offers: its own list once edited, else situations.csv."""
+    rows = db.exec(select(BarrierSituation).where(BarrierSituation.structure_id == structure_id)
+                   .order_by(BarrierSituation.theme, BarrierSituation.id)).all()
+    return [(r.theme, r.label) for r in rows if r.active] if rows else situations()
+
+
+def add_situation(db: Session, *, structure_id: int, theme: str, label: str) -> BarrierSituation:
+    """Direction adds a situation to a theme of the structure's list."""
+    if theme not in themes():
+        raise FollowupError("Choisissez un thème.", "theme")
+    label = label.strip()
+    if not label:
+        raise FollowupError("Écrivez la situation.", "label")
+    if len(label) > 200:
+        raise FollowupError("200 caractères au plus.", "label")
+    ensure_situations(db, structure_id)
+    row = BarrierSituation(structure_id=structure_id, theme=theme, label=label)
+    db.add(row)
+    return row
 
 
 def objectives_list() -> list[tuple[str, str]]:

@@ -60,6 +60,7 @@ from webapp.models.followup import (  # noqa: F401,E402
     Addendum,
     Barrier,
     BarrierSignal,
+    BarrierSituation,
     Goal,
     GoalChange,
     Review,

@@ -44,6 +44,17 @@ class WelcomeCheck(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class BarrierSituation(SQLModel, table=True):
+    """A situation offered for a theme (copied from situations.csv, edited by direction)."""
+
+    __tablename__ = "barrier_situation"
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    theme: str = Field(max_length=60)
+    label: str = Field(max_length=200)
+    active: bool = Field(default=True)
+
+
 class Barrier(SQLModel, table=True):
     """A frein of the diagnostic: theme, situation, status; sensitive themes are hidden from supervisors."""
 

@@ -15,6 +15,7 @@ from webapp.models import (
     REVIEW_KINDS,
     Barrier,
     BarrierSignal,
+    BarrierSituation,
     Employee,
     Goal,
     WelcomeStep,
@@ -55,7 +56,7 @@ def employee_page(employee: Employee, errors: dict | None = None, values: dict |
         barriers = service.barriers_of(db, user=current_user, employee_id=employee.id)
         ctx.update(barriers=barriers, strengths=service.strengths_of(db, employee.id),
                    signals=service.open_signals(db, employee_ids=[employee.id]),
-                   situations=service.situations(),
+                   situations=service.situations_of(db, employee.structure_id),
                    strength_choices=service.strength_choices(db, employee.id))
     ids = [b.detected_by_id for b in barriers] + [s.signalled_by_id for s in ctx.get("signals", [])]
     ids += [item.check.done_by_id for item in ctx["welcome"] if item.check]
@@ -122,6 +123,34 @@ def welcome_template():
     steps = service.ensure_welcome_steps(db, sid)
     db.commit()
     return render("followup/welcome_template.html", steps=steps, error=error, status=422 if error else 200)
+
+
+@bp.route("/situations", methods=["GET", "POST"])
+@requires("welcome.edit")
+def situations():
+    """Direction edits the situations offered for each theme of freins."""
+    db = get_session()
+    sid = current_user.structure_id
+    error = None
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "remove":
+                row = db.get(BarrierSituation, parse_int(request.form.get("situation_id")) or 0)
+                if row is None or row.structure_id != sid:
+                    raise service.FollowupError("Situation inconnue.", "situation_id")
+                row.active = False
+                db.add(row)
+            else:
+                service.add_situation(db, structure_id=sid, theme=_text("theme"), label=_text("label"))
+            db.commit()
+            return see_other(url_for("followup.situations"))
+        except service.FollowupError as problem:
+            db.rollback()
+            error = str(problem)
+    rows = [r for r in service.ensure_situations(db, sid) if r.active]
+    db.commit()
+    return render("followup/situations.html", rows=rows, themes=service.themes(), error=error,
+                  status=422 if error else 200)
 
 
 @bp.route("/salaries/<int:employee_id>/freins", methods=["POST"])
