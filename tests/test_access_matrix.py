@@ -21,6 +21,7 @@ from webapp.db import get_engine, writing
 ROLES = ("supervisor", "counsellor", "coordinator", "director", "admin")
 STAFF = ("supervisor", "counsellor", "coordinator", "director")
 FIELD = ("supervisor", "coordinator", "director")
+DIAGNOSTIC = ("counsellor", "director")  # who edits freins, objectives and bilans
 
 # Routes anyone may reach, logged in or not.
 PUBLIC = {"static", "auth.login", "auth.second_factor", "auth.passkey_options", "auth.passkey_login",
@@ -124,6 +125,30 @@ MATRIX = {
     "attestations.easy": Rule("GET", allow(*STAFF), "attestation"),
     "attestations.pdf": Rule("GET", allow(*STAFF), "attestation"),
     "attestations.openbadge": Rule("GET", allow(*STAFF), "attestation"),
+    # socio-professional follow-up: welcome, freins, signals, constraints, atouts, objectives, bilans, deadlines
+    "followup.employee": Rule("GET", allow(*STAFF), "employee"),
+    "followup.tick": Rule("POST", allow(*STAFF), "employee"),
+    "followup.welcome_template": Rule("GET", allow("director")),
+    "followup.situations": Rule("GET", allow("director")),
+    "followup.add_barrier": Rule("POST", allow(*DIAGNOSTIC), "employee"),
+    "followup.update_barrier": Rule("POST", allow(*DIAGNOSTIC), "barrier"),
+    "followup.signal": Rule("GET", allow(*FIELD), "employee"),
+    "followup.handle_signal": Rule("POST", allow(*DIAGNOSTIC), "signal"),
+    "followup.add_constraint": Rule("POST", allow(*DIAGNOSTIC), "employee"),
+    "followup.remove_constraint": Rule("POST", allow(*DIAGNOSTIC), "constraint"),
+    "followup.add_strength": Rule("POST", allow(*DIAGNOSTIC), "employee"),
+    "followup.new_goal": Rule("GET", allow(*DIAGNOSTIC), "employee"),
+    "followup.edit_goal": Rule("GET", allow(*DIAGNOSTIC), "goal"),
+    "reviews.index": Rule("GET", allow(*STAFF)),
+    "reviews.create": Rule("POST", allow(*DIAGNOSTIC), "employee"),
+    "reviews.show": Rule("GET", allow(*STAFF), "review"),
+    "reviews.contribute": Rule("POST", allow(*FIELD), "review"),
+    "reviews.save": Rule("POST", allow(*DIAGNOSTIC), "review"),
+    "reviews.finalise": Rule("POST", allow(*DIAGNOSTIC), "review"),
+    "reviews.addendum": Rule("POST", allow(*DIAGNOSTIC), "review"),
+    "reviews.print_page": Rule("GET", allow("counsellor", "coordinator", "director"), "review"),
+    "reviews.pdf": Rule("GET", allow("counsellor", "coordinator", "director"), "review"),
+    "deadlines.index": Rule("GET", allow(*STAFF)),
 }
 
 
@@ -146,8 +171,9 @@ def _pick(db: Session, structure_id: int, uploads: Path) -> dict:
     """One object of each kind in the structure, chosen so that allowed roles can open it."""
     from webapp import attestations
     from webapp.photos import store_photo
-    from webapp.models import (Alert, AlertRecipient, Employee, Instruction, LearningSession, Observation,
-                               ProductionTask, Skill, SkillFramework, SkillRating, User, Worksite)
+    from webapp.models import (Alert, AlertRecipient, Barrier, BarrierSignal, Employee, Goal, Instruction,
+                               LearningSession, Observation, ProductionTask, Review, Skill, SkillFramework,
+                               SkillRating, User, WorkConstraint, Worksite)
 
     def first(query):
         row = db.exec(query).first()
@@ -192,6 +218,12 @@ def _pick(db: Session, structure_id: int, uploads: Path) -> dict:
         "framework": first(select(SkillFramework).where(SkillFramework.structure_id == structure_id)).id,
         "learning_session": first(select(LearningSession).where(LearningSession.structure_id == structure_id)).id,
         "attestation": attestation.id,
+        "barrier": first(select(Barrier).where(Barrier.structure_id == structure_id)).id,
+        "signal": first(select(BarrierSignal).where(BarrierSignal.structure_id == structure_id,
+                                                    BarrierSignal.status == "nouveau")).id,
+        "constraint": first(select(WorkConstraint).where(WorkConstraint.structure_id == structure_id)).id,
+        "goal": first(select(Goal).where(Goal.structure_id == structure_id)).id,
+        "review": first(select(Review).where(Review.structure_id == structure_id, Review.status == "draft")).id,
     }
 
 

@@ -155,6 +155,7 @@ class TeamCard:
     skills: list = field(default_factory=list)
     constraints: list = field(default_factory=list)
     open_alert: bool = False
+    integration_left: list | None = None  # welcome steps left while "en intégration", else None
 
 
 def team_cards(db: Session, *, user: User, employees: list[Employee], day: date) -> list[TeamCard]:
@@ -169,7 +170,14 @@ def team_cards(db: Session, *, user: User, employees: list[Employee], day: date)
         .where(col(ObservationEmployee.employee_id).in_(ids), visible_clause(user))
         .group_by(ObservationEmployee.employee_id)
     ).all())
-    return [TeamCard(e, attendance.get(e.id), last.get(e.id)) for e in employees]
+    from webapp import followup
+
+    goals = followup.current_goals(db, user=user, employee_ids=ids)
+    constraints = followup.constraints_of(db, ids)
+    integration = followup.integration_left(db, structure_id=user.structure_id, employee_ids=ids, today=day)
+    return [TeamCard(e, attendance.get(e.id), last.get(e.id), objectives=[g.text for g in goals.get(e.id, [])],
+                     constraints=[c.text for c in constraints.get(e.id, [])],
+                     integration_left=integration.get(e.id)) for e in employees]
 
 
 def attendance_by_employee(db: Session, *, structure_id: int, employee_ids: list[int], day: date) -> dict[int, Attendance]:

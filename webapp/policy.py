@@ -40,6 +40,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "alert.stats": frozenset({"director"}),
     "alert.settings": frozenset({"director"}),
     "push.subscribe": STAFF,
+    # socio-professional follow-up (issue 6)
+    "followup.view": STAFF,
+    "welcome.tick": STAFF,
+    "welcome.edit": frozenset({"director"}),
+    "barrier.view": frozenset({"counsellor", "coordinator", "director"}),
+    "barrier.view_sensitive": frozenset({"counsellor", "director"}),
+    "barrier.edit": frozenset({"counsellor", "director"}),
+    "barrier.signal": frozenset({"supervisor", "coordinator", "director"}),
+    "goal.edit": frozenset({"counsellor", "director"}),
+    "review.view": frozenset({"counsellor", "coordinator", "director"}),
+    "review.contribute": frozenset({"supervisor", "coordinator", "director"}),
+    "review.edit": frozenset({"counsellor", "director"}),
+    "deadline.view": STAFF,
 }
 
 

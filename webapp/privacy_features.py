@@ -147,3 +147,88 @@ def _anonymise_skills(db: Session, employee: Employee, upload_folder: str | None
         rating.evidence_note, rating.evidence_ref, rating.situation = "", "", ""
         db.add(rating)
     db.exec(delete(Attestation).where(Attestation.employee_id == employee.id))
+
+
+# --- socio-professional follow-up (issue 6) ---
+
+def _d(value) -> str:
+    return value.isoformat() if value else ""
+
+
+@exporter
+def _export_followup(db: Session, employee: Employee) -> Section:
+    from webapp.followup import themes
+    from webapp.models import Barrier, BarrierSignal, Goal, Strength, WelcomeCheck, WelcomeStep, WorkConstraint
+
+    labels = themes()
+    rows = []
+    for check, step in db.exec(select(WelcomeCheck, WelcomeStep).join(WelcomeStep, WelcomeStep.id == WelcomeCheck.step_id)
+                               .where(WelcomeCheck.employee_id == employee.id)).all():
+        rows.append({"Rubrique": "Accueil", "Libellé": step.label, "Date": _d(check.done_on), "Détail": check.note})
+    for b in db.exec(select(Barrier).where(Barrier.employee_id == employee.id)).all():
+        rows.append({"Rubrique": "Frein", "Libellé": f"{labels.get(b.theme, b.theme)} : {b.situation}",
+                     "Date": _d(b.detected_on), "Détail": f"{b.status}; abordé le {_d(b.discussed_on)}; {b.note}"})
+    for s in db.exec(select(BarrierSignal).where(BarrierSignal.employee_id == employee.id)).all():
+        rows.append({"Rubrique": "Signalement", "Libellé": labels.get(s.theme, s.theme),
+                     "Date": _d(s.signalled_at.date()), "Détail": s.text})
+    for c in db.exec(select(WorkConstraint).where(WorkConstraint.employee_id == employee.id)).all():
+        rows.append({"Rubrique": "Contrainte", "Libellé": c.text, "Date": _d(c.created_at.date()),
+                     "Détail": "partagée" if c.active else "retirée"})
+    for s in db.exec(select(Strength).where(Strength.employee_id == employee.id)).all():
+        rows.append({"Rubrique": "Atout", "Libellé": s.label, "Date": _d(s.noted_on), "Détail": ""})
+    for g in db.exec(select(Goal).where(Goal.employee_id == employee.id)).all():
+        rows.append({"Rubrique": "Objectif", "Libellé": g.text, "Date": _d(g.due_date),
+                     "Détail": f"{g.status}; engagement le {_d(g.agreed_on)}; {g.next_step}"})
+    return "Suivi socioprofessionnel", rows
+
+
+@exporter
+def _export_reviews(db: Session, employee: Employee) -> Section:
+    from webapp.models import Addendum, Review, ReviewContribution
+
+    rows = []
+    for r in db.exec(select(Review).where(Review.employee_id == employee.id).order_by(Review.due_date)).all():
+        contributions = db.exec(select(ReviewContribution).where(ReviewContribution.review_id == r.id)).all()
+        addenda = db.exec(select(Addendum).where(Addendum.review_id == r.id)).all()
+        rows.append({"Bilan": r.kind, "Échéance": _d(r.due_date), "Période": f"{r.period_start} → {r.period_end}",
+                     "État": r.status, "Décision": r.decision, "Sortie": r.exit_type, "Conclusion": r.conclusion,
+                     "Contributions": " | ".join(f"{c.savoir_etre} {c.technique} {c.strengths} {c.to_work} "
+                                                 f"{c.proposal}".strip() for c in contributions),
+                     "Avenants": " | ".join(a.text for a in addenda)})
+    return "Bilans", rows
+
+
+@anonymiser
+def _anonymise_followup(db: Session, employee: Employee, upload_folder: str | None = None) -> None:
+    """Free texts go; themes, statuses, dates, needs ratings and decisions stay for statistics."""
+    from webapp.models import (Addendum, Barrier, BarrierSignal, Goal, GoalChange, Review, ReviewContribution,
+                               Strength, WelcomeCheck, WorkConstraint)
+
+    for check in db.exec(select(WelcomeCheck).where(WelcomeCheck.employee_id == employee.id)).all():
+        check.note = ""
+        db.add(check)
+    for barrier in db.exec(select(Barrier).where(Barrier.employee_id == employee.id)).all():
+        barrier.note = ""
+        db.add(barrier)
+    for signal in db.exec(select(BarrierSignal).where(BarrierSignal.employee_id == employee.id)).all():
+        signal.text = ANONYMISED
+        db.add(signal)
+    db.exec(delete(WorkConstraint).where(WorkConstraint.employee_id == employee.id))
+    db.exec(delete(Strength).where(Strength.employee_id == employee.id))
+    goal_ids = list(db.exec(select(Goal.id).where(Goal.employee_id == employee.id)).all())
+    for goal in db.exec(select(Goal).where(Goal.employee_id == employee.id)).all():
+        goal.text, goal.next_step = ANONYMISED, ""
+        db.add(goal)
+    if goal_ids:
+        for change in db.exec(select(GoalChange).where(col(GoalChange.goal_id).in_(goal_ids))).all():
+            change.summary = ANONYMISED
+            db.add(change)
+    for review in db.exec(select(Review).where(Review.employee_id == employee.id)).all():
+        review.conclusion, review.snapshot = "", {}
+        db.add(review)
+        for c in db.exec(select(ReviewContribution).where(ReviewContribution.review_id == review.id)).all():
+            c.savoir_etre = c.technique = c.strengths = c.to_work = c.proposal = ""
+            db.add(c)
+        for a in db.exec(select(Addendum).where(Addendum.review_id == review.id)).all():
+            a.text = ANONYMISED
+            db.add(a)

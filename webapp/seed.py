@@ -12,6 +12,7 @@ from webapp.models import Contract, Employee, Structure, Team, User, Worksite
 from webapp.seed_field import seed_field
 from webapp.seed_skills import seed_skills
 from webapp.seed_alerts import seed_alerts
+from webapp.seed_followup import seed_followup
 
 DEMO_EMAILS = {
     "supervisor": "encadrant@demo.terrain",
@@ -98,6 +99,7 @@ def seed_demo_data(db: Session, password: str, today: date | None = None, domain
     seed_field(db, structure, today, rng)
     seed_skills(db, structure, today, rng)
     seed_alerts(db, structure, today, rng)
+    seed_followup(db, structure, today, rng)
     return structure
 
 

@@ -10,7 +10,9 @@ def register_blueprints(app: Flask) -> None:
         attestations,
         audit,
         auth,
+        deadlines,
         employees,
+        followup,
         home,
         instructions,
         learning,
@@ -18,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
         pathway,
         privacy,
         production,
+        reviews,
         pwa,
         skills,
         structure,
@@ -26,5 +29,6 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, account, home, today, instructions, observations, pathway, production, employees,
-                   privacy, users, structure, audit, skills, learning, attestations, alerts, pwa):
+                   privacy, users, structure, audit, skills, learning, attestations, alerts, followup, reviews,
+                   deadlines, pwa):
         app.register_blueprint(module.bp)
