@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from pathlib import Path
 
 from sqlmodel import Session, col, select
 
 from webapp import referentiels
+from webapp.pdf import a4_document
 from webapp.employees import contracts_of
 from webapp.models import Attestation, Employee, SkillActivity, Structure, User, Worksite, utcnow
 from webapp.skills import ACQUIRED, LEVELS, history
 
 MAX_EVIDENCE = 3
-FONTS = Path(__file__).parent / "static" / "fonts"
 
 
 class AttestationError(ValueError):
@@ -106,24 +105,10 @@ def _fr_date(value: str | date | datetime) -> str:
 
 def pdf_bytes(attestation: Attestation) -> bytes:
     """The attestation as an A4 PDF, with a Unicode font bundled with Terrain."""
-    from fpdf import FPDF
-    from fpdf.enums import XPos, YPos
-
     content = attestation.content
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"Attestation de compétences — {content['employee']['full_name']}")
-    pdf.set_author(content["structure"]["name"])
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.set_margins(18, 16, 18)
-    pdf.set_auto_page_break(True, margin=18)
-    pdf.add_page()
+    pdf, line = a4_document(title=f"Attestation de compétences — {content['employee']['full_name']}",
+                            author=content["structure"]["name"])
     width = pdf.epw
-
-    def line(text: str, size: float = 10, bold: bool = False, gap: float = 1.5) -> None:
-        pdf.set_font("DejaVu", "B" if bold else "", size)
-        pdf.multi_cell(width, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(gap)
 
     structure = content["structure"]
     line(structure["name"], 12, True, 0.5)

@@ -5,11 +5,11 @@ import calendar
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 from sqlmodel import Session, col, func, select
 
 from webapp import referentiels
+from webapp.pdf import a4_document
 from webapp.field import attendance_rates
 from webapp.followup import FollowupError, themes
 from webapp.models import (
@@ -38,7 +38,6 @@ from webapp.models import (
 )
 from webapp.skills import first_and_last
 
-FONTS = Path(__file__).parent / "static" / "fonts"
 INTERMEDIATE_BEFORE_END = 30  # days before the end of a CDDI period: the renewal is decided at this bilan
 MATCH_DAYS = 45  # a bilan created within this many days of a computed due date counts for it
 SENSITIVE_NEEDS = frozenset({"sante", "finances", "judiciaire", "recours_droits", "administratif",
@@ -368,23 +367,7 @@ def _fr(value: str) -> str:
 
 def pdf_bytes(doc: dict, addenda: list[tuple[str, str, str]]) -> bytes:
     """The bilan as an A4 PDF with the DejaVu font bundled with Terrain; addenda as (date, author, text)."""
-    from fpdf import FPDF
-    from fpdf.enums import XPos, YPos
-
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"{doc['kind']} — {doc['employee']}")
-    pdf.set_author(doc["structure"])
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.set_margins(18, 16, 18)
-    pdf.set_auto_page_break(True, margin=18)
-    pdf.add_page()
-    width = pdf.epw
-
-    def line(text: str, size: float = 10, bold: bool = False, gap: float = 1.2) -> None:
-        pdf.set_font("DejaVu", "B" if bold else "", size)
-        pdf.multi_cell(width, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(gap)
+    pdf, line = a4_document(title=f"{doc['kind']} — {doc['employee']}", author=doc["structure"], default_gap=1.2)
 
     def heading(text: str) -> None:
         pdf.ln(2)
