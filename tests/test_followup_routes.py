@@ -8,7 +8,6 @@ from sqlmodel import select
 
 from tests.conftest import post
 from webapp import followup
-from webapp.db import writing
 from webapp.models import AuditEvent, Barrier, BarrierSignal, Goal, Review, WelcomeCheck, WorkConstraint
 
 SENSITIVE_SITUATION = "Difficulté déclarée entrainant des absences régulières"

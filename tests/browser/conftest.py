@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD, TOTP_SECRETS, build_app, totp_code
+from tests.conftest import PASSWORD, TOTP_SECRETS, totp_code
 from webapp.db import get_engine
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
@@ -51,19 +51,9 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_app(databases, tmp_path):
-    url = databases.new(tmp_path)
-    application = build_app(url, upload_folder=tmp_path / "uploads")
-    application.instance_path = str(tmp_path)
-    yield application
-    get_engine(application).dispose()
-    databases.drop(url)
-
-
-@pytest.fixture
-def app(live_app):
-    """Route fixtures (db, make, users) act on the live application's database."""
-    return live_app
+def live_app(app):
+    """The application the live server runs: the same as the route fixtures (db, make, users) act on."""
+    return app
 
 
 @pytest.fixture
