@@ -8,39 +8,18 @@ the ratio of each p50 to the /healthz p50 (the cost of the framework and the dat
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
-import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from demo_server import demo_server, login  # noqa: E402  (bench/ is on the path)
+
+
 PASSWORD = "bench password long enough"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def opener_for(base: str, email: str):
-    """A URL opener logged in as `email` through the login form."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login").read().decode()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    opener.open(f"{base}/login", urllib.parse.urlencode({"email": email, "password": PASSWORD,
-                                                         "csrf_token": token}).encode())
-    return opener
 
 
 def timed(opener, url: str) -> float:
@@ -61,25 +40,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="terrain-bench-"))
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{work}/bench.sqlite", SECRET_KEY="bench",
-               TERRAIN_TOTP_REQUIRED_ROLES="")
-    flask = [sys.executable, "-m", "flask", "--app", "webapp"]
-    subprocess.run(flask + ["init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run(flask + ["seed-demo", "--password", PASSWORD], env=env, cwd=ROOT, check=True, capture_output=True)
-    port = free_port()
-    server = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(port), "--with-threads"],
-                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
-        supervisor = opener_for(base, "encadrant@demo.terrain")
-        counsellor = opener_for(base, "cip@demo.terrain")
+    with demo_server(Path(tempfile.mkdtemp(prefix="terrain-bench-")), PASSWORD) as base:
+        supervisor, _ = login(base, "encadrant@demo.terrain", PASSWORD)
+        counsellor, _ = login(base, "cip@demo.terrain", PASSWORD)
         employee_page = re.search(r'href="(/salaries/\d+)"', supervisor.open(f"{base}/salaries/").read().decode())
         targets = [
             ("GET /healthz (bare)", supervisor, "/healthz"),
@@ -108,9 +71,6 @@ def main() -> int:
         p50, p95, p99 = percentiles(samples)
         print(f"{label}, {args.concurrency} clients simultanés : p50 {p50:.1f} p95 {p95:.1f} p99 {p99:.1f} ms, "
               f"{args.requests / elapsed:.0f} requêtes/s")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     return 0
 
 

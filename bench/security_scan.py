@@ -8,38 +8,19 @@ Everything listens on 127.0.0.1; the database is a throw-away file; the scan is 
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
-import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from demo_server import ROOT, demo_server, login  # noqa: E402  (bench/ is on the path)
+
+
 PASSWORD = "scan de securite terrain"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def login(base: str, email: str) -> str:
-    """Log in through the form; return the session cookie value."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login").read().decode()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token}).encode()
-    opener.open(f"{base}/login", data)
-    return next(c.value for c in jar if c.name == "terrain_session")
 
 
 def opener_get(base: str, cookie: str, path: str) -> str:
@@ -67,24 +48,9 @@ def main() -> int:
         print("Installez d'abord : python3 -m venv .scan-venv && .scan-venv/bin/pip install sqlmap wapiti3")
         return 2
     work = Path(tempfile.mkdtemp(prefix="terrain-scan-"))
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{work}/scan.sqlite", SECRET_KEY="scan",
-               TERRAIN_TOTP_REQUIRED_ROLES="")
-    flask = [sys.executable, "-m", "flask", "--app", "webapp"]
-    subprocess.run(flask + ["init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run(flask + ["seed-demo", "--password", PASSWORD], env=env, cwd=ROOT, check=True, capture_output=True)
     # The scan logs in as the CIP: the role with the widest read access that has no second factor.
-    port = free_port()
-    server = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(f"{base}/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
-        cookie = f"terrain_session={login(base, 'cip@demo.terrain')}"
+    with demo_server(work, PASSWORD) as base:
+        _, cookie = login(base, "cip@demo.terrain", PASSWORD)
         results = {}
         employee = re.search(r'href="/salaries/(\d+)"', opener_get(base, cookie, "/salaries/")).group(1)
         targets = work / "targets.txt"
@@ -111,9 +77,6 @@ def main() -> int:
                                  "-m", "sql,xss,exec,file,redirect,csrf", "--max-attack-time", "40",
                                  "--max-scan-time", str(int(args.minutes * 60)), "-f", "txt",
                                  "-o", str(work / "wapiti.txt")], args.minutes + 2, work / "wapiti.log")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     for log in ("sqlmap.log", "sqlmap-forms.log"):
         text = (work / log).read_text(errors="replace") if (work / log).exists() else ""
         tested = sorted(set(re.findall(r"testing for SQL injection on (\w+ parameter '[^']+')", text)))
