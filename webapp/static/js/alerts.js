@@ -7,10 +7,7 @@
   var RETRY_MS = 5000;
   var replaying = false;
 
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
+  var csrfToken = window.Terrain.csrfToken;
 
   function pending() {
     try { return JSON.parse(window.localStorage.getItem(STORE) || "[]"); } catch (e) { return []; }
@@ -20,14 +17,7 @@
     window.localStorage.setItem(STORE, JSON.stringify(list));
   }
 
-  function toast(message) {
-    var box = document.getElementById("toast");
-    if (!box) return;
-    box.textContent = message;
-    box.classList.add("visible");
-    window.clearTimeout(box._timer);
-    box._timer = window.setTimeout(function () { box.classList.remove("visible"); }, 8000);
-  }
+  function toast(message) { window.Terrain.toast(message, 8000); }
 
   function timeText(iso) {
     var d = new Date(iso);

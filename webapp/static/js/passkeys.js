@@ -2,10 +2,7 @@
 (function () {
   "use strict";
 
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
+  var csrfToken = window.Terrain.csrfToken;
 
   function postJSON(url, body) {
     return fetch(url, {

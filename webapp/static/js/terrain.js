@@ -7,14 +7,17 @@
     return meta ? meta.getAttribute("content") : "";
   }
 
-  function toast(message) {
+  function toast(message, milliseconds) {
     var box = document.getElementById("toast");
     if (!box) return;
     box.textContent = message;
     box.classList.add("visible");
     window.clearTimeout(box._timer);
-    box._timer = window.setTimeout(function () { box.classList.remove("visible"); }, 6000);
+    box._timer = window.setTimeout(function () { box.classList.remove("visible"); }, milliseconds || 6000);
   }
+
+  // Shared with the other scripts of the page (alerts.js, passkeys.js), which load after this one.
+  window.Terrain = { csrfToken: csrfToken, toast: toast };
 
   document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRFToken"] = csrfToken();
