@@ -18,7 +18,6 @@ from pathlib import Path
 
 from demo_server import demo_server, login  # noqa: E402  (bench/ is on the path)
 
-
 PASSWORD = "bench password long enough"
 
 

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from demo_server import ROOT, demo_server, login  # noqa: E402  (bench/ is on the path)
 
-
 PASSWORD = "scan de securite terrain"
 
 

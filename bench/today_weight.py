@@ -13,9 +13,9 @@ from pathlib import Path
 from sqlmodel import Session
 
 from webapp import create_app
-from webapp.db import get_engine, writing
-from webapp.migrate import upgrade
-from webapp.seed import DEMO_EMAILS, seed_demo_data
+from webapp.demo import DEMO_EMAILS, seed_demo_data
+from webapp.platform.db import get_engine, writing
+from webapp.platform.migrate import upgrade
 
 PASSWORD = "bench password long enough"
 

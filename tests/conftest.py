@@ -13,9 +13,9 @@ from sqlmodel import Session
 
 from tests.databases import provider
 from webapp import create_app
-from webapp.auth import hash_password
-from webapp.db import get_engine, writing
+from webapp.domain.accounts.auth import hash_password
 from webapp.models import Contract, Employee, Structure, Team, User, Worksite
+from webapp.platform.db import get_engine, writing
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)

@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from webapp import create_app
-from webapp.db import get_engine
-from webapp.migrate import upgrade
+from webapp.platform.db import get_engine
+from webapp.platform.migrate import upgrade
 
 ENV = "TERRAIN_TEST_DATABASE_URL"
 

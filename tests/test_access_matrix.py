@@ -15,8 +15,15 @@ import pytest
 from PIL import Image
 from sqlmodel import Session, col, select
 
-from tests.conftest import PASSWORD, TOTP_SECRETS, AuthActions, build_app, forget_used_codes, post
-from webapp.db import get_engine, writing
+from tests.conftest import (
+    PASSWORD,
+    TOTP_SECRETS,
+    AuthActions,
+    build_app,
+    forget_used_codes,
+    post,
+)
+from webapp.platform.db import get_engine, writing
 
 ROLES = ("supervisor", "counsellor", "coordinator", "director", "admin")
 STAFF = ("supervisor", "counsellor", "coordinator", "director")
@@ -116,10 +123,10 @@ MATRIX = {
     "skills.retire_skill": Rule("POST", allow("director"), "skill"),
     "skills.export": Rule("GET", allow(*STAFF), "framework"),
     "skills.import_csv": Rule("POST", allow("director"), "framework"),
-    "learning.index": Rule("GET", allow(*STAFF)),
-    "learning.create": Rule("GET", allow(*FIELD)),
-    "learning.show": Rule("GET", allow(*STAFF), "learning_session"),
-    "learning.finish": Rule("POST", allow(*FIELD), "learning_session"),
+    "learning_sessions.index": Rule("GET", allow(*STAFF)),
+    "learning_sessions.create": Rule("GET", allow(*FIELD)),
+    "learning_sessions.show": Rule("GET", allow(*STAFF), "learning_session"),
+    "learning_sessions.finish": Rule("POST", allow(*FIELD), "learning_session"),
     "attestations.employee": Rule("GET", allow(*STAFF), "employee"),
     "attestations.show": Rule("GET", allow(*STAFF), "attestation"),
     "attestations.easy": Rule("GET", allow(*STAFF), "attestation"),
@@ -169,11 +176,27 @@ def _jpeg() -> bytes:
 
 def _pick(db: Session, structure_id: int, uploads: Path) -> dict:
     """One object of each kind in the structure, chosen so that allowed roles can open it."""
-    from webapp import attestations
-    from webapp.photos import store_photo
-    from webapp.models import (Alert, AlertRecipient, Barrier, BarrierSignal, Employee, Goal, Instruction,
-                               LearningSession, Observation, ProductionTask, Review, Skill, SkillFramework,
-                               SkillRating, User, WorkConstraint, Worksite)
+    from webapp.domain.skills import attestations
+    from webapp.models import (
+        Alert,
+        AlertRecipient,
+        Barrier,
+        BarrierSignal,
+        Employee,
+        Goal,
+        Instruction,
+        LearningSession,
+        Observation,
+        ProductionTask,
+        Review,
+        Skill,
+        SkillFramework,
+        SkillRating,
+        User,
+        WorkConstraint,
+        Worksite,
+    )
+    from webapp.platform.photos import store_photo
 
     def first(query):
         row = db.exec(query).first()
@@ -230,8 +253,8 @@ def _pick(db: Session, structure_id: int, uploads: Path) -> dict:
 @pytest.fixture(scope="module")
 def seeded(databases, tmp_path_factory):
     """Two full demo structures in one database, migrated and seeded once for the module."""
+    from webapp.demo import DEMO_EMAILS, seed_demo_data
     from webapp.models import User
-    from webapp.seed import DEMO_EMAILS, seed_demo_data
 
     folder = tmp_path_factory.mktemp("seeded")
     uploads = folder / "uploads"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from tests.conftest import csrf_token
-from webapp.forms import TerrainForm
+from webapp.routes._web.forms import TerrainForm
 
 EXCLUDED = {"auth.logout"}  # would end the fuzzing session itself
 

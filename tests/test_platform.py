@@ -114,7 +114,7 @@ def test_cli_init_db_and_seed_demo(tmp_path):
     assert "déjà présentes" in again.output
     from sqlmodel import Session
 
-    from webapp.db import get_engine
+    from webapp.platform.db import get_engine
 
     with Session(get_engine(app)) as db:
         assert db.exec(select(func.count()).select_from(Structure)).one() == 1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from pathlib import Path
 
 import click
@@ -9,9 +10,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session, func, select
 
-from webapp import migrate
-from webapp.db import get_engine, writing
+from webapp.domain.alerts import escalation
 from webapp.models import ROLES, Structure
+from webapp.platform import migrate
+from webapp.platform.db import get_engine, writing
 
 db_cli = AppGroup("db", help="Migrations du schéma de la base.")
 
@@ -54,7 +56,7 @@ def init_db() -> None:
 @click.option("--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà une structure.")
 def seed_demo(password: str | None, if_empty: bool) -> None:
     """Load the demo structure, its team and its field life."""
-    from webapp.seed import seed_demo_data
+    from webapp.demo import seed_demo_data
 
     password_file = Path(current_app.instance_path) / "demo-password.txt"
     with writing(), Session(get_engine()) as db:
@@ -74,7 +76,7 @@ def seed_demo(password: str | None, if_empty: bool) -> None:
 
 
 def _print_logins(password: str) -> None:
-    from webapp.seed import DEMO_EMAILS
+    from webapp.demo import DEMO_EMAILS
 
     click.echo("Comptes de démonstration (mot de passe : %s)" % password)
     for role, email in DEMO_EMAILS.items():
@@ -92,8 +94,9 @@ def _print_logins(password: str) -> None:
 @click.password_option(help="Au moins 12 caractères.")
 def create_user(email: str, full_name: str, role: str, structure_id: int | None, password: str) -> None:
     """Create a staff account."""
-    from webapp.accounts import AccountError, create_user as create
-    from webapp.auth import password_problem
+    from webapp.domain.accounts.passwords import password_problem
+    from webapp.domain.accounts.users import AccountError
+    from webapp.domain.accounts.users import create_user as create
 
     problem = password_problem(password)
     if problem:
@@ -120,7 +123,8 @@ def purge(dry_run: bool, today) -> None:
     """Anonymise employees past their structure's retention period; delete old audit events."""
     from datetime import UTC, date, datetime, time
 
-    from webapp import audit, privacy
+    from webapp.domain import privacy
+    from webapp.domain.accounts import audit
 
     reference = today.date() if today else date.today()
     with writing(), Session(get_engine()) as db:
@@ -160,6 +164,29 @@ def demo_code(email: str) -> None:
         click.echo(pyotp.TOTP(user.totp_secret).now())
 
 
+alerts_cli = AppGroup("alerts", help="Alertes urgentes : escalade et envoi des notifications.")
+
+
+@alerts_cli.command("tick")
+def tick_command() -> None:
+    """One pass of escalation and delivery (for cron, every minute)."""
+    escalated, run = escalation.run_once(current_app._get_current_object())
+    click.echo(f"Escalades : {escalated} · envoyés : {run.sent} · à réessayer : {run.retried} · abandonnés : {run.dropped}")
+
+
+@alerts_cli.command("worker")
+@click.option("--interval", default=5.0, show_default=True, help="Secondes entre deux passages.")
+def worker_command(interval: float) -> None:
+    """Escalate and deliver in a loop (started by `make run`)."""
+    app = current_app._get_current_object()
+    stop = threading.Event()
+    click.echo(f"Envoi des alertes : passage toutes les {interval:g} s.")
+    try:
+        escalation.worker_loop(app, stop, interval)
+    except KeyboardInterrupt:
+        stop.set()
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on `app`."""
     app.cli.add_command(db_cli)
@@ -168,3 +195,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(purge)
     app.cli.add_command(demo_code)
+    app.cli.add_command(alerts_cli)

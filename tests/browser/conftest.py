@@ -10,7 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD, TOTP_SECRETS, totp_code
-from webapp.db import get_engine
+from webapp.platform.db import get_engine
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 CHROMIUM_ARGS = [

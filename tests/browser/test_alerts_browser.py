@@ -8,10 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from tests.browser.conftest import assert_no_horizontal_scroll, check_accessibility, login, screenshot
-from webapp import alerts as service
-from webapp.db import writing
+from tests.browser.conftest import (
+    assert_no_horizontal_scroll,
+    check_accessibility,
+    login,
+    screenshot,
+)
+from webapp.domain.alerts import alerts as service
 from webapp.models import Alert, utcnow
+from webapp.platform.db import writing
 
 pytestmark = pytest.mark.browser
 

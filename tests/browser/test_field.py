@@ -5,7 +5,12 @@ from datetime import date
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import assert_no_horizontal_scroll, check_accessibility, login, screenshot
+from tests.browser.conftest import (
+    assert_no_horizontal_scroll,
+    check_accessibility,
+    login,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,12 @@ from datetime import date, timedelta
 import pytest
 from pypdf import PdfReader
 
-from tests.browser.conftest import assert_no_horizontal_scroll, check_accessibility, login, screenshot
+from tests.browser.conftest import (
+    assert_no_horizontal_scroll,
+    check_accessibility,
+    login,
+    screenshot,
+)
 from webapp.models import Attendance, Barrier, Goal, WorkConstraint
 
 pytestmark = pytest.mark.browser

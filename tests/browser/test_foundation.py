@@ -1,7 +1,12 @@
 """The foundation in a real Chromium on a Pixel 7: login, screens, accessibility, PWA."""
 import pytest
 
-from tests.browser.conftest import assert_no_horizontal_scroll, check_accessibility, login, screenshot
+from tests.browser.conftest import (
+    assert_no_horizontal_scroll,
+    check_accessibility,
+    login,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -6,10 +6,15 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
-from tests.browser.conftest import assert_no_horizontal_scroll, check_accessibility, login, screenshot
-from webapp import skills as skills_service
-from webapp.db import writing
+from tests.browser.conftest import (
+    assert_no_horizontal_scroll,
+    check_accessibility,
+    login,
+    screenshot,
+)
+from webapp.domain.skills import skills as skills_service
 from webapp.models import Contract, LearningSession, Skill, SkillRating, utcnow
+from webapp.platform.db import writing
 
 pytestmark = pytest.mark.browser
 

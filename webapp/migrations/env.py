@@ -12,7 +12,7 @@ def run_migrations() -> None:
     """Run migrations on the connection given by the caller, or on a new engine for the URL."""
     connection = config.attributes.get("connection")
     if connection is None:
-        from webapp.db import make_engine
+        from webapp.platform.db import make_engine
 
         engine = make_engine(config.get_main_option("sqlalchemy.url"))
         with engine.connect() as conn:

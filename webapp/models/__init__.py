@@ -1,4 +1,13 @@
 """All tables of Terrain; importing this package registers them on SQLModel.metadata."""
+from webapp.models.alerts import (  # noqa: F401,E402
+    Alert,
+    AlertEvent,
+    AlertRecipient,
+    AlertSetting,
+    AlertTypeSetting,
+    DeliveryJob,
+    PushSubscription,
+)
 from webapp.models.core import (  # noqa: F401
     ROLES,
     Assignment,
@@ -12,7 +21,6 @@ from webapp.models.core import (  # noqa: F401
     Worksite,
     utcnow,
 )
-from webapp.models.security import AuditEvent, Passkey  # noqa: F401,E402
 from webapp.models.field import (  # noqa: F401
     ATTENDANCE_STATUSES,
     INSTRUCTION_CATEGORIES,
@@ -30,26 +38,6 @@ from webapp.models.field import (  # noqa: F401
     ProductionLog,
     ProductionTask,
     TeamBriefing,
-)
-from webapp.models.skills import (  # noqa: F401
-    Attestation,
-    LearningSession,
-    LearningSessionParticipant,
-    LearningSessionSkill,
-    LearningSessionTemplate,
-    Skill,
-    SkillActivity,
-    SkillFramework,
-    SkillRating,
-)
-from webapp.models.alerts import (  # noqa: F401,E402
-    Alert,
-    AlertEvent,
-    AlertRecipient,
-    AlertSetting,
-    AlertTypeSetting,
-    DeliveryJob,
-    PushSubscription,
 )
 from webapp.models.followup import (  # noqa: F401,E402
     BARRIER_STATUSES,
@@ -71,4 +59,16 @@ from webapp.models.followup import (  # noqa: F401,E402
     WelcomeCheck,
     WelcomeStep,
     WorkConstraint,
+)
+from webapp.models.security import AuditEvent, Passkey  # noqa: F401,E402
+from webapp.models.skills import (  # noqa: F401
+    Attestation,
+    LearningSession,
+    LearningSessionParticipant,
+    LearningSessionSkill,
+    LearningSessionTemplate,
+    Skill,
+    SkillActivity,
+    SkillFramework,
+    SkillRating,
 )

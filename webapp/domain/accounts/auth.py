@@ -1,0 +1,146 @@
+"""Accounts: password hashing, login throttling and server-side sessions (no HTTP here)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlmodel import Session, func, select
+
+from webapp.domain.accounts import audit
+from webapp.models import LoginAttempt, User, UserSession, utcnow
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def hash_password(password: str) -> str:
+    """Hash `password` with argon2id."""
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Check `password` against the user's hash."""
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# Verifying against a dummy hash keeps unknown e-mails as slow as wrong passwords.
+_DUMMY_HASH = _hasher.hash("terrain-dummy-password")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def is_throttled(db: Session, email: str) -> bool:
+    """True when the account saw too many failed logins in the recent window."""
+    window = timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    since = utcnow() - window
+    failures = db.exec(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+    ).one()
+    return failures >= current_app.config["LOGIN_MAX_FAILURES"]
+
+
+def authenticate(db: Session, email: str, password: str, ip: str = "") -> tuple[User | None, str | None]:
+    """Check credentials; return (user, None) or (None, French error message). Records the attempt."""
+    email = email.strip().lower()
+    if is_throttled(db, email):
+        return None, "Trop de tentatives de connexion. Réessayez dans 15 minutes."
+    user = db.exec(select(User).where(User.email == email)).first()
+    if user is None:
+        _safe_dummy_verify(password)
+        ok = False
+    else:
+        ok = verify_password(user, password) and user.active
+    if not ok:
+        record_failure(db, email, user, ip, "" if user is None or user.active else "compte désactivé")
+        db.commit()
+        return None, "Identifiants incorrects."
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.add(user)
+        db.commit()
+    return user, None
+
+
+def record_failure(db: Session, email: str, user: User | None, ip: str, detail: str = "") -> None:
+    """Count a failed attempt towards throttling and trace it."""
+    db.add(LoginAttempt(email=email, success=False, ip=ip[:45]))
+    audit.record(db, action="login.failure", user=None, structure_id=user.structure_id if user else None,
+                 actor_label=email, detail=detail)
+
+
+def record_success(db: Session, user: User, ip: str) -> None:
+    """Trace a completed login (after the second factor when there is one)."""
+    db.add(LoginAttempt(email=user.email, success=True, ip=ip[:45]))
+    user.last_login_at = utcnow()
+    db.add(user)
+    audit.record(db, action="login.success", user=user, actor_label=user.email)
+
+
+def _safe_dummy_verify(password: str) -> None:
+    try:
+        _hasher.verify(_DUMMY_HASH, password)
+    except VerificationError:
+        pass
+
+
+def start_session(db: Session, user: User, *, ip: str, user_agent: str) -> tuple[str, UserSession]:
+    """Create a server-side session for `user`; return its token for the cookie, and its row."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    row = UserSession(
+        token_hash=token_hash(token),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]),
+        ip=ip[:45],
+        user_agent=user_agent[:300],
+    )
+    db.add(row)
+    db.commit()
+    return token, row
+
+
+def end_session(db: Session, token: str) -> None:
+    """End the server-side session whose token is `token`."""
+    row = db.exec(select(UserSession).where(UserSession.token_hash == token_hash(token))).first()
+    if row is not None and row.ended_at is None:
+        row.ended_at = utcnow()
+        db.add(row)
+    db.commit()
+
+
+def end_all_sessions(db: Session, user_id: int) -> None:
+    """End every open session of a user (deactivation, password change)."""
+    now = utcnow()
+    rows = db.exec(
+        select(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    ).all()
+    for row in rows:
+        row.ended_at = now
+        db.add(row)
+
+
+def session_alive(row: UserSession, user: User, now: datetime, idle_minutes: dict[str, int]) -> bool:
+    """Is this server-side session still open (not ended, not expired, not idle too long)?"""
+    if row.ended_at is not None or row.expires_at <= now or not user.active:
+        return False
+    idle = idle_minutes.get(user.role, 30)
+    return now - row.last_seen_at <= timedelta(minutes=idle)
+
+
+def needs_second_factor_setup(user, required_roles) -> bool:
+    """True when the user's role requires a second factor that is not set up yet."""
+    return user.role in required_roles and not user.totp_secret
+
+

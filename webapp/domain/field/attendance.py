@@ -1,0 +1,79 @@
+"""Attendance: present, absent, late or excused per day, and attendance rates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, func, select
+
+from webapp.domain.field.captures import FieldError, check_day
+from webapp.models import (
+    ATTENDANCE_STATUSES,
+    Attendance,
+    Employee,
+    User,
+    utcnow,
+)
+
+MAX_LATE_MINUTES = 480
+
+
+def attendance_by_employee(db: Session, *, structure_id: int, employee_ids: list[int], day: date) -> dict[int, Attendance]:
+    """The attendance rows of `day` for these employees, by employee id."""
+    rows = db.exec(select(Attendance).where(Attendance.structure_id == structure_id, Attendance.day == day,
+                                            col(Attendance.employee_id).in_(employee_ids or [0]))).all()
+    return {r.employee_id: r for r in rows}
+
+
+def record_attendance(db: Session, *, user: User, employee: Employee, day: date, status: str,
+                      late_minutes: int | None, today: date) -> Attendance:
+    """Set the employee's attendance for `day` (idempotent: the same tap twice gives the same row)."""
+    check_day(day, today, this_week=True)
+    if status not in ATTENDANCE_STATUSES:
+        raise FieldError("Statut de présence inconnu.", "status")
+    if status == "late":
+        if late_minutes is not None and not (1 <= late_minutes <= MAX_LATE_MINUTES):
+            raise FieldError(f"Le retard se compte entre 1 et {MAX_LATE_MINUTES} minutes.", "late_minutes")
+    else:
+        late_minutes = None
+    row = db.exec(select(Attendance).where(Attendance.employee_id == employee.id, Attendance.day == day)).first()
+    if row is None:
+        row = Attendance(structure_id=employee.structure_id, employee_id=employee.id, day=day, status=status,
+                         recorded_by_id=user.id)
+    row.status, row.late_minutes, row.recorded_by_id, row.recorded_at = status, late_minutes, user.id, utcnow()
+    db.add(row)
+    return row
+
+
+@dataclass
+class AttendanceRate:
+    """Counts of one person's recorded days over a period, and the resulting rate."""
+
+    present: int = 0
+    late: int = 0
+    absent: int = 0
+    excused: int = 0
+    late_minutes: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        """Share of expected days worked (present or late); excused days are not expected."""
+        expected = self.present + self.late + self.absent
+        return None if expected == 0 else (self.present + self.late) / expected
+
+
+def attendance_rates(db: Session, *, structure_id: int, employee_ids: list[int], start: date,
+                     end: date) -> dict[int, AttendanceRate]:
+    """Attendance counts and rate per employee between `start` and `end` included, in one query."""
+    rows = db.exec(
+        select(Attendance.employee_id, Attendance.status, func.count(), func.coalesce(func.sum(Attendance.late_minutes), 0))
+        .where(Attendance.structure_id == structure_id, col(Attendance.employee_id).in_(employee_ids or [0]),
+               Attendance.day >= start, Attendance.day <= end)
+        .group_by(Attendance.employee_id, Attendance.status)
+    ).all()
+    rates = {i: AttendanceRate() for i in employee_ids}
+    for employee_id, status, count, minutes in rows:
+        setattr(rates[employee_id], status, count)
+        if status == "late":
+            rates[employee_id].late_minutes = int(minutes)
+    return rates

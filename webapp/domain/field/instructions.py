@@ -1,0 +1,123 @@
+"""Consignes given to the team or to chosen people, and who showed they understood them."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from webapp.domain.field.captures import FieldError, find_by_key
+from webapp.models import (
+    INSTRUCTION_CATEGORIES,
+    Employee,
+    Instruction,
+    InstructionAck,
+    InstructionTemplate,
+    User,
+    utcnow,
+)
+
+
+@dataclass
+class InstructionCard:
+    """A consigne with the people it was given to and who understood it."""
+
+    instruction: Instruction
+    acks: list[tuple[InstructionAck, Employee]]
+
+    @property
+    def understood(self) -> int:
+        return sum(1 for ack, _ in self.acks if ack.acknowledged_at)
+
+    @property
+    def total(self) -> int:
+        return len(self.acks)
+
+    @property
+    def category_label(self) -> str:
+        return INSTRUCTION_CATEGORIES.get(self.instruction.category, "Autre")
+
+
+def instruction_cards(db: Session, instructions: list[Instruction]) -> list[InstructionCard]:
+    """Cards for these consignes with their acknowledgements, in one query."""
+    ids = [i.id for i in instructions]
+    by_instruction: dict[int, list] = {i: [] for i in ids}
+    if ids:
+        rows = db.exec(
+            select(InstructionAck, Employee).join(Employee, Employee.id == InstructionAck.employee_id)
+            .where(col(InstructionAck.instruction_id).in_(ids)).order_by(Employee.first_name, Employee.last_name)
+        ).all()
+        for ack, employee in rows:
+            by_instruction[ack.instruction_id].append((ack, employee))
+    return [InstructionCard(i, by_instruction[i.id]) for i in instructions]
+
+
+def instructions_of_day(db: Session, *, user: User, worksite_ids: list[int], day: date) -> list[Instruction]:
+    """The consignes of `day` on these sites or given by the user, newest first."""
+    return list(db.exec(
+        select(Instruction).where(Instruction.structure_id == user.structure_id, Instruction.day == day,
+                                  (col(Instruction.worksite_id).in_(worksite_ids or [0])) | (Instruction.given_by_id == user.id))
+        .order_by(col(Instruction.created_at).desc(), col(Instruction.id).desc())
+    ).all())
+
+
+def give_instruction(db: Session, *, user: User, employees: list[Employee], category: str, text: str,
+                     worksite_id: int | None, day: date, client_key: str, photo_id: int | None = None,
+                     save_template: bool = False) -> tuple[Instruction, bool]:
+    """Record a consigne given to `employees`; returns (consigne, created). A repeated key returns the first one."""
+    existing = find_by_key(db, Instruction, Instruction.given_by_id, user.id, client_key)
+    if existing:
+        return existing, False
+    text = text.strip()
+    if not text:
+        raise FieldError("Écrivez la consigne en quelques mots.", "text")
+    if len(text) > 500:
+        raise FieldError("La consigne dépasse 500 caractères : faites plus court.", "text")
+    if category not in INSTRUCTION_CATEGORIES:
+        raise FieldError("Choisissez une catégorie.", "category")
+    if not employees:
+        raise FieldError("Choisissez au moins une personne.", "employees")
+    instruction = Instruction(structure_id=user.structure_id, worksite_id=worksite_id, day=day, category=category,
+                              text=text, photo_id=photo_id, given_by_id=user.id, client_key=client_key)
+    db.add(instruction)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        return find_by_key(db, Instruction, Instruction.given_by_id, user.id, client_key), False
+    for employee in {e.id: e for e in employees}.values():
+        db.add(InstructionAck(structure_id=user.structure_id, instruction_id=instruction.id, employee_id=employee.id))
+    if save_template and not db.exec(select(InstructionTemplate.id).where(
+            InstructionTemplate.structure_id == user.structure_id, InstructionTemplate.text == text)).first():
+        db.add(InstructionTemplate(structure_id=user.structure_id, category=category, text=text, created_by_id=user.id))
+    return instruction, True
+
+
+def acknowledge(db: Session, *, user: User, instruction: Instruction, employee_ids: list[int] | None,
+                understood: bool) -> None:
+    """Tick (or untick) "compris" for these people, or for everyone when `employee_ids` is None."""
+    stmt = select(InstructionAck).where(InstructionAck.instruction_id == instruction.id)
+    if employee_ids is not None:
+        stmt = stmt.where(col(InstructionAck.employee_id).in_(employee_ids or [0]))
+    acks = db.exec(stmt).all()
+    if employee_ids is not None and len(acks) != len(set(employee_ids)):
+        raise FieldError("Cette personne n'a pas reçu cette consigne.", "employee_id")
+    for ack in acks:
+        if understood and ack.acknowledged_at is None:
+            ack.acknowledged_at, ack.acknowledged_by_id = utcnow(), user.id
+        elif not understood:
+            ack.acknowledged_at, ack.acknowledged_by_id = None, None
+        db.add(ack)
+
+
+def templates_of(db: Session, *, structure_id: int) -> list[InstructionTemplate]:
+    """The structure's saved consignes, most recent first (at most 12)."""
+    return list(db.exec(select(InstructionTemplate).where(InstructionTemplate.structure_id == structure_id)
+                        .order_by(col(InstructionTemplate.created_at).desc()).limit(12)).all())
+
+
+def category_counts(cards: list[InstructionCard]) -> Counter:
+    """How many consignes of each category (for the day's summary)."""
+    return Counter(c.instruction.category for c in cards)

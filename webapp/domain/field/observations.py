@@ -1,0 +1,216 @@
+"""Observations: append-only notes about one or several employees, their visibility, corrections, the CIP's feed."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, exists, not_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from webapp.domain.policy import PERMISSIONS
+from webapp.models import (
+    OBSERVATION_CATEGORIES,
+    OBSERVATION_TONES,
+    VISIBILITIES,
+    Attendance,
+    Employee,
+    FeedVisit,
+    Instruction,
+    InstructionAck,
+    Observation,
+    ObservationEmployee,
+    User,
+    utcnow,
+)
+
+MAX_TEXT = 2000
+FEED_LIMIT = 60
+
+
+class ObservationError(ValueError):
+    """A refused observation; `field` names the form field the French message belongs to."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
+def sees_restricted(user: User) -> bool:
+    """May `user` read observations reserved to the CIP and the direction?"""
+    return user.structure_id is not None and user.role in PERMISSIONS["observation.view_restricted"]
+
+
+def visible_clause(user: User):
+    """SQL condition on Observation: of the user's structure and of a visibility the user may read."""
+    clause = Observation.structure_id == user.structure_id
+    if not sees_restricted(user):
+        clause = and_(clause, Observation.visibility == "team")
+    return clause
+
+
+def current_clause():
+    """SQL condition on Observation: the latest version (no correction replaces it)."""
+    newer = aliased(Observation)
+    return not_(exists().where(newer.corrects_id == Observation.id))
+
+
+def may_read(user: User, observation: Observation) -> bool:
+    """May `user` read this observation?"""
+    if observation.structure_id != user.structure_id:
+        return False
+    return observation.visibility == "team" or sees_restricted(user)
+
+
+def validate(*, text: str, category: str, tone: str, visibility: str, observed_on: date | None, today: date,
+             employees: list[Employee]) -> str:
+    """Check an observation's fields; returns the cleaned text or raises ObservationError."""
+    text = (text or "").strip()
+    if not employees:
+        raise ObservationError("Choisissez au moins une personne.", "employees")
+    if category not in OBSERVATION_CATEGORIES:
+        raise ObservationError("Choisissez une catégorie.", "category")
+    if tone not in OBSERVATION_TONES:
+        raise ObservationError("Choisissez un ton.", "tone")
+    if visibility not in VISIBILITIES:
+        raise ObservationError("Choisissez qui pourra lire l'observation.", "visibility")
+    if not text:
+        raise ObservationError("Écrivez quelques mots : ce qui a été vu ou entendu.", "text")
+    if len(text) > MAX_TEXT:
+        raise ObservationError(f"Le texte dépasse {MAX_TEXT} caractères : résumez l'essentiel.", "text")
+    if observed_on is None:
+        raise ObservationError("Indiquez la date.", "observed_on")
+    if observed_on > today:
+        raise ObservationError("La date ne peut pas être dans le futur.", "observed_on")
+    if observed_on < today - timedelta(days=60):
+        raise ObservationError("La date remonte à plus de 60 jours.", "observed_on")
+    return text
+
+
+def record_observation(db: Session, *, user: User, employees: list[Employee], category: str, tone: str, text: str,
+                       visibility: str, observed_on: date | None, today: date, client_key: str,
+                       photo_id: int | None = None, skills_note: str = "",
+                       corrects: Observation | None = None) -> tuple[Observation, bool]:
+    """Record an observation once (a repeated key returns the first one); returns (observation, created)."""
+    existing = db.exec(select(Observation).where(Observation.author_id == user.id,
+                                                 Observation.client_key == client_key)).first()
+    if existing:
+        return existing, False
+    text = validate(text=text, category=category, tone=tone, visibility=visibility, observed_on=observed_on,
+                    today=today, employees=employees)
+    if corrects is not None:
+        if corrects.author_id != user.id:
+            raise ObservationError("Seul(e) l'auteur(e) peut corriger cette observation.")
+        if db.exec(select(Observation.id).where(Observation.corrects_id == corrects.id)).first():
+            raise ObservationError("Cette version a déjà été corrigée : corrigez la plus récente.")
+    observation = Observation(
+        structure_id=user.structure_id, author_id=user.id, observed_on=observed_on, category=category, tone=tone,
+        text=text, visibility=visibility, skills_note=(skills_note or "").strip()[:300], photo_id=photo_id,
+        root_id=(corrects.root_id or corrects.id) if corrects else None,
+        corrects_id=corrects.id if corrects else None, client_key=client_key,
+    )
+    db.add(observation)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        return db.exec(select(Observation).where(Observation.author_id == user.id,
+                                                 Observation.client_key == client_key)).one(), False
+    for employee in {e.id: e for e in employees}.values():
+        db.add(ObservationEmployee(observation_id=observation.id, employee_id=employee.id,
+                                   structure_id=user.structure_id))
+    return observation, True
+
+
+@dataclass
+class ObservationView:
+    """An observation as displayed: its people, author, and earlier versions the viewer may read."""
+
+    observation: Observation
+    employees: list[Employee]
+    author: User | None
+    history: list[Observation]
+
+    @property
+    def category_label(self) -> str:
+        return OBSERVATION_CATEGORIES.get(self.observation.category, "Autre")
+
+    @property
+    def tone_label(self) -> str:
+        return OBSERVATION_TONES.get(self.observation.tone, "Neutre")
+
+
+def observation_views(db: Session, *, user: User, observations: list[Observation]) -> list[ObservationView]:
+    """Decorate observations with people, authors and history in three queries whatever their number."""
+    observations = [o for o in observations if may_read(user, o)]
+    ids = [o.id for o in observations]
+    if not ids:
+        return []
+    people: dict[int, list[Employee]] = {i: [] for i in ids}
+    for link, employee in db.exec(
+        select(ObservationEmployee, Employee).join(Employee, Employee.id == ObservationEmployee.employee_id)
+        .where(col(ObservationEmployee.observation_id).in_(ids)).order_by(Employee.first_name)
+    ).all():
+        people[link.observation_id].append(employee)
+    authors = {u.id: u for u in db.exec(select(User).where(col(User.id).in_({o.author_id for o in observations}))).all()}
+    roots = {o.root_id for o in observations if o.root_id}
+    history: dict[int, list[Observation]] = {}
+    if roots:
+        for old in db.exec(select(Observation).where(
+                (col(Observation.id).in_(roots)) | (col(Observation.root_id).in_(roots)), visible_clause(user))
+                .order_by(col(Observation.created_at).desc())).all():
+            history.setdefault(old.root_id or old.id, []).append(old)
+    return [ObservationView(o, people[o.id], authors.get(o.author_id),
+                            [h for h in history.get(o.root_id, []) if h.id != o.id and h.created_at <= o.created_at])
+            for o in observations]
+
+
+@dataclass
+class Feed:
+    """What a counsellor has not seen yet about the employees they follow."""
+
+    since: datetime
+    observations: list[ObservationView]
+    pending_acks: list[tuple[InstructionAck, Instruction, Employee]]
+    absences: list[tuple[Attendance, Employee]]
+
+
+def counsellor_feed(db: Session, *, user: User, today: date) -> Feed:
+    """Since the last "tout lu": observations (préoccupantes first), unacknowledged consignes, absences."""
+    visit = db.get(FeedVisit, user.id)
+    since = visit.seen_at if visit else utcnow() - timedelta(days=14)
+    followed = select(Employee.id).where(Employee.structure_id == user.structure_id, Employee.active.is_(True))
+    if user.role == "counsellor":
+        followed = followed.where(Employee.referent_cip_id == user.id)
+    linked = select(ObservationEmployee.observation_id).where(col(ObservationEmployee.employee_id).in_(followed))
+    observations = db.exec(
+        select(Observation).where(visible_clause(user), current_clause(), Observation.created_at > since,
+                                  col(Observation.id).in_(linked))
+        .order_by(case((Observation.tone == "preoccupante", 0), else_=1), col(Observation.created_at).desc())
+        .limit(FEED_LIMIT)
+    ).all()
+    since_day = since.date()
+    pending = db.exec(
+        select(InstructionAck, Instruction, Employee)
+        .join(Instruction, Instruction.id == InstructionAck.instruction_id)
+        .join(Employee, Employee.id == InstructionAck.employee_id)
+        .where(InstructionAck.structure_id == user.structure_id, col(InstructionAck.employee_id).in_(followed),
+               col(InstructionAck.acknowledged_at).is_(None), Instruction.day >= since_day, Instruction.day < today)
+        .order_by(col(Instruction.day).desc()).limit(FEED_LIMIT)
+    ).all()
+    absences = db.exec(
+        select(Attendance, Employee).join(Employee, Employee.id == Attendance.employee_id)
+        .where(Attendance.structure_id == user.structure_id, col(Attendance.employee_id).in_(followed),
+               col(Attendance.status).in_(["absent", "late"]), Attendance.day >= since_day)
+        .order_by(col(Attendance.day).desc()).limit(FEED_LIMIT)
+    ).all()
+    return Feed(since, observation_views(db, user=user, observations=list(observations)), list(pending), list(absences))
+
+
+def mark_feed_read(db: Session, *, user: User) -> None:
+    """Remember that the counsellor has read everything up to now."""
+    visit = db.get(FeedVisit, user.id) or FeedVisit(user_id=user.id, structure_id=user.structure_id)
+    visit.seen_at = utcnow()
+    db.add(visit)
+

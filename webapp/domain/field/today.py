@@ -1,0 +1,194 @@
+"""Today: the supervisor's team of the day, their cards, the morning briefing; shared checks of field captures."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, col, func, select
+
+from webapp.domain.field.attendance import attendance_by_employee
+from webapp.domain.field.captures import FieldError, check_day
+from webapp.domain.field.observations import visible_clause
+from webapp.models import (
+    Assignment,
+    Attendance,
+    Employee,
+    Observation,
+    ObservationEmployee,
+    Team,
+    TeamBriefing,
+    User,
+    Worksite,
+    utcnow,
+)
+
+
+@dataclass
+class TeamToday:
+    """Who is on site today for a supervisor, and where."""
+
+    employees: list[Employee]
+    worksites: list[Worksite]
+    from_assignments: bool
+
+
+def supervisor_teams(db: Session, user: User) -> list[Team]:
+    """The active teams the supervisor leads."""
+    return list(db.exec(select(Team).where(Team.structure_id == user.structure_id, Team.supervisor_id == user.id,
+                                           Team.active.is_(True)).order_by(Team.name)).all())
+
+
+def team_today(db: Session, *, user: User, day: date) -> TeamToday:
+    """The day's team from assignments to the supervisor's teams, else the supervisor's referent employees."""
+    teams = supervisor_teams(db, user)
+    team_ids = [t.id for t in teams]
+    rows = []
+    if team_ids:
+        rows = db.exec(
+            select(Employee, Assignment.worksite_id).join(Assignment, Assignment.employee_id == Employee.id)
+            .where(Assignment.structure_id == user.structure_id, Assignment.day == day,
+                   col(Assignment.team_id).in_(team_ids))
+            .order_by(Employee.first_name, Employee.last_name)
+        ).all()
+    if rows:
+        employees = [e for e, _ in rows]
+        site_ids = {s for _, s in rows}
+        from_assignments = True
+    else:
+        employees = list(db.exec(
+            select(Employee).where(Employee.structure_id == user.structure_id, Employee.active.is_(True),
+                                   Employee.referent_eti_id == user.id)
+            .order_by(Employee.first_name, Employee.last_name)
+        ).all())
+        site_ids = {t.worksite_id for t in teams} | {e.worksite_id for e in employees if e.worksite_id}
+        from_assignments = False
+    worksites = list(db.exec(select(Worksite).where(col(Worksite.id).in_(site_ids or [0]),
+                                                    Worksite.structure_id == user.structure_id)
+                             .order_by(Worksite.name)).all())
+    return TeamToday(employees, worksites, from_assignments)
+
+
+def team_candidates(db: Session, *, user: User) -> list[Employee]:
+    """Active employees the supervisor may put on today's team: theirs first, then the rest of the structure."""
+    team_ids = [t.id for t in supervisor_teams(db, user)] or [0]
+    return list(db.exec(
+        select(Employee).where(Employee.structure_id == user.structure_id, Employee.active.is_(True))
+        .order_by(
+            ((Employee.referent_eti_id == user.id) | col(Employee.team_id).in_(team_ids)).desc(),
+            Employee.first_name, Employee.last_name)
+    ).all())
+
+
+def toggle_on_team(db: Session, *, user: User, employee: Employee, day: date, on_team: bool) -> None:
+    """Put `employee` on (or take them off) the supervisor's team for `day`; the caller commits."""
+    teams = supervisor_teams(db, user)
+    if not teams:
+        raise FieldError("Aucune équipe ne vous est confiée : demandez à la coordination.")
+    current = team_today(db, user=user, day=day)
+    team = next((t for t in teams if t.id == employee.team_id), teams[0])
+    if not current.from_assignments:
+        # The first change turns the implicit team (referent employees) into real assignments.
+        for member in current.employees:
+            _assign(db, member, teams, day)
+    if on_team:
+        existing = db.exec(select(Assignment).where(Assignment.employee_id == employee.id,
+                                                    Assignment.day == day)).first()
+        if existing is None:
+            db.add(Assignment(structure_id=user.structure_id, day=day, employee_id=employee.id,
+                              worksite_id=team.worksite_id, team_id=team.id))
+        else:
+            existing.team_id, existing.worksite_id = team.id, team.worksite_id
+            db.add(existing)
+    else:
+        db.flush()
+        existing = db.exec(select(Assignment).where(Assignment.employee_id == employee.id, Assignment.day == day,
+                                                    col(Assignment.team_id).in_([t.id for t in teams]))).first()
+        if existing is not None:
+            db.delete(existing)
+
+
+def _assign(db: Session, employee: Employee, teams: list[Team], day: date) -> None:
+    team = next((t for t in teams if t.id == employee.team_id), teams[0])
+    if db.exec(select(Assignment.id).where(Assignment.employee_id == employee.id, Assignment.day == day)).first():
+        return
+    db.add(Assignment(structure_id=employee.structure_id, day=day, employee_id=employee.id,
+                      worksite_id=team.worksite_id, team_id=team.id))
+
+
+@dataclass
+class TeamCard:
+    """What the Today screen shows for one person; the slots are filled by later features."""
+
+    employee: Employee
+    attendance: Attendance | None = None
+    last_observation: date | None = None
+    objectives: list = field(default_factory=list)
+    skills: list = field(default_factory=list)
+    constraints: list = field(default_factory=list)
+    open_alert: bool = False
+    integration_left: list | None = None  # welcome steps left while "en intégration", else None
+
+
+def team_cards(db: Session, *, user: User, employees: list[Employee], day: date) -> list[TeamCard]:
+    """One card per employee, filled with a fixed number of queries whatever the team size."""
+    ids = [e.id for e in employees]
+    if not ids:
+        return []
+    attendance = attendance_by_employee(db, structure_id=user.structure_id, employee_ids=ids, day=day)
+    last = dict(db.exec(
+        select(ObservationEmployee.employee_id, func.max(Observation.observed_on))
+        .join(Observation, Observation.id == ObservationEmployee.observation_id)
+        .where(col(ObservationEmployee.employee_id).in_(ids), visible_clause(user))
+        .group_by(ObservationEmployee.employee_id)
+    ).all())
+    from webapp.domain.followup import followup
+
+    goals = followup.current_goals(db, user=user, employee_ids=ids)
+    constraints = followup.constraints_of(db, ids)
+    integration = followup.integration_left(db, structure_id=user.structure_id, employee_ids=ids, today=day)
+    return [TeamCard(e, attendance.get(e.id), last.get(e.id), objectives=[g.text for g in goals.get(e.id, [])],
+                     constraints=[c.text for c in constraints.get(e.id, [])],
+                     integration_left=integration.get(e.id)) for e in employees]
+
+
+
+
+
+
+
+
+
+
+def briefings_of(db: Session, *, structure_id: int, worksite_ids: list[int], day: date) -> dict[int, TeamBriefing]:
+    """The point du matin of each work site for `day`."""
+    rows = db.exec(select(TeamBriefing).where(TeamBriefing.structure_id == structure_id, TeamBriefing.day == day,
+                                              col(TeamBriefing.worksite_id).in_(worksite_ids or [0]))).all()
+    return {r.worksite_id: r for r in rows}
+
+
+def save_briefing(db: Session, *, user: User, worksite: Worksite, day: date, safety: str, organisation: str,
+                  today: date) -> TeamBriefing:
+    """Write the point du matin of a site and day (one per site and day, updated in place)."""
+    check_day(day, today)
+    row = db.exec(select(TeamBriefing).where(TeamBriefing.worksite_id == worksite.id, TeamBriefing.day == day)).first()
+    if row is None:
+        row = TeamBriefing(structure_id=worksite.structure_id, worksite_id=worksite.id, day=day, author_id=user.id)
+    row.safety, row.organisation, row.author_id, row.updated_at = safety, organisation, user.id, utcnow()
+    db.add(row)
+    return row
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+

@@ -1,0 +1,503 @@
+"""Skills: frameworks per sector, ratings, latest levels, history, team matrix, framework edits."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from webapp.models import (
+    Employee,
+    LearningSession,
+    LearningSessionParticipant,
+    LearningSessionSkill,
+    Skill,
+    SkillActivity,
+    SkillFramework,
+    SkillRating,
+    User,
+    Worksite,
+    utcnow,
+)
+from webapp.platform import reference_lists
+
+ACQUIRED = 3  # "acquis" and above go on the attestation
+CORRECTION_WINDOW = timedelta(hours=2)
+PICTOGRAMS = {"shield": "Sécurité", "leaf": "Feuille", "tree": "Arbre", "sprout": "Pousse", "basket": "Panier",
+              "truck": "Camion", "recycle": "Recyclage", "cart": "Caddie", "broom": "Balai", "tools": "Outils",
+              "brick": "Briques", "brush": "Pinceau", "pot": "Cuisine", "box": "Colis", "people": "Équipe"}
+
+
+@dataclass(frozen=True)
+class Level:
+    """One step of the 4-level scale, always shown with its symbol, letter and label."""
+
+    number: int
+    code: str
+    label: str
+    autonomy: str
+    symbol: str
+
+
+LEVELS: dict[int, Level] = {
+    int(row["level"]): Level(int(row["level"]), str(row["code"]), str(row["label"]), str(row["autonomy"]),
+                             str(row["symbol"]))
+    for row in reference_lists.competence_levels()
+}
+
+
+class SkillError(ValueError):
+    """A rating or framework edit refused, with a French message for the user."""
+
+
+def parse_level(value) -> int:
+    """The level number of a form value, or SkillError."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        number = 0
+    if number not in LEVELS:
+        raise SkillError("Niveau inconnu : choisissez non acquis, en cours, acquis ou maîtrisé.")
+    return number
+
+
+# --- frameworks ---------------------------------------------------------------------------------
+
+def create_framework(db: Session, *, structure_id: int, sector: str, rome_code: str = "") -> SkillFramework:
+    """Create the framework of `sector` for a structure, filled from the seed list when the sector is known."""
+    seed = reference_lists.seed_skills().get(sector)
+    kind = "savoir_etre" if sector == reference_lists.SAVOIR_ETRE_SECTOR else "sector"
+    framework = SkillFramework(structure_id=structure_id, sector=sector, kind=kind,
+                               rome_code=(seed or {}).get("rome_code") or rome_code)
+    db.add(framework)
+    db.flush()
+    for a_pos, (name, pictogram, skills) in enumerate((seed or {}).get("activities", [])):
+        activity = SkillActivity(structure_id=structure_id, framework_id=framework.id, name=name,
+                                 pictogram=pictogram, position=a_pos)
+        db.add(activity)
+        db.flush()
+        for s_pos, (code, label) in enumerate(skills):
+            db.add(Skill(structure_id=structure_id, framework_id=framework.id, activity_id=activity.id,
+                         code=code, label=label, position=s_pos))
+    db.flush()
+    return framework
+
+
+def missing_sectors(db: Session, structure_id: int) -> list[tuple[str, str]]:
+    """(sector, ROME code) of the structure's active work sites, plus savoir-être, without a framework yet."""
+    existing = set(db.exec(select(SkillFramework.sector).where(SkillFramework.structure_id == structure_id)).all())
+    sites = db.exec(select(Worksite.sector, Worksite.rome_code).where(
+        Worksite.structure_id == structure_id, Worksite.active.is_(True))).all()
+    wanted = [(reference_lists.SAVOIR_ETRE_SECTOR, "")] + sorted(set(sites))
+    seen, result = set(), []
+    for sector, rome in wanted:
+        if sector not in existing and sector not in seen:
+            seen.add(sector)
+            result.append((sector, rome))
+    return result
+
+
+def ensure_frameworks(db: Session, structure_id: int) -> int:
+    """Create the frameworks missing for the sectors of the structure's work sites; the caller commits."""
+    missing = missing_sectors(db, structure_id)
+    for sector, rome in missing:
+        create_framework(db, structure_id=structure_id, sector=sector, rome_code=rome)
+    return len(missing)
+
+
+def frameworks_of(db: Session, structure_id: int) -> list[SkillFramework]:
+    """The structure's frameworks, savoir-être last."""
+    rows = db.exec(select(SkillFramework).where(SkillFramework.structure_id == structure_id)
+                   .order_by(SkillFramework.sector)).all()
+    return sorted(rows, key=lambda f: (f.kind == "savoir_etre", f.sector))
+
+
+@dataclass
+class SkillRow:
+    """An active skill with its framework and activity, as listed for rating."""
+
+    skill: Skill
+    activity: SkillActivity
+    framework: SkillFramework
+
+
+def skills_for_sector(db: Session, structure_id: int, sector: str | None, query: str = "") -> list[SkillRow]:
+    """Active skills of the sector's framework and of savoir-être, in framework order, in one query."""
+    sectors = [reference_lists.SAVOIR_ETRE_SECTOR] + ([sector] if sector else [])
+    stmt = (
+        select(Skill, SkillActivity, SkillFramework)
+        .join(SkillActivity, SkillActivity.id == Skill.activity_id)
+        .join(SkillFramework, SkillFramework.id == Skill.framework_id)
+        .where(Skill.structure_id == structure_id, Skill.active.is_(True), col(SkillFramework.sector).in_(sectors))
+    )
+    for word in query.strip().split()[:5]:
+        pattern = f"%{word.lower()}%"
+        stmt = stmt.where(or_(func.lower(Skill.label).like(pattern), func.lower(SkillActivity.name).like(pattern),
+                              func.lower(Skill.code).like(pattern)))
+    rows = [SkillRow(s, a, f) for s, a, f in db.exec(stmt).all()]
+    rows.sort(key=lambda r: (r.framework.kind == "savoir_etre", r.activity.position, r.skill.position, r.skill.id))
+    return rows
+
+
+def worksite_sector(db: Session, worksite_id: int | None) -> str | None:
+    """The sector of a work site, or None."""
+    site = db.get(Worksite, worksite_id) if worksite_id else None
+    return site.sector if site else None
+
+
+# --- ratings ------------------------------------------------------------------------------------
+
+def _snapshot(db: Session, skill: Skill) -> dict:
+    """The labels copied into a rating so that later framework edits leave it as it was."""
+    activity = db.get(SkillActivity, skill.activity_id)
+    framework = db.get(SkillFramework, skill.framework_id)
+    return {"skill_code": skill.code, "skill_label": skill.label, "activity_label": activity.name if activity else "",
+            "sector": framework.sector if framework else "", "rome_code": framework.rome_code if framework else ""}
+
+
+def record_rating(db: Session, *, employee: Employee, skill: Skill, level, user: User,
+                  worksite_id: int | None = None, situation: str = "", evidence_note: str = "",
+                  evidence_ref: str = "", session_id: int | None = None, at: datetime | None = None) -> SkillRating:
+    """Record one rating after checking level and structure; the caller commits."""
+    rating = record_group(db, employees=[employee], skill=skill, level=level, user=user, worksite_id=worksite_id,
+                          situation=situation, evidence_note=evidence_note, session_id=session_id, at=at)[0]
+    rating.evidence_ref = evidence_ref
+    db.add(rating)
+    return rating
+
+
+def record_group(db: Session, *, employees: list[Employee], skill: Skill, level, user: User,
+                 worksite_id: int | None = None, situation: str = "", evidence_note: str = "",
+                 session_id: int | None = None, at: datetime | None = None) -> list[SkillRating]:
+    """Record the same level for several employees who did the same task; the caller commits."""
+    number = parse_level(level)
+    if not employees:
+        raise SkillError("Choisissez au moins une personne.")
+    structure_id = skill.structure_id
+    if any(e.structure_id != structure_id for e in employees) or user.structure_id != structure_id:
+        raise SkillError("Salarié ou compétence d'une autre structure.")
+    if not skill.active:
+        raise SkillError("Cette compétence a été retirée du référentiel.")
+    if worksite_id is not None:
+        site = db.get(Worksite, worksite_id)
+        if site is None or site.structure_id != structure_id:
+            raise SkillError("Chantier inconnu.")
+    snapshot = _snapshot(db, skill)
+    ratings = []
+    for employee in employees:
+        rating = SkillRating(structure_id=structure_id, employee_id=employee.id, skill_id=skill.id, level=number,
+                             rated_by_id=user.id, rated_at=at or utcnow(),
+                             worksite_id=worksite_id if worksite_id is not None else employee.worksite_id,
+                             situation=situation[:300], evidence_note=evidence_note[:1000], session_id=session_id,
+                             **snapshot)
+        db.add(rating)
+        ratings.append(rating)
+    db.flush()
+    return ratings
+
+
+def correct_rating(db: Session, *, rating: SkillRating, level, user: User) -> SkillRating:
+    """Change the level of a rating just made by the same person (an exception in a group rating)."""
+    number = parse_level(level)
+    rated_at = rating.rated_at if rating.rated_at.tzinfo else rating.rated_at.replace(tzinfo=utcnow().tzinfo)
+    if rating.rated_by_id != user.id or utcnow() - rated_at > CORRECTION_WINDOW:
+        raise SkillError("Seule la personne qui a évalué peut corriger, dans les deux heures.")
+    rating.level = number
+    db.add(rating)
+    db.flush()
+    return rating
+
+
+def latest_ratings(db: Session, employee_ids: list[int], codes: list[str] | None = None,
+                   until: datetime | None = None) -> dict[tuple[int, str], SkillRating]:
+    """The latest rating of each (employee, skill code), in one query."""
+    if not employee_ids:
+        return {}
+    rank = func.row_number().over(
+        partition_by=(SkillRating.employee_id, SkillRating.skill_code),
+        order_by=(col(SkillRating.rated_at).desc(), col(SkillRating.id).desc()),
+    ).label("rank")
+    inner = select(SkillRating.id, rank).where(col(SkillRating.employee_id).in_(employee_ids))
+    if codes is not None:
+        inner = inner.where(col(SkillRating.skill_code).in_(codes))
+    if until is not None:
+        inner = inner.where(SkillRating.rated_at <= until)
+    sub = inner.subquery()
+    rows = db.exec(select(SkillRating).join(sub, sub.c.id == SkillRating.id).where(sub.c.rank == 1)).all()
+    return {(r.employee_id, r.skill_code): r for r in rows}
+
+
+def latest_level(db: Session, employee_id: int, code: str) -> int | None:
+    """The latest level of one employee on one skill code, or None when never rated."""
+    rating = latest_ratings(db, [employee_id], [code]).get((employee_id, code))
+    return rating.level if rating else None
+
+
+@dataclass
+class SkillHistory:
+    """All ratings of one employee on one skill code, oldest first."""
+
+    code: str
+    label: str
+    activity: str
+    sector: str
+    rome_code: str
+    ratings: list[SkillRating] = field(default_factory=list)
+
+    @property
+    def first(self) -> SkillRating:
+        return self.ratings[0]
+
+    @property
+    def last(self) -> SkillRating:
+        return self.ratings[-1]
+
+    @property
+    def acquired(self) -> bool:
+        return self.last.level >= ACQUIRED
+
+
+def history(db: Session, employee_id: int, start: date | None = None, end: date | None = None) -> list[SkillHistory]:
+    """Each rated skill of an employee with its ratings in the period, oldest first; labels of the latest rating."""
+    stmt = select(SkillRating).where(SkillRating.employee_id == employee_id)
+    if start:
+        stmt = stmt.where(SkillRating.rated_at >= datetime.combine(start, datetime.min.time(), utcnow().tzinfo))
+    if end:
+        stmt = stmt.where(SkillRating.rated_at < datetime.combine(end + timedelta(days=1), datetime.min.time(),
+                                                                  utcnow().tzinfo))
+    by_code: dict[str, SkillHistory] = {}
+    for rating in db.exec(stmt.order_by(SkillRating.rated_at, SkillRating.id)).all():
+        item = by_code.setdefault(rating.skill_code, SkillHistory(rating.skill_code, "", "", "", ""))
+        item.ratings.append(rating)
+        item.label, item.activity = rating.skill_label, rating.activity_label
+        item.sector, item.rome_code = rating.sector, rating.rome_code
+    return sorted(by_code.values(), key=lambda h: (h.sector == reference_lists.SAVOIR_ETRE_SECTOR, h.sector,
+                                                   h.activity, h.code))
+
+
+def first_and_last(db: Session, employee_id: int, start: date | None = None,
+                   end: date | None = None) -> dict[str, tuple[SkillRating, SkillRating]]:
+    """For the bilan: the first and last rating of each skill over a period."""
+    return {h.code: (h.first, h.last) for h in history(db, employee_id, start, end)}
+
+
+def planned_codes(db: Session, employee_id: int) -> set[str]:
+    """Skill codes targeted by the planned learning sessions of an employee."""
+    rows = db.exec(
+        select(Skill.code)
+        .join(LearningSessionSkill, LearningSessionSkill.skill_id == Skill.id)
+        .join(LearningSession, LearningSession.id == LearningSessionSkill.session_id)
+        .join(LearningSessionParticipant, LearningSessionParticipant.session_id == LearningSession.id)
+        .where(LearningSessionParticipant.employee_id == employee_id, LearningSession.status == "planned")
+    ).all()
+    return set(rows)
+
+
+@dataclass
+class Progress:
+    """What the employee page and the bilan show about skills."""
+
+    histories: list[SkillHistory]
+    acquired: list[SkillHistory]
+    working: list[SkillHistory]
+    planned: set[str]
+
+
+def progress(db: Session, employee_id: int) -> Progress:
+    """Skills acquired (latest level acquis or above) and being worked on (rated below, or in a planned session)."""
+    histories = history(db, employee_id)
+    planned = planned_codes(db, employee_id)
+    acquired = [h for h in histories if h.acquired]
+    working = [h for h in histories if not h.acquired or h.code in planned]
+    return Progress(histories, acquired, working, planned)
+
+
+def working_codes(db: Session, employee_id: int) -> set[str]:
+    """Codes to offer first when rating one employee: latest level below acquis, or targeted by a planned session."""
+    latest = latest_ratings(db, [employee_id])
+    return {code for (_, code), r in latest.items() if r.level < ACQUIRED} | planned_codes(db, employee_id)
+
+
+PHOTO_PREFIX = "photo:"
+
+
+def evidence_photo_id(rating: SkillRating) -> int | None:
+    """The id of the stored Photo that evidences a rating, if any."""
+    if rating.evidence_ref.startswith(PHOTO_PREFIX) and rating.evidence_ref[len(PHOTO_PREFIX):].isdigit():
+        return int(rating.evidence_ref[len(PHOTO_PREFIX):])
+    return None
+
+
+# --- team matrix --------------------------------------------------------------------------------
+
+@dataclass
+class Matrix:
+    """People of a site × skills of its framework and savoir-être, with latest ratings."""
+
+    worksite: Worksite
+    employees: list[Employee]
+    skills: list[SkillRow]
+    cells: dict[tuple[int, str], SkillRating]
+
+    def cell(self, employee_id: int, code: str) -> SkillRating | None:
+        return self.cells.get((employee_id, code))
+
+
+def site_employees(db: Session, worksite: Worksite) -> list[Employee]:
+    """Active employees of a work site, by first name."""
+    return list(db.exec(select(Employee).where(
+        Employee.structure_id == worksite.structure_id, Employee.worksite_id == worksite.id,
+        Employee.active.is_(True)).order_by(Employee.first_name, Employee.last_name)).all())
+
+
+def matrix(db: Session, worksite: Worksite) -> Matrix:
+    """The team matrix of a work site, in three queries whatever the team size."""
+    employees = site_employees(db, worksite)
+    skills = skills_for_sector(db, worksite.structure_id, worksite.sector)
+    cells = latest_ratings(db, [e.id for e in employees], [r.skill.code for r in skills])
+    return Matrix(worksite, employees, skills, cells)
+
+
+# --- framework edits ----------------------------------------------------------------------------
+
+def _next_code(db: Session, framework: SkillFramework) -> str:
+    """A new code for a skill added by hand to a framework."""
+    prefix = "".join(w[0] for w in framework.sector.replace("/", " ").split() if w[0].isalpha()).upper()[:3] or "C"
+    count = db.exec(select(func.count()).select_from(Skill).where(Skill.framework_id == framework.id)).one()
+    code = f"{prefix}-{framework.id}-{count + 1:02d}"
+    while db.exec(select(Skill.id).where(Skill.structure_id == framework.structure_id, Skill.code == code)).first():
+        count += 1
+        code = f"{prefix}-{framework.id}-{count + 1:02d}"
+    return code
+
+
+def _activity(db: Session, framework: SkillFramework, name: str, pictogram: str = "tools") -> SkillActivity:
+    """The activity of that name in the framework, created when new."""
+    name = name.strip()[:160]
+    if not name:
+        raise SkillError("Indiquez l'activité.")
+    activity = db.exec(select(SkillActivity).where(SkillActivity.framework_id == framework.id,
+                                                   SkillActivity.name == name)).first()
+    if activity is None:
+        position = db.exec(select(func.count()).select_from(SkillActivity)
+                           .where(SkillActivity.framework_id == framework.id)).one()
+        activity = SkillActivity(structure_id=framework.structure_id, framework_id=framework.id, name=name,
+                                 pictogram=pictogram if pictogram in PICTOGRAMS else "tools", position=position)
+        db.add(activity)
+        db.flush()
+    return activity
+
+
+def _clean_label(label: str) -> str:
+    label = " ".join((label or "").split())
+    if len(label) < 5:
+        raise SkillError("Décrivez la compétence par une action observable (5 caractères au moins).")
+    if len(label) > 300:
+        raise SkillError("300 caractères au plus.")
+    return label
+
+
+def add_skill(db: Session, *, framework: SkillFramework, activity_name: str, label: str,
+              code: str | None = None, pictogram: str = "tools") -> Skill:
+    """Add a skill to a framework; the caller commits."""
+    label = _clean_label(label)
+    activity = _activity(db, framework, activity_name, pictogram)
+    position = db.exec(select(func.count()).select_from(Skill).where(Skill.activity_id == activity.id)).one()
+    skill = Skill(structure_id=framework.structure_id, framework_id=framework.id, activity_id=activity.id,
+                  code=code or _next_code(db, framework), label=label, position=position)
+    db.add(skill)
+    db.flush()
+    return skill
+
+
+def revise_skill(db: Session, *, skill: Skill, label: str, activity_name: str | None = None) -> Skill:
+    """Reword a skill: the current version is retired, a new one takes its code; past ratings keep their labels."""
+    label = _clean_label(label)
+    if not skill.active:
+        raise SkillError("Cette compétence a déjà été remplacée ou retirée.")
+    framework = db.get(SkillFramework, skill.framework_id)
+    activity = _activity(db, framework, activity_name) if activity_name else db.get(SkillActivity, skill.activity_id)
+    if label == skill.label and activity.id == skill.activity_id:
+        return skill
+    skill.active, skill.retired_at = False, utcnow()
+    db.add(skill)
+    new = Skill(structure_id=skill.structure_id, framework_id=skill.framework_id, activity_id=activity.id,
+                code=skill.code, label=label, position=skill.position, replaces_id=skill.id)
+    db.add(new)
+    db.flush()
+    return new
+
+
+def retire_skill(db: Session, *, skill: Skill) -> None:
+    """Take a skill out of the framework; its ratings stay in the history."""
+    skill.active, skill.retired_at = False, utcnow()
+    db.add(skill)
+    db.flush()
+
+
+CSV_COLUMNS = ["activite", "pictogramme", "code", "competence"]
+
+
+def export_csv(db: Session, framework: SkillFramework) -> str:
+    """The active skills of a framework as CSV (activite, pictogramme, code, competence)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in skills_of_framework(db, framework):
+        writer.writerow([row.activity.name, row.activity.pictogram, row.skill.code, row.skill.label])
+    return out.getvalue()
+
+
+def skills_of_framework(db: Session, framework: SkillFramework) -> list[SkillRow]:
+    """Active skills of one framework, in order."""
+    rows = db.exec(select(Skill, SkillActivity).join(SkillActivity, SkillActivity.id == Skill.activity_id)
+                   .where(Skill.framework_id == framework.id, Skill.active.is_(True))).all()
+    result = [SkillRow(s, a, framework) for s, a in rows]
+    result.sort(key=lambda r: (r.activity.position, r.skill.position, r.skill.id))
+    return result
+
+
+def import_csv(db: Session, *, framework: SkillFramework, text: str) -> dict[str, int]:
+    """Merge a CSV into a framework: new codes added, changed labels revised, absent codes retired."""
+    try:
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        rows = list(reader)
+    except csv.Error as exc:
+        raise SkillError(f"Fichier CSV illisible : {exc}.") from exc
+    if not reader.fieldnames or not {"activite", "competence"} <= set(reader.fieldnames):
+        raise SkillError("Colonnes attendues : activite, pictogramme, code, competence.")
+    if not rows:
+        raise SkillError("Le fichier ne contient aucune compétence.")
+    current = {row.skill.code: row for row in skills_of_framework(db, framework)}
+    taken = set(db.exec(select(Skill.code).where(Skill.structure_id == framework.structure_id,
+                                                 Skill.framework_id != framework.id)).all())
+    counts = {"added": 0, "revised": 0, "retired": 0, "unchanged": 0}
+    seen = set()
+    for number, row in enumerate(rows, start=2):
+        code = (row.get("code") or "").strip()[:40]
+        label, activity = row.get("competence") or "", row.get("activite") or ""
+        try:
+            if code in taken:
+                raise SkillError(f"le code {code} appartient à un autre référentiel")
+            if code and code in current:
+                existing = current[code]
+                if _clean_label(label) == existing.skill.label and activity.strip() == existing.activity.name:
+                    counts["unchanged"] += 1
+                else:
+                    revise_skill(db, skill=existing.skill, label=label, activity_name=activity)
+                    counts["revised"] += 1
+            else:
+                code = add_skill(db, framework=framework, activity_name=activity, label=label, code=code or None,
+                                 pictogram=(row.get("pictogramme") or "tools").strip()).code
+                counts["added"] += 1
+        except SkillError as exc:
+            raise SkillError(f"Ligne {number} : {str(exc).rstrip('.')}. Rien n'a été importé.") from exc
+        seen.add(code)
+    for code, existing in current.items():
+        if code not in seen:
+            retire_skill(db, skill=existing.skill)
+            counts["retired"] += 1
+    return counts

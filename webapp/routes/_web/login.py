@@ -1,0 +1,97 @@
+"""flask-login bound to Terrain's server-side sessions, and the second-factor gate."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, redirect, request, session, url_for
+from flask_login import LoginManager, UserMixin, current_user
+from sqlmodel import select
+
+from webapp.domain.accounts.auth import (
+    needs_second_factor_setup,
+    session_alive,
+    token_hash,
+)
+from webapp.models import User, UserSession, utcnow
+from webapp.platform.db import get_session, writing
+
+login_manager = LoginManager()
+
+
+class CurrentUser(UserMixin):
+    """The logged-in user as flask-login sees it: the account plus the session that carries it."""
+
+    def __init__(self, user: User, user_session: UserSession):
+        self.user = user
+        self.user_session = user_session
+
+    def get_id(self) -> str:
+        # The session token is the flask-login id, so ending the server session ends the login.
+        return session.get("sid", "")
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.active
+
+    def __getattr__(self, name):
+        return getattr(self.user, name)
+
+
+@login_manager.user_loader
+def _load_user(token: str) -> CurrentUser | None:
+    """Return the logged-in user for the session token, or None when the session has ended."""
+    if not token:
+        return None
+    db = get_session()
+    found = db.exec(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash(token))
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    now = utcnow()
+    if not session_alive(row, user, now, current_app.config["SESSION_IDLE_MINUTES"]):
+        return None
+    # Touch at most once a minute so reads do not all turn into writes.
+    if now - row.last_seen_at > timedelta(minutes=1):
+        db.commit()  # end the read transaction before taking the write lock
+        with writing():
+            row.last_seen_at = now
+            db.add(row)
+            db.commit()
+    return CurrentUser(user, row)
+
+
+# Endpoints reachable while the second factor still has to be set up.
+_SETUP_ENDPOINTS = {"account.totp", "auth.logout", "static", "pwa.manifest", "pwa.service_worker", "pwa.offline",
+                    "home.healthz"}
+
+
+def _enforce_second_factor():
+    """Send roles that require a second factor to its setup before anything else."""
+    if request.endpoint in _SETUP_ENDPOINTS or not current_user.is_authenticated:
+        return None
+    if needs_second_factor_setup(current_user, current_app.config["TOTP_REQUIRED_ROLES"]):
+        target = url_for("account.totp")
+        if getattr(request, "htmx", False):
+            return "", 200, {"HX-Redirect": target}
+        return redirect(target)
+    return None
+
+
+def init_app(app) -> None:
+    """Bind flask-login and the second-factor gate to `app`."""
+    login_manager.init_app(app)
+    app.before_request(_enforce_second_factor)
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    """Send anonymous visitors to the login page; htmx gets a 401 it can follow."""
+    login_url = url_for("auth.login")
+    if getattr(request, "htmx", False):
+        return "", 401, {"HX-Redirect": login_url}
+    next_url = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=next_url))

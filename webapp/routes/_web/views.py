@@ -1,0 +1,55 @@
+"""Helpers shared by the blueprints: page-or-fragment rendering and post-redirect."""
+from __future__ import annotations
+
+from flask import abort, make_response, redirect, render_template, request
+from flask_login import current_user
+from sqlmodel import SQLModel
+
+from webapp.platform.db import get_session
+
+
+def is_fragment_request() -> bool:
+    """True for an htmx request that wants a fragment (boosted navigation wants the page)."""
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+def render(_page: str, _fragment: str | None = None, status: int = 200, **context):
+    """Render the full page, or only its fragment for an htmx request."""
+    template = _fragment if _fragment and is_fragment_request() else _page
+    return make_response(render_template(template, **context), status)
+
+
+def see_other(url: str, reload: bool = False):
+    """Finish a successful POST: 303 for plain forms; for htmx, HX-Location (or HX-Redirect for a full reload)."""
+    if request.htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect" if reload else "HX-Location"] = url
+        return response
+    return redirect(url, code=303)
+
+
+def get_owned(model: type[SQLModel], object_id: int):
+    """Return the row of the current user's structure with this id, or answer 404."""
+    obj = get_session().get(model, object_id)
+    if obj is None or getattr(obj, "structure_id", None) != current_user.structure_id:
+        abort(404)
+    return obj
+
+
+def serve_photo(photo, name: str):
+    """Send a stored photo of the user's structure inline, never sniffed, never cached."""
+    from flask import current_app
+
+    from webapp.platform import photos
+
+    if photo is None or photo.structure_id != current_user.structure_id:
+        abort(404)
+    path = photos.photo_path(photo, current_app.config["UPLOAD_FOLDER"])
+    if not path.is_file():
+        abort(404)
+    response = make_response(path.read_bytes())
+    response.headers["Content-Type"] = "image/jpeg"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,132 @@
+"""Login (password, then the second factor when set up) and logout."""
+import time
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from webapp.domain.accounts import audit, passkeys, totp
+from webapp.domain.accounts.auth import (
+    authenticate,
+    end_session,
+    is_throttled,
+    record_failure,
+    record_success,
+    start_session,
+)
+from webapp.models import User
+from webapp.platform.db import get_session
+from webapp.routes._web.forms import LoginForm, TotpForm
+from webapp.routes._web.login import CurrentUser
+from webapp.routes._web.views import render
+
+bp = Blueprint("auth", __name__)
+
+PENDING_SECONDS = 300
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a `next` that stays on this site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("home.index")
+
+
+def _complete_login(db, user: User, next_url: str):
+    """Open a fresh server-side session (new cookie) for `user` and go on."""
+    session.clear()  # a new session at login: nothing from before survives
+    record_success(db, user, request.remote_addr or "")
+    token, row = start_session(db, user, ip=request.remote_addr or "", user_agent=request.user_agent.string or "")
+    session["sid"] = token
+    session.permanent = True
+    login_user(CurrentUser(user, row))
+    return redirect(_safe_next(next_url), code=303)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form; on success, open a session or ask for the second factor."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        db = get_session()
+        user, error = authenticate(db, form.email.data, form.password.data, request.remote_addr or "")
+        if user is not None:
+            if user.totp_secret:
+                session.clear()
+                session["pending_user"] = user.id
+                session["pending_at"] = time.time()
+                session["pending_next"] = request.args.get("next") or ""
+                return redirect(url_for("auth.second_factor"), code=303)
+            return _complete_login(db, user, request.args.get("next"))
+    status = 422 if request.method == "POST" else 200
+    return render("accounts/auth/login.html", form=form, error=error, status=status)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_factor():
+    """Ask for the 6-digit code of the authenticator app."""
+    pending = session.get("pending_user")
+    if not pending or time.time() - session.get("pending_at", 0) > PENDING_SECONDS:
+        session.clear()
+        return redirect(url_for("auth.login"))
+    db = get_session()
+    user = db.get(User, pending)
+    if user is None or not user.active or not user.totp_secret:
+        session.clear()
+        return redirect(url_for("auth.login"))
+    form = TotpForm()
+    error = None
+    if form.validate_on_submit():
+        if is_throttled(db, user.email):
+            error = "Trop de tentatives de connexion. Réessayez dans 15 minutes."
+        else:
+            step = totp.accepted_step(user.totp_secret, form.code.data, user.totp_last_step)
+            if step is not None:
+                user.totp_last_step = step
+                return _complete_login(db, user, session.get("pending_next"))
+            record_failure(db, user.email, user, request.remote_addr or "", "code de double authentification")
+            db.commit()
+            error = "Code incorrect ou expiré."
+    status = 422 if request.method == "POST" else 200
+    return render("accounts/auth/code.html", form=form, error=error, status=status)
+
+
+@bp.route("/login/passkey/options", methods=["POST"])
+def passkey_options():
+    """Challenge for logging in with a passkey."""
+    options, challenge = passkeys.authentication_options()
+    session["passkey_login_challenge"] = challenge.hex()
+    return options, 200, {"Content-Type": "application/json"}
+
+
+@bp.route("/login/passkey", methods=["POST"])
+def passkey_login():
+    """Log in with a passkey assertion (a passkey with user verification stands for both factors)."""
+    challenge = session.pop("passkey_login_challenge", None)
+    db = get_session()
+    user = None
+    if challenge and request.is_json:
+        user = passkeys.authenticate(db, request.get_data(as_text=True)[:20000], bytes.fromhex(challenge))
+    if user is None:
+        record_failure(db, "", None, request.remote_addr or "", "clé d'accès refusée")
+        db.commit()
+        return {"error": "Clé d'accès non reconnue. Connectez-vous avec votre mot de passe."}, 400
+    response = _complete_login(db, user, request.args.get("next"))
+    return {"redirect": response.headers["Location"]}, 200
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """End the session on the server, then in the browser."""
+    db = get_session()
+    audit.record(db, action="logout")
+    end_session(db, session.get("sid", ""))
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"), code=303)

@@ -1,0 +1,167 @@
+"""Observations: capture about one or several employees, correction, photos, the counsellor's feed."""
+from datetime import date
+
+from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from webapp.domain import field
+from webapp.domain.accounts import audit
+from webapp.domain.field import observations as service
+from webapp.domain.policy import requires
+from webapp.models import (
+    OBSERVATION_CATEGORIES,
+    OBSERVATION_TONES,
+    VISIBILITIES,
+    Employee,
+    Observation,
+    ObservationEmployee,
+    Photo,
+)
+from webapp.platform import photos
+from webapp.platform.db import get_session, writing
+from webapp.routes._web.capture import (
+    discard_photo,
+    new_key,
+    owned_employees,
+    parse_date,
+    photo_from_request,
+    read_key,
+)
+from webapp.routes._web.views import get_owned, render, see_other, serve_photo
+
+bp = Blueprint("observations", __name__, url_prefix="/observations")
+
+
+def _candidates(selected_ids: set[int]) -> list[Employee]:
+    """People offered in the form: today's team for a supervisor, else the structure's active employees."""
+    db = get_session()
+    if current_user.role == "supervisor":
+        people = field.today.team_today(db, user=current_user, day=date.today()).employees
+    else:
+        people = list(db.exec(select(Employee).where(Employee.structure_id == current_user.structure_id,
+                                                     Employee.active.is_(True))
+                              .order_by(Employee.first_name, Employee.last_name)).all())
+    known = {e.id for e in people}
+    missing = [i for i in selected_ids if i not in known]
+    if missing:
+        people = owned_employees(missing) + list(people)
+    return people
+
+
+def _form(values: dict, errors: dict | None = None, corrects: Observation | None = None):
+    selected = {int(i) for i in values.get("employee_ids", []) if str(i).isdigit()}
+    return {
+        "employees": _candidates(selected), "selected": selected, "values": values, "errors": errors or {},
+        "categories": OBSERVATION_CATEGORIES, "tones": OBSERVATION_TONES, "visibilities": VISIBILITIES,
+        "key": values.get("client_key") or new_key(), "today": date.today(), "corrects": corrects,
+    }
+
+
+@bp.route("/nouvelle")
+@requires("observation.create")
+def new():
+    """The observation form, with the employees given in `salarie` pre-selected."""
+    ids = request.args.getlist("salarie")
+    owned_employees(ids)
+    values = {"employee_ids": ids, "tone": "neutre", "visibility": "team", "observed_on": date.today().isoformat()}
+    return render("field/observations/new.html", form=_form(values))
+
+
+@bp.route("/", methods=["POST"])
+@requires("observation.create")
+def create():
+    """Record an observation; answers a confirmation and a fresh form in the same place."""
+    return _record(None)
+
+
+@bp.route("/<int:observation_id>/corriger", methods=["GET", "POST"])
+@requires("observation.create")
+def correct(observation_id: int):
+    """Write a corrected version of one's own observation; the earlier one stays in the history."""
+    original = get_owned(Observation, observation_id)
+    if not service.may_read(current_user, original) or original.author_id != current_user.id:
+        abort(404)
+    if request.method == "POST":
+        return _record(original)
+    ids = get_session().exec(select(ObservationEmployee.employee_id)
+                             .where(ObservationEmployee.observation_id == original.id)).all()
+    values = {"employee_ids": [str(i) for i in ids], "category": original.category, "tone": original.tone,
+              "visibility": original.visibility, "text": original.text, "observed_on": original.observed_on.isoformat(),
+              "skills_note": original.skills_note}
+    return render("field/observations/new.html", form=_form(values, corrects=original))
+
+
+def _record(corrects: Observation | None):
+    db = get_session()
+    key = read_key()
+    values = {k: request.form.get(k, "") for k in ("category", "tone", "visibility", "text", "observed_on",
+                                                   "skills_note", "client_key")}
+    values["employee_ids"] = request.form.getlist("employee_ids")
+    employees = owned_employees(values["employee_ids"])
+    today = date.today()
+    photo = None
+    try:
+        photo = photo_from_request(db)
+        observation, created = service.record_observation(
+            db, user=current_user, employees=employees, category=values["category"], tone=values["tone"],
+            text=values["text"], visibility=values["visibility"], observed_on=parse_date(values["observed_on"]),
+            today=today, client_key=key, photo_id=photo.id if photo else None, skills_note=values["skills_note"],
+            corrects=corrects)
+        if not created and photo is not None:
+            db.delete(photo)
+            discard_photo(photo)
+        db.commit()
+    except (service.ObservationError, photos.PhotoError) as problem:
+        db.rollback()
+        discard_photo(photo)
+        errors = {getattr(problem, "field", "") or "photo": str(problem)}
+        return render("field/observations/new.html", "field/observations/_form.html",
+                      form=_form(values, errors, corrects), status=422)
+    if not request.htmx:
+        target = employees[0] if len(employees) == 1 else None
+        return see_other(url_for("pathway.index", employee_id=target.id) if target else url_for("home.index"))
+    views = service.observation_views(db, user=current_user, observations=[observation])
+    fresh = {"employee_ids": [str(e.id) for e in employees] if corrects is None and len(employees) == 1 else [],
+             "tone": "neutre", "visibility": "team", "observed_on": today.isoformat()}
+    return make_response(render_template(
+        "field/observations/_saved.html", view=views[0] if views else None, people=employees, observation=observation,
+        form=_form(fresh)))
+
+
+@bp.route("/<int:observation_id>/photo")
+@requires("observation.view")
+def photo(observation_id: int):
+    """The observation's photo, only for those who may read the observation."""
+    observation = get_owned(Observation, observation_id)
+    if not service.may_read(current_user, observation) or observation.photo_id is None:
+        abort(404)
+    return serve_photo(get_session().get(Photo, observation.photo_id), f"observation-{observation.id}.jpg")
+
+
+@bp.route("/fil")
+@requires("feed.view")
+def feed():
+    """What the supervisors recorded since the counsellor's last visit."""
+    db = get_session()
+    feed = service.counsellor_feed(db, user=current_user, today=date.today())
+    if any(view.observation.visibility == "restricted" for view in feed.observations):
+        db.rollback()  # end the read snapshot before writing the trace
+        with writing():
+            audit.record_restricted_observation_reads(db, feed.observations)
+            db.commit()
+    return render("field/observations/feed.html", "field/observations/_feed.html", feed=feed)
+
+
+@bp.route("/fil/lu", methods=["POST"])
+@requires("feed.view")
+def feed_read():
+    """Mark the feed as read up to now."""
+    db = get_session()
+    service.mark_feed_read(db, user=current_user)
+    db.commit()
+    if not request.htmx:
+        return see_other(url_for("observations.feed"))
+    feed = service.counsellor_feed(db, user=current_user, today=date.today())
+    return render("field/observations/feed.html", "field/observations/_feed.html", feed=feed)
+

@@ -1,0 +1,48 @@
+"""The parcours timeline of an employee, with filters and keyset paging."""
+from datetime import date, timedelta
+
+from flask import Blueprint, request
+from flask_login import current_user
+
+from webapp.domain import field
+from webapp.domain.accounts import audit
+from webapp.domain.field import pathway as service
+from webapp.domain.policy import requires
+from webapp.models import ATTENDANCE_STATUSES, Employee
+from webapp.platform.db import get_session, writing
+from webapp.routes._web.capture import parse_date
+from webapp.routes._web.views import get_owned, render
+
+bp = Blueprint("pathway", __name__, url_prefix="/salaries")
+
+
+@bp.route("/<int:employee_id>/parcours")
+@requires("employee.view")
+def index(employee_id: int):
+    """The employee's timeline: the page, or for htmx the list (or the next page of it)."""
+    employee = get_owned(Employee, employee_id)
+    kind = request.args.get("type", "")
+    kinds = {kind} if kind in service.KINDS else None
+    start = parse_date(request.args.get("du"))
+    end = parse_date(request.args.get("au"))
+    cursor = service.Cursor.decode(request.args.get("apres"))
+    entries, next_cursor = service.timeline(get_session(), user=current_user, employee=employee, kinds=kinds,
+                                            start=start, end=end, cursor=cursor)
+    views = [entry.observation for entry in entries if entry.observation is not None]
+    if any(view.observation.visibility == "restricted" for view in views):
+        db = get_session()
+        db.rollback()  # end the read snapshot before writing the trace
+        with writing():
+            audit.record_restricted_observation_reads(db, views)
+            db.commit()
+    fragment = "field/pathway/_entries.html" if cursor else "field/pathway/_timeline.html"
+    today = date.today()
+    rates = None
+    if cursor is None:
+        rates = {label: field.attendance.attendance_rates(get_session(), structure_id=current_user.structure_id,
+                                               employee_ids=[employee.id], start=since, end=today)[employee.id]
+                 for label, since in (("30 derniers jours", today - timedelta(days=30)),
+                                      ("depuis l'entrée", date(2000, 1, 1)))}
+    return render("field/pathway/index.html", fragment, employee=employee, entries=entries, next_cursor=next_cursor,
+                  kind=kind, start=start, end=end, kinds=service.KINDS, statuses=ATTENDANCE_STATUSES,
+                  today=today, rates=rates)

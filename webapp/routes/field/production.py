@@ -1,0 +1,134 @@
+"""Production follow-up: the day's jobs and notes per work site, the weekly summary."""
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask_login import current_user
+
+from webapp.domain import field
+from webapp.domain.field import production as service
+from webapp.domain.policy import can, requires
+from webapp.models import ProductionTask, Worksite
+from webapp.platform.db import get_session
+from webapp.routes._web.capture import new_key, parse_date, read_key, retarget
+from webapp.routes._web.views import get_owned, render, see_other
+
+bp = Blueprint("production", __name__, url_prefix="/production")
+
+
+def _site_and_day():
+    """The work site and day asked for, defaulting to the supervisor's site today."""
+    db = get_session()
+    today = date.today()
+    day = parse_date(request.args.get("jour"), today)
+    if day is None or day > today:
+        abort(404)
+    site_id = request.args.get("chantier", type=int)
+    if site_id:
+        return get_owned(Worksite, site_id), day
+    team = field.today.team_today(db, user=current_user, day=today)
+    sites = team.worksites or service.worksites_of(db, structure_id=current_user.structure_id)
+    if not sites:
+        abort(404)
+    return sites[0], day
+
+
+@bp.route("/")
+@requires("production.view")
+def index():
+    """The production sheet of a work site for a day."""
+    worksite, day = _site_and_day()
+    tasks, log = service.day_of(get_session(), worksite=worksite, day=day)
+    return render("field/production/index.html", worksite=worksite, day=day, tasks=tasks, log=log,
+                  sites=service.worksites_of(get_session(), structure_id=current_user.structure_id),
+                  task_form={"key": new_key(), "values": {}, "errors": {}}, log_errors={}, today=date.today(),
+                  can_edit=_can_edit())
+
+
+def _can_edit() -> bool:
+    return can("field.capture")
+
+
+@bp.route("/<int:worksite_id>/<day>/taches", methods=["POST"])
+@requires("field.capture")
+def add_task(worksite_id: int, day: str):
+    """Add a job of the day; answers its row and a fresh form."""
+    db = get_session()
+    worksite = get_owned(Worksite, worksite_id)
+    the_day = parse_date(day)
+    if the_day is None:
+        abort(404)
+    key = read_key()
+    values = {k: request.form.get(k, "") for k in ("client", "task", "unit", "planned_quantity", "done_quantity")}
+    try:
+        task, _created = service.add_task(db, user=current_user, worksite=worksite, day=the_day, client_key=key,
+                                          today=date.today(), **values)
+        db.commit()
+    except field.captures.FieldError as problem:
+        db.rollback()
+        form = {"key": key, "values": values, "errors": {problem.field: str(problem)}}
+        response = make_response(render_template("field/production/_task_form.html", worksite=worksite, day=the_day,
+                                                 task_form=form), 422)
+        return retarget(response, "#task-form")
+    if not request.htmx:
+        return see_other(url_for("production.index", chantier=worksite.id, jour=the_day.isoformat()))
+    return render_template("field/production/_task_created.html", task=task, worksite=worksite, day=the_day,
+                           task_form={"key": new_key(), "values": {}, "errors": {}}, can_edit=True)
+
+
+@bp.route("/taches/<int:task_id>", methods=["POST"])
+@requires("field.capture")
+def update_task(task_id: int):
+    """Record what was done for a job."""
+    db = get_session()
+    task = get_owned(ProductionTask, task_id)
+    error = None
+    try:
+        service.update_done(db, task=task, done_quantity=request.form.get("done_quantity", ""), today=date.today())
+        db.commit()
+    except field.captures.FieldError as problem:
+        db.rollback()
+        error = str(problem)
+    if not request.htmx:
+        return see_other(url_for("production.index", chantier=task.worksite_id, jour=task.day.isoformat()))
+    return make_response(render_template("field/production/_task.html", task=task, error=error,
+                                         value=request.form.get("done_quantity", ""), can_edit=True),
+                         422 if error else 200)
+
+
+@bp.route("/<int:worksite_id>/<day>/journal", methods=["POST"])
+@requires("field.capture")
+def save_log(worksite_id: int, day: str):
+    """Save the day's quality issues, incidents and weather notes."""
+    db = get_session()
+    worksite = get_owned(Worksite, worksite_id)
+    the_day = parse_date(day)
+    if the_day is None:
+        abort(404)
+    values = {k: request.form.get(k, "") for k in ("quality_issues", "incidents", "weather")}
+    errors, log = {}, None
+    try:
+        log = service.save_log(db, user=current_user, worksite=worksite, day=the_day, today=date.today(), **values)
+        db.commit()
+    except field.captures.FieldError as problem:
+        db.rollback()
+        errors = {problem.field: str(problem)}
+    if not request.htmx:
+        return see_other(url_for("production.index", chantier=worksite.id, jour=the_day.isoformat()))
+    return make_response(render_template("field/production/_log.html", worksite=worksite, day=the_day, log=log,
+                                         values=values, log_errors=errors, saved=not errors, can_edit=True),
+                         422 if errors else 200)
+
+
+@bp.route("/semaine")
+@requires("production.view")
+def week():
+    """Weekly summary of a work site: planned vs done, issues of each day."""
+    db = get_session()
+    worksite, _day = _site_and_day()
+    start = parse_date(request.args.get("semaine"), date.today())
+    if start is None:
+        abort(404)
+    summary = service.week_summary(db, worksite=worksite, start=start)
+    return render("field/production/week.html", worksite=worksite, summary=summary, today=date.today(),
+                  sites=service.worksites_of(db, structure_id=current_user.structure_id),
+                  previous=summary.start - timedelta(days=7), next=summary.start + timedelta(days=7))

@@ -1,0 +1,151 @@
+"""Today ("Aujourd'hui"): the supervisor's team, attendance, point du matin and consignes of the day."""
+from datetime import date
+
+from flask import Blueprint, abort, request, url_for
+from flask_login import current_user
+
+from webapp.domain import field
+from webapp.domain.policy import requires
+from webapp.models import (
+    ATTENDANCE_STATUSES,
+    INSTRUCTION_CATEGORIES,
+    Employee,
+    Worksite,
+)
+from webapp.platform.db import get_session
+from webapp.routes._web.capture import new_key, parse_date, parse_int
+from webapp.routes._web.views import get_owned, render, see_other
+
+bp = Blueprint("today", __name__, url_prefix="/aujourdhui")
+
+
+def today_page():
+    """Render the Today screen of the logged-in supervisor (also the supervisor's home)."""
+    db = get_session()
+    day = date.today()
+    team = field.today.team_today(db, user=current_user, day=day)
+    site_ids = [w.id for w in team.worksites]
+    cards = field.today.team_cards(db, user=current_user, employees=team.employees, day=day)
+    instructions = field.instructions.instruction_cards(
+        db, field.instructions.instructions_of_day(db, user=current_user, worksite_ids=site_ids, day=day))
+    return render(
+        "field/today/index.html", today=day, team=team, cards=cards, instructions=instructions,
+        briefings=field.today.briefings_of(db, structure_id=current_user.structure_id, worksite_ids=site_ids, day=day),
+        templates=field.instructions.templates_of(db, structure_id=current_user.structure_id),
+        form=instruction_form_context(team), statuses=ATTENDANCE_STATUSES,
+    )
+
+
+def instruction_form_context(team, errors=None, values=None):
+    """What the consigne form needs: people, sites, categories, a fresh key, errors and kept input."""
+    return {"employees": team.employees, "worksites": team.worksites, "categories": INSTRUCTION_CATEGORIES,
+            "key": (values or {}).get("client_key") or new_key(), "errors": errors or {}, "values": values or {}}
+
+
+@bp.route("/")
+@requires("field.capture")
+def index():
+    """The Today screen."""
+    return today_page()
+
+
+@bp.route("/presences")
+@requires("field.capture")
+def attendance():
+    """Attendance of the team for a day of the current week."""
+    today = date.today()
+    day = parse_date(request.args.get("jour"), today)
+    if day is None or day > today or day not in field.captures.week_days(today):
+        abort(404)
+    db = get_session()
+    team = field.today.team_today(db, user=current_user, day=day)
+    if not team.employees:
+        team = field.today.team_today(db, user=current_user, day=today)
+    rows = field.attendance.attendance_by_employee(db, structure_id=current_user.structure_id,
+                                          employee_ids=[e.id for e in team.employees], day=day)
+    return render("field/today/attendance.html", day=day, today=today, days=field.captures.week_days(today),
+                  employees=team.employees, rows=rows, statuses=ATTENDANCE_STATUSES)
+
+
+@bp.route("/presences/<int:employee_id>", methods=["POST"])
+@requires("field.capture")
+def mark(employee_id: int):
+    """One tap: set an employee's attendance for a day; answers the person's attendance fragment."""
+    db = get_session()
+    employee = get_owned(Employee, employee_id)
+    today = date.today()
+    day = parse_date(request.form.get("day"), today)
+    minutes = parse_int(request.form.get("late_minutes"))
+    status = request.form.get("status") or ("late" if minutes is not None else "")
+    error, row = None, None
+    if day is None:
+        error, day = "Date invalide.", today
+    else:
+        try:
+            row = field.attendance.record_attendance(db, user=current_user, employee=employee, day=day, status=status,
+                                            late_minutes=minutes, today=today)
+            db.commit()
+        except field.captures.FieldError as problem:
+            error = str(problem)
+    if error:
+        db.rollback()
+        if day > today:
+            day = today
+        row = field.attendance.attendance_by_employee(db, structure_id=current_user.structure_id,
+                                             employee_ids=[employee.id], day=day).get(employee.id)
+    if not request.htmx:
+        return see_other(url_for("today.attendance", jour=day.isoformat()))
+    return render("field/today/_attendance.html", employee=employee, day=day, row=row, error=error,
+                  statuses=ATTENDANCE_STATUSES, status=422 if error else 200)
+
+
+@bp.route("/equipe/<int:employee_id>", methods=["POST"])
+@requires("field.capture")
+def team(employee_id: int):
+    """Put a person on today's team or take them off."""
+    db = get_session()
+    employee = get_owned(Employee, employee_id)
+    try:
+        field.today.toggle_on_team(db, user=current_user, employee=employee, day=date.today(),
+                               on_team=request.form.get("on") == "1")
+    except field.captures.FieldError:
+        abort(409)
+    db.commit()
+    return see_other(url_for("today.team_edit"))
+
+
+@bp.route("/equipe")
+@requires("field.capture")
+def team_edit():
+    """Choose who is on site today."""
+    db = get_session()
+    team = field.today.team_today(db, user=current_user, day=date.today())
+    on_team = {e.id for e in team.employees}
+    return render("field/today/team.html", candidates=field.today.team_candidates(db, user=current_user), on_team=on_team,
+                  team=team)
+
+
+@bp.route("/point/<int:worksite_id>", methods=["POST"])
+@requires("field.capture")
+def briefing(worksite_id: int):
+    """Save the point du matin of a work site for today."""
+    db = get_session()
+    worksite = get_owned(Worksite, worksite_id)
+    safety = request.form.get("safety", "").strip()
+    organisation = request.form.get("organisation", "").strip()
+    errors = {}
+    if len(safety) > 1000:
+        errors["safety"] = "1000 caractères au plus."
+    if len(organisation) > 2000:
+        errors["organisation"] = "2000 caractères au plus."
+    row = None
+    if not errors:
+        row = field.today.save_briefing(db, user=current_user, worksite=worksite, day=date.today(), safety=safety,
+                                    organisation=organisation, today=date.today())
+        db.commit()
+    if not request.htmx:
+        return see_other(url_for("today.index"))
+    return render("field/today/_briefing.html", worksite=worksite, briefing=row, errors=errors,
+                  values={"safety": safety, "organisation": organisation}, saved=not errors,
+                  status=422 if errors else 200)
+

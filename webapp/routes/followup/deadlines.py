@@ -1,0 +1,20 @@
+"""Échéances: the prioritised list of what is due for the user's employees."""
+from datetime import date
+
+from flask import Blueprint
+from flask_login import current_user
+
+from webapp.domain.followup import deadlines as service
+from webapp.domain.policy import requires
+from webapp.platform.db import get_session
+from webapp.routes._web.views import render
+
+bp = Blueprint("deadlines", __name__, url_prefix="/echeances")
+
+
+@bp.route("/")
+@requires("deadline.view")
+def index():
+    """Contracts and PASS ending, bilans due, objectives past due, welcome steps left: red, orange, green."""
+    items = service.deadlines(get_session(), user=current_user, today=date.today())
+    return render("followup/deadlines/index.html", items=items, counts=service.counts(items), levels=service.LEVELS)

@@ -1,0 +1,197 @@
+"""Bilans: the list of bilans due, preparation by the CIP, the supervisor's contribution, finalisation, print, PDF."""
+from datetime import date
+
+from flask import Blueprint, Response, abort, request, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from webapp.domain.followup import deadlines as deadline_service
+from webapp.domain.followup import followup
+from webapp.domain.followup import reviews as service
+from webapp.domain.policy import can, requires
+from webapp.models import (
+    NEED_RATINGS,
+    REVIEW_DECISIONS,
+    REVIEW_KINDS,
+    Employee,
+    Review,
+    ReviewContribution,
+)
+from webapp.platform.db import get_session
+from webapp.routes._web.capture import parse_date
+from webapp.routes._web.views import get_owned, render, see_other
+
+bp = Blueprint("reviews", __name__, url_prefix="/bilans")
+
+
+def _text(name: str, limit: int = 6000) -> str:
+    return (request.form.get(name) or "")[:limit]
+
+
+@bp.route("/")
+@requires("followup.view")
+def index():
+    """Bilans à venir of the user's employees, red when late."""
+    db = get_session()
+    today = date.today()
+    items = [d for d in deadline_service.deadlines(db, user=current_user, today=today) if d.kind == "review"]
+    return render("followup/reviews/index.html", items=items, today=today)
+
+
+@bp.route("/salaries/<int:employee_id>", methods=["POST"])
+@requires("review.edit")
+def create(employee_id: int):
+    """Open a bilan for an employee (type and due date, usually the computed ones)."""
+    db = get_session()
+    person = get_owned(Employee, employee_id)
+    raw = request.form.get("due_date")
+    try:
+        review = service.create_review(db, user=current_user, employee=person, kind=_text("kind", 40),
+                                       due_date=parse_date(raw))
+        db.commit()
+    except followup.FollowupError as problem:
+        db.rollback()
+        from webapp.routes.followup.followup import employee_page
+
+        return employee_page(person, {"review": str(problem)}, {"review_kind": _text("kind", 40),
+                                                                 "review_due": (raw or "")[:10]}, 422)
+    return see_other(url_for("reviews.show", review_id=review.id))
+
+
+def _owned(review_id: int) -> Review:
+    return get_owned(Review, review_id)
+
+
+def _page(review: Review, errors: dict | None = None, status: int = 200):
+    db = get_session()
+    person = db.get(Employee, review.employee_id)
+    mine = db.exec(select(ReviewContribution).where(ReviewContribution.review_id == review.id,
+                                                    ReviewContribution.author_id == current_user.id)).first()
+    if not can("review.view"):
+        # The supervisor sees the bilan's type and dates and their own contribution form, nothing of the diagnostic.
+        return render("followup/reviews/contribute.html", review=review, employee=person, mine=mine, errors=errors or {},
+                      fields=service.CONTRIBUTION_FIELDS, kinds=REVIEW_KINDS, status=status)
+    sensitive = followup.sees_sensitive(current_user)
+    doc = service.for_viewer(service.document(db, review=review), sensitive=sensitive)
+    if sensitive and service.has_sensitive(doc):
+        from webapp.domain.accounts import audit
+
+        audit.record(db, action="sensitive.read", object_type="review", object_id=review.id, employee_id=person.id,
+                     detail="Bilan contenant des freins, objectifs ou besoins sensibles")
+    db.commit()
+    actions_by_theme: dict[str, list[str]] = {}
+    for theme, action in service.actions_list():
+        actions_by_theme.setdefault(theme, []).append(action)
+    return render("followup/reviews/show.html", review=review, employee=person, doc=doc, mine=mine, errors=errors or {},
+                  fields=service.CONTRIBUTION_FIELDS, needs=service.needs_list(), ratings=NEED_RATINGS,
+                  actions=actions_by_theme, decisions=REVIEW_DECISIONS, exit_types=service.exit_types(),
+                  addenda=service.addenda_of(db, review.id), status=status)
+
+
+@bp.route("/<int:review_id>")
+@requires("followup.view")
+def show(review_id: int):
+    """The CIP prepares the bilan; a supervisor gets the contribution form."""
+    return _page(_owned(review_id))
+
+
+@bp.route("/<int:review_id>/contribution", methods=["POST"])
+@requires("review.contribute")
+def contribute(review_id: int):
+    """The supervisor's contribution: savoir-être, technique, points forts, points à travailler, proposition."""
+    db = get_session()
+    review = _owned(review_id)
+    try:
+        service.save_contribution(db, user=current_user, review=review,
+                                  values={k: _text(k) for k in service.CONTRIBUTION_FIELDS})
+        db.commit()
+    except followup.FollowupError as problem:
+        db.rollback()
+        return _page(review, {"contribution": str(problem)}, 422)
+    return see_other(url_for("reviews.show", review_id=review.id, enregistre=1))
+
+
+@bp.route("/<int:review_id>", methods=["POST"])
+@requires("review.edit")
+def save(review_id: int):
+    """The CIP's part: needs ratings, actions, decision, exit type, conclusion."""
+    db = get_session()
+    review = _owned(review_id)
+    needs = {code: (request.form.get(f"need_{code}") or "")[:2] for code, _ in service.needs_list()}
+    try:
+        service.save_counsellor_part(
+            db, review=review, needs=needs, done=[a[:300] for a in request.form.getlist("done")[:50]],
+            planned=[a[:300] for a in request.form.getlist("planned")[:50]], decision=_text("decision", 40),
+            exit_type=_text("exit_type", 200), conclusion=_text("conclusion"))
+        db.commit()
+    except followup.FollowupError as problem:
+        db.rollback()
+        return _page(review, {"counsellor": str(problem)}, 422)
+    return see_other(url_for("reviews.show", review_id=review.id, enregistre=1))
+
+
+@bp.route("/<int:review_id>/finaliser", methods=["POST"])
+@requires("review.edit")
+def finalise(review_id: int):
+    """Lock the bilan."""
+    db = get_session()
+    review = _owned(review_id)
+    try:
+        service.finalise(db, user=current_user, review=review)
+        db.commit()
+    except followup.FollowupError as problem:
+        db.rollback()
+        return _page(review, {"finalise": str(problem)}, 422)
+    return see_other(url_for("reviews.show", review_id=review.id))
+
+
+@bp.route("/<int:review_id>/avenant", methods=["POST"])
+@requires("review.edit")
+def addendum(review_id: int):
+    """Add a note to a finalised bilan."""
+    db = get_session()
+    review = _owned(review_id)
+    try:
+        service.add_addendum(db, user=current_user, review=review, text=_text("text"))
+        db.commit()
+    except followup.FollowupError as problem:
+        db.rollback()
+        return _page(review, {"addendum": str(problem)}, 422)
+    return see_other(url_for("reviews.show", review_id=review.id) + "#avenants")
+
+
+def _document_for_print(review: Review) -> dict:
+    db = get_session()
+    sensitive = followup.sees_sensitive(current_user)
+    doc = service.for_viewer(service.document(db, review=review), sensitive=sensitive)
+    if sensitive and service.has_sensitive(doc):
+        from webapp.domain.accounts import audit
+
+        audit.record(db, action="sensitive.read", object_type="review", object_id=review.id,
+                     employee_id=review.employee_id, detail="Bilan imprimé ou téléchargé")
+        db.commit()
+    return doc
+
+
+@bp.route("/<int:review_id>/imprimer")
+@requires("review.view")
+def print_page(review_id: int):
+    """The bilan as a clean A4 page (print stylesheet)."""
+    review = _owned(review_id)
+    doc = _document_for_print(review)
+    return render("followup/reviews/print.html", review=review, doc=doc, addenda=service.addenda_of(get_session(), review.id))
+
+
+@bp.route("/<int:review_id>/bilan.pdf")
+@requires("review.view")
+def pdf(review_id: int):
+    """The bilan as a PDF download."""
+    review = _owned(review_id)
+    if not can("review.view"):
+        abort(403)
+    doc = _document_for_print(review)
+    addenda = [(a.created_at.strftime("%d/%m/%Y"), u.full_name, a.text)
+               for a, u in service.addenda_of(get_session(), review.id)]
+    response = Response(service.pdf_bytes(doc, addenda), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="bilan-{review.id}.pdf"'
+    return response

@@ -1,0 +1,57 @@
+"""Progressive web app: manifest, service worker and the offline page."""
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, current_app, render_template, url_for
+
+bp = Blueprint("pwa", __name__)
+
+# The static shell the service worker keeps for offline use.
+SHELL = [
+    "css/terrain.css",
+    "js/terrain.js",
+    "vendor/htmx-2.0.11.min.js",
+    "icons/icon-192.png",
+    "icons/icon-512.png",
+    "icons/maskable-512.png",
+]
+
+
+@lru_cache(maxsize=1)
+def shell_version() -> str:
+    """A short hash of the shell files and the offline page: a new version renews the cache."""
+    digest = hashlib.sha256()
+    static = Path(current_app.static_folder)
+    for name in SHELL:
+        digest.update((static / name).read_bytes())
+    digest.update((Path(current_app.root_path) / current_app.template_folder / "shell" / "pwa" / "offline.html").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    """The web app manifest."""
+    body = render_template("shell/pwa/manifest.webmanifest")
+    return body, 200, {"Content-Type": "application/manifest+json", "Cache-Control": "public, max-age=3600"}
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The service worker, served from the root so that its scope is the whole site."""
+    body = render_template(
+        "shell/pwa/sw.js", version=shell_version(),
+        shell_urls=[url_for("static", filename=name) for name in SHELL] + [url_for("pwa.offline")],
+        offline_url=url_for("pwa.offline"),
+    )
+    return body, 200, {
+        "Content-Type": "text/javascript; charset=utf-8",
+        "Service-Worker-Allowed": "/",
+        "Cache-Control": "no-cache",
+    }
+
+
+@bp.route("/hors-ligne")
+def offline():
+    """The page shown by the service worker when there is no network."""
+    return render_template("shell/pwa/offline.html"), 200, {"Cache-Control": "no-cache"}

@@ -1,0 +1,138 @@
+"""Learning sessions: list per site and per employee, prepare (from a template), run and rate at the end."""
+from datetime import date
+
+from flask import Blueprint, abort, flash, request, url_for
+from flask_login import current_user
+
+from webapp.domain.policy import requires
+from webapp.domain.skills import learning_sessions as service
+from webapp.domain.skills import skills as skills_service
+from webapp.models import Employee, LearningSession, LearningSessionTemplate, Worksite
+from webapp.platform.db import get_session
+from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes.skills.skills import (
+    active_sites,
+    chosen_site,
+    ensure_frameworks,
+)
+
+bp = Blueprint("learning_sessions", __name__, url_prefix="/seances")
+
+
+@bp.route("/")
+@requires("learning_session.view")
+def index():
+    """Sessions planned and held, for a work site or for one employee."""
+    db = get_session()
+    sites = active_sites()
+    employee = get_owned(Employee, request.args.get("salarie", type=int) or 0) if request.args.get("salarie") else None
+    site = None if employee else chosen_site(sites)
+    planned, held = service.sessions_list(db, current_user.structure_id, worksite_id=site.id if site else None,
+                                          employee_id=employee.id if employee else None)
+    return render("skills/learning_sessions/index.html", sites=sites, site=site, employee=employee, planned=planned, held=held,
+                  templates=service.templates_of(db, current_user.structure_id))
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _form_context(site: Worksite | None, values: dict, problems: dict | None = None):
+    """Choices for the preparation form: the site's skills (and savoir-être) and people."""
+    db = get_session()
+    return {
+        "site": site, "sites": active_sites(), "values": values, "problems": problems or {},
+        "skills": skills_service.skills_for_sector(db, current_user.structure_id, site.sector if site else None),
+        "people": skills_service.site_employees(db, site) if site else [],
+        "methods": service.METHODS, "templates": service.templates_of(db, current_user.structure_id),
+    }
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+@requires("learning_session.manage")
+def create():
+    """Prepare a session: title, targeted skills, situation, method, material, safety, duration, people, date."""
+    ensure_frameworks()
+    db = get_session()
+    site = chosen_site(active_sites()) if request.method == "GET" else (
+        get_owned(Worksite, _int(request.form.get("worksite_id")) or 0) if request.form.get("worksite_id") else None)
+    if request.method == "GET":
+        values = {"planned_on": date.today().isoformat(), "duration_minutes": 60, "skill_ids": [],
+                  "participant_ids": [], "method": "demonstration"}
+        template = get_owned(LearningSessionTemplate, request.args.get("modele", type=int) or 0) \
+            if request.args.get("modele") else None
+        if template:
+            values.update(title=template.title, situation=template.situation, method=template.method,
+                          material=template.material, safety=template.safety,
+                          duration_minutes=template.duration_minutes, template_id=template.id,
+                          skill_ids=service.template_skill_ids(db, template))
+        return render("skills/learning_sessions/form.html", **_form_context(site, values))
+    form = request.form
+    values = {key: form.get(key, "").strip() for key in ("title", "situation", "method", "material", "safety",
+                                                        "planned_on", "duration_minutes")}
+    values["skill_ids"] = [v for v in (_int(x) for x in form.getlist("skill_ids")) if v]
+    values["participant_ids"] = [v for v in (_int(x) for x in form.getlist("participant_ids")) if v]
+    values["save_as_template"] = form.get("save_as_template") == "1"
+    values["template_id"] = _int(form.get("template_id"))
+    if values["template_id"]:
+        get_owned(LearningSessionTemplate, values["template_id"])
+    try:
+        planned_on = date.fromisoformat(values["planned_on"])
+    except ValueError:
+        planned_on = None
+    try:
+        session = service.create_session(
+            db, user=current_user, title=values["title"], planned_on=planned_on, skill_ids=values["skill_ids"],
+            participant_ids=values["participant_ids"], worksite_id=site.id if site else None,
+            situation=values["situation"], method=values["method"], material=values["material"],
+            safety=values["safety"], duration_minutes=_int(values["duration_minutes"]),
+            save_as_template=values["save_as_template"], template_id=values["template_id"])
+    except service.LearningError as exc:
+        db.rollback()
+        return render("skills/learning_sessions/form.html", status=422, **_form_context(site, values, exc.problems))
+    db.commit()
+    flash("Séance préparée." + (" Modèle enregistré." if values["save_as_template"] else ""), "success")
+    return see_other(url_for("learning_sessions.show", session_id=session.id))
+
+
+@bp.route("/<int:session_id>")
+@requires("learning_session.view")
+def show(session_id: int):
+    """A session: its plan, and while planned the one screen to run it and rate everyone at the end."""
+    session = get_owned(LearningSession, session_id)
+    db = get_session()
+    site = db.get(Worksite, session.worksite_id) if session.worksite_id else None
+    return render("skills/learning_sessions/show.html", info=service.details(db, session), site=site, problems={},
+                  method_labels=service.METHOD_LABELS, status_labels=service.STATUS_LABELS)
+
+
+@bp.route("/<int:session_id>/terminer", methods=["POST"])
+@requires("learning_session.manage")
+def finish(session_id: int):
+    """Record attendance, notes and end-of-session ratings."""
+    session = get_owned(LearningSession, session_id)
+    db = get_session()
+    present = {v for v in (_int(x) for x in request.form.getlist("present")) if v}
+    levels = {}
+    for key, value in request.form.items():
+        if key.startswith("level-"):
+            parts = key.split("-")
+            if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+                abort(400)
+            levels[(int(parts[1]), int(parts[2]))] = value
+    try:
+        ratings = service.finish_session(db, session=session, user=current_user, present_ids=present,
+                                         notes=request.form.get("notes", "").strip(), levels=levels)
+    except service.LearningError as exc:
+        db.rollback()
+        site = db.get(Worksite, session.worksite_id) if session.worksite_id else None
+        return render("skills/learning_sessions/show.html", status=422, info=service.details(db, session), site=site,
+                      problems=exc.problems, method_labels=service.METHOD_LABELS,
+                      status_labels=service.STATUS_LABELS)
+    db.commit()
+    flash(f"Séance terminée : {len(ratings)} évaluation(s) enregistrée(s).", "success")
+    return see_other(url_for("learning_sessions.show", session_id=session.id))
+

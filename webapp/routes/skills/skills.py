@@ -1,0 +1,363 @@
+"""Skills: team matrix, quick rating (one person, a group), progress, frameworks (edit, CSV import/export)."""
+from flask import Blueprint, Response, abort, flash, request, session, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from webapp.domain.policy import requires
+from webapp.domain.skills import learning_sessions
+from webapp.domain.skills import skills as service
+from webapp.models import (
+    Employee,
+    Photo,
+    Skill,
+    SkillActivity,
+    SkillFramework,
+    SkillRating,
+    Worksite,
+)
+from webapp.platform.db import get_session, writing
+from webapp.platform.photos import PhotoError
+from webapp.routes._web import capture
+from webapp.routes._web.views import (
+    get_owned,
+    is_fragment_request,
+    render,
+    see_other,
+    serve_photo,
+)
+
+bp = Blueprint("skills", __name__, url_prefix="/competences")
+
+LAST_SITUATION = "skills_last_situation"
+
+
+def ensure_frameworks() -> None:
+    """Create the frameworks missing for the sectors of the structure's work sites, before the view reads."""
+    db = get_session()
+    sid = current_user.structure_id
+    if not service.missing_sectors(db, sid):
+        return
+    db.commit()  # end the read transaction so that the write lock is taken at BEGIN
+    with writing():
+        try:
+            service.ensure_frameworks(db, sid)
+            db.commit()
+        except IntegrityError:  # another request created them at the same moment
+            db.rollback()
+
+
+def active_sites():
+    """Active work sites of the structure, by name."""
+    return get_session().exec(select(Worksite).where(Worksite.structure_id == current_user.structure_id,
+                                                     Worksite.active.is_(True)).order_by(Worksite.name)).all()
+
+
+def chosen_site(sites) -> Worksite | None:
+    """The site asked for (?chantier=), else the supervisor's own team's site, else the first one."""
+    wanted = request.args.get("chantier", type=int)
+    if wanted:
+        return get_owned(Worksite, wanted)
+    if current_user.role == "supervisor":
+        site_id = get_session().exec(select(Employee.worksite_id).where(
+            Employee.structure_id == current_user.structure_id, Employee.referent_eti_id == current_user.id,
+            Employee.active.is_(True), col(Employee.worksite_id).is_not(None))).first()
+        for site in sites:
+            if site.id == site_id:
+                return site
+    return sites[0] if sites else None
+
+
+@bp.route("/")
+@requires("skill.view")
+def index():
+    """The team matrix of a work site: people × skills, latest levels, rate from a cell."""
+    ensure_frameworks()
+    sites = active_sites()
+    site = chosen_site(sites)
+    grid = service.matrix(get_session(), site) if site else None
+    return render("skills/skills/index.html", sites=sites, site=site, grid=grid, levels=service.LEVELS)
+
+
+def _rate_context(employee: Employee, query: str = ""):
+    """What the one-person rating screen needs: skills being worked on first, then the others."""
+    db = get_session()
+    sector = service.worksite_sector(db, employee.worksite_id)
+    rows = service.skills_for_sector(db, employee.structure_id, sector, query)
+    latest = service.latest_ratings(db, [employee.id], [r.skill.code for r in rows])
+    working = service.working_codes(db, employee.id)
+    first = [r for r in rows if r.skill.code in working]
+    others = [r for r in rows if r.skill.code not in working]
+    return {"employee": employee, "first": first, "others": others, "latest": latest, "q": query,
+            "open_code": request.args.get("competence", ""), "levels": service.LEVELS,
+            "situation": session.get(LAST_SITUATION, ""), "sector": sector}
+
+
+def _rate_item(employee: Employee, skill: Skill, status: int = 200, **context):
+    """One skill of the rating list, re-rendered after an htmx rating."""
+    db = get_session()
+    row = service.SkillRow(skill, db.get(SkillActivity, skill.activity_id), db.get(SkillFramework, skill.framework_id))
+    return render("skills/skills/_rate_item.html", status=status, row=row, employee=employee, open_code="",
+                  latest=service.latest_ratings(db, [employee.id], [skill.code]),
+                  situation=session.get(LAST_SITUATION, ""), **context)
+
+
+@bp.route("/salaries/<int:employee_id>/evaluer", methods=["GET", "POST"])
+@requires("skill.rate")
+def rate(employee_id: int):
+    """Rate one employee: open a skill, tap a level."""
+    ensure_frameworks()
+    employee = get_owned(Employee, employee_id)
+    error = None
+    if request.method == "POST":
+        db = get_session()
+        skill = db.get(Skill, request.form.get("skill_id", type=int) or 0)
+        if skill is None or skill.structure_id != current_user.structure_id:
+            abort(404)
+        situation = request.form.get("situation", "").strip()[:300]
+        photo = None
+        try:
+            service.parse_level(request.form.get("level"))
+            # Same store as observation photos: checked by content, metadata stripped, resized.
+            photo = capture.photo_from_request(db)
+            reference = f"{service.PHOTO_PREFIX}{photo.id}" if photo else ""
+            rating = service.record_rating(db, employee=employee, skill=skill, level=request.form.get("level"),
+                                           user=current_user, worksite_id=employee.worksite_id,
+                                           situation=situation, evidence_ref=reference,
+                                           evidence_note=request.form.get("evidence_note", "").strip())
+        except (service.SkillError, PhotoError) as exc:
+            db.rollback()
+            capture.discard_photo(photo)
+            error = str(exc)
+        else:
+            db.commit()
+            session[LAST_SITUATION] = situation
+            level = service.LEVELS[rating.level]
+            message = (f"Enregistré : {employee.first_name} — {skill.label} : {level.symbol} {level.code} "
+                       f"{level.label}.")
+            if is_fragment_request():
+                return _rate_item(employee, skill, saved=message)
+            flash(message, "success")
+            return see_other(url_for("skills.rate", employee_id=employee.id))
+        if is_fragment_request():
+            return _rate_item(employee, skill, item_error=error, status=422)
+    context = _rate_context(employee, request.args.get("q", "")[:100])
+    return render("skills/skills/rate.html", "skills/skills/_rate_list.html", status=422 if error else 200, error=error,
+                  **context)
+
+
+@bp.route("/evaluations/<int:rating_id>/photo")
+@requires("skill.view")
+def photo(rating_id: int):
+    """The evidence photo of a rating."""
+    rating = get_owned(SkillRating, rating_id)
+    photo_id = service.evidence_photo_id(rating)
+    if photo_id is None:
+        abort(404)
+    return serve_photo(get_session().get(Photo, photo_id), f"preuve-{rating.id}.jpg")
+
+
+@bp.route("/salaries/<int:employee_id>")
+@requires("skill.view")
+def progress(employee_id: int):
+    """An employee's progress: history of each skill, acquired, being worked on, sessions."""
+    employee = get_owned(Employee, employee_id)
+    db = get_session()
+    planned, held = learning_sessions.sessions_list(db, current_user.structure_id, employee_id=employee.id)
+    return render("skills/skills/progress.html", employee=employee, progress=service.progress(db, employee.id),
+                  levels=service.LEVELS, planned=planned, held=held)
+
+
+@bp.route("/groupe")
+@requires("skill.rate")
+def group():
+    """Group rating, step 1: pick the skill the group worked on."""
+    ensure_frameworks()
+    sites = active_sites()
+    site = chosen_site(sites)
+    query = request.args.get("q", "")[:100]
+    rows = service.skills_for_sector(get_session(), current_user.structure_id, site.sector if site else None, query)
+    return render("skills/skills/group.html", "skills/skills/_group_skills.html", sites=sites, site=site, rows=rows, q=query)
+
+
+@bp.route("/groupe/<int:skill_id>", methods=["GET", "POST"])
+@requires("skill.rate")
+def group_rate(skill_id: int):
+    """Group rating, step 2: tick the people, tap one level for all."""
+    db = get_session()
+    skill = get_owned(Skill, skill_id)
+    site = get_owned(Worksite, request.values.get("chantier", type=int) or 0) \
+        if request.values.get("chantier") else None
+    people = service.site_employees(db, site) if site else []
+    error, selected = None, set()
+    if request.method == "POST":
+        selected = {int(v) for v in request.form.getlist("employee_ids") if v.isdigit()}
+        employees = db.exec(select(Employee).where(col(Employee.id).in_(selected or {0}))).all()
+        if any(e.structure_id != current_user.structure_id for e in employees) or len(employees) != len(selected):
+            abort(404)
+        situation = request.form.get("situation", "").strip()[:300]
+        try:
+            ratings = service.record_group(db, employees=list(employees), skill=skill,
+                                           level=request.form.get("level"), user=current_user,
+                                           worksite_id=site.id if site else None, situation=situation)
+        except service.SkillError as exc:
+            db.rollback()
+            error = str(exc)
+        else:
+            db.commit()
+            session[LAST_SITUATION] = situation
+            return see_other(url_for("skills.group_result", r=",".join(str(r.id) for r in ratings),
+                                     chantier=site.id if site else None))
+    latest = service.latest_ratings(db, [e.id for e in people], [skill.code])
+    return render("skills/skills/group_rate.html", status=422 if error else 200, error=error, skill=skill, site=site,
+                  people=people, latest=latest, selected=selected, levels=service.LEVELS,
+                  situation=session.get(LAST_SITUATION, ""))
+
+
+def _rating_ids(value: str) -> list[int]:
+    return [int(v) for v in value.split(",") if v.isdigit()][:100]
+
+
+@bp.route("/groupe/resultat")
+@requires("skill.rate")
+def group_result():
+    """Group rating, step 3: what was recorded, with a tap to change one person's level."""
+    db = get_session()
+    ids = _rating_ids(request.args.get("r", ""))
+    rows = db.exec(select(SkillRating, Employee).join(Employee, Employee.id == SkillRating.employee_id)
+                   .where(col(SkillRating.id).in_(ids or [0]),
+                          SkillRating.structure_id == current_user.structure_id)
+                   .order_by(Employee.first_name)).all()
+    if not rows:
+        abort(404)
+    return render("skills/skills/group_result.html", rows=rows, levels=service.LEVELS, ids=",".join(map(str, ids)),
+                  chantier=request.args.get("chantier", type=int))
+
+
+@bp.route("/evaluations/<int:rating_id>/corriger", methods=["POST"])
+@requires("skill.rate")
+def correct(rating_id: int):
+    """Change the level of a rating just recorded (an exception in a group)."""
+    db = get_session()
+    rating = get_owned(SkillRating, rating_id)
+    try:
+        service.correct_rating(db, rating=rating, level=request.form.get("level"), user=current_user)
+    except service.SkillError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    else:
+        db.commit()
+    ids = request.form.get("r", str(rating.id))
+    return see_other(url_for("skills.group_result", r=ids, chantier=request.form.get("chantier", type=int)))
+
+
+# --- frameworks ---------------------------------------------------------------------------------
+
+@bp.route("/referentiels")
+@requires("skill.view")
+def frameworks():
+    """The structure's frameworks."""
+    ensure_frameworks()
+    db = get_session()
+    items = [(f, len(service.skills_of_framework(db, f))) for f in service.frameworks_of(db, current_user.structure_id)]
+    return render("skills/skills/frameworks.html", items=items)
+
+
+def _framework_page(framework: SkillFramework, error: str | None = None, status: int = 200):
+    db = get_session()
+    return render("skills/skills/framework.html", framework=framework, rows=service.skills_of_framework(db, framework),
+                  error=error, status=status, pictograms=service.PICTOGRAMS)
+
+
+@bp.route("/referentiels/<int:framework_id>")
+@requires("skill.view")
+def framework(framework_id: int):
+    """One framework, editable by the direction."""
+    return _framework_page(get_owned(SkillFramework, framework_id))
+
+
+def _edit(framework: SkillFramework, action) -> Response:
+    """Run a framework edit; a refusal re-renders the page with the French message, nothing changed."""
+    db = get_session()
+    try:
+        message = action(db)
+    except service.SkillError as exc:
+        db.rollback()
+        return _framework_page(framework, str(exc), 422)
+    db.commit()
+    flash(message, "success")
+    return see_other(url_for("skills.framework", framework_id=framework.id))
+
+
+@bp.route("/referentiels/<int:framework_id>/ajouter", methods=["POST"])
+@requires("framework.edit")
+def add_skill(framework_id: int):
+    """Add a skill to a framework."""
+    framework = get_owned(SkillFramework, framework_id)
+    return _edit(framework, lambda db: service.add_skill(
+        db, framework=framework, activity_name=request.form.get("activity", ""),
+        label=request.form.get("label", ""), pictogram=request.form.get("pictogram", "tools")) and
+        "Compétence ajoutée.")
+
+
+@bp.route("/referentiels/competences/<int:skill_id>/modifier", methods=["POST"])
+@requires("framework.edit")
+def revise_skill(skill_id: int):
+    """Reword a skill (a new version; past ratings keep their wording)."""
+    skill = get_owned(Skill, skill_id)
+    framework = get_owned(SkillFramework, skill.framework_id)
+    return _edit(framework, lambda db: service.revise_skill(db, skill=skill, label=request.form.get("label", ""))
+                 and "Compétence modifiée : les évaluations passées gardent l'ancien libellé.")
+
+
+@bp.route("/referentiels/competences/<int:skill_id>/retirer", methods=["POST"])
+@requires("framework.edit")
+def retire_skill(skill_id: int):
+    """Take a skill out of its framework."""
+    skill = get_owned(Skill, skill_id)
+    framework = get_owned(SkillFramework, skill.framework_id)
+    return _edit(framework, lambda db: service.retire_skill(db, skill=skill) or
+                 "Compétence retirée : son historique est conservé.")
+
+
+@bp.route("/referentiels/<int:framework_id>/export.csv")
+@requires("skill.view")
+def export(framework_id: int):
+    """Download a framework as CSV."""
+    framework = get_owned(SkillFramework, framework_id)
+    body = "\ufeff" + service.export_csv(get_session(), framework)
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="referentiel-{framework.id}.csv"'
+    return response
+
+
+@bp.route("/referentiels/<int:framework_id>/import", methods=["POST"])
+@requires("framework.edit")
+def import_csv(framework_id: int):
+    """Replace a framework's skills from a CSV file (same columns as the export)."""
+    framework = get_owned(SkillFramework, framework_id)
+    upload = request.files.get("file")
+    try:
+        text = upload.read().decode("utf-8") if upload else ""
+    except UnicodeDecodeError:
+        text = None
+    if not text:
+        return _framework_page(framework, "Choisissez un fichier CSV encodé en UTF-8.", 422)
+
+    def run(db):
+        counts = service.import_csv(db, framework=framework, text=text)
+        return (f"Import terminé : {counts['added']} ajoutée(s), {counts['revised']} modifiée(s), "
+                f"{counts['retired']} retirée(s), {counts['unchanged']} inchangée(s).")
+
+    return _edit(framework, run)
+
+
+def skills_summary(employee: Employee) -> service.Progress:
+    """The progress of an employee, for the summary included in their page."""
+    return service.progress(get_session(), employee.id)
+
+
+@bp.app_context_processor
+def _skills_globals():
+    """Level scale and the employee page's skills summary, for every template."""
+    return {"skill_levels": service.LEVELS, "skills_summary": skills_summary}
