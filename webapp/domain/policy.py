@@ -1,10 +1,5 @@
-"""Who may do what: the single place where routes ask for permission."""
+"""Who may do what: one table of actions and roles, asked through `can(user, action)`."""
 from __future__ import annotations
-
-from functools import wraps
-
-from flask import abort
-from flask_login import current_user, login_required
 
 STAFF = frozenset({"supervisor", "counsellor", "coordinator", "director"})
 
@@ -56,30 +51,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-def can(action: str, user=None) -> bool:
-    """May `user` (default: the logged-in user) perform `action`?"""
-    user = user or current_user
-    if not user or not user.is_authenticated:
-        return False
+def can(user, action: str) -> bool:
+    """May `user` perform `action`? Unknown actions are a programming error."""
     if action not in PERMISSIONS:
         raise KeyError(f"unknown action {action!r}")
+    if user is None or not user.is_authenticated:
+        return False
     if user.role != "admin" and user.structure_id is None:
         return False
     return user.role in PERMISSIONS[action]
-
-
-def requires(action: str):
-    """Decorate a view: login required, then `action` must be allowed, else 403."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if not can(action):
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapped.terrain_action = action
-        return wrapped
-
-    return decorator

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from flask import Flask, request, url_for
 from flask_login import current_user
 
-from webapp.domain.policy import can
 from webapp.models import ROLES
+from webapp.routes._web.permissions import allowed
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre"]
@@ -56,4 +56,4 @@ def init_app(app: Flask) -> None:
                 url = url_for(endpoint)
                 nav.append({"url": url, "label": label, "icon": icon,
                             "current": request.path == url or (url != "/" and request.path.startswith(url))})
-        return {"nav_items": nav, "can": can, "roles": ROLES}
+        return {"nav_items": nav, "can": allowed, "roles": ROLES}

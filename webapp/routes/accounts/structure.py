@@ -6,10 +6,10 @@ from sqlmodel import select
 from webapp.domain import accounts
 from webapp.domain.accounts import audit
 from webapp.domain.accounts.passwords import password_problem
-from webapp.domain.policy import requires
 from webapp.models import Structure
 from webapp.platform.db import get_session
 from webapp.routes._web.forms import NewStructureForm, StructureForm
+from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import render, see_other
 
 bp = Blueprint("structure", __name__)

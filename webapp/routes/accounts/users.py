@@ -4,10 +4,10 @@ from flask_login import current_user
 
 from webapp.domain import accounts
 from webapp.domain.accounts.passwords import password_problem
-from webapp.domain.policy import requires
 from webapp.models import User
 from webapp.platform.db import get_session
 from webapp.routes._web.forms import UserForm
+from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other
 
 bp = Blueprint("users", __name__, url_prefix="/comptes")

@@ -13,11 +13,11 @@ from sqlmodel import col, select
 from webapp.domain.accounts import audit
 from webapp.domain.alerts import alerts as service
 from webapp.domain.alerts.escalation import base_url
-from webapp.domain.policy import can, requires
 from webapp.models import Alert, Employee, PushSubscription, User, utcnow
 from webapp.platform.db import get_session, writing
 from webapp.platform.delivery.push import endpoint_allowed, public_key
 from webapp.routes._web.forms import AlertForm, AlertSettingsForm, ResolveForm
+from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, is_fragment_request, render, see_other
 
 bp = Blueprint("alerts", __name__, url_prefix="/alertes")
@@ -86,7 +86,7 @@ def index():
     if is_fragment_request():  # the inbox polling itself: only the list
         return render("alerts/alerts/index.html", "alerts/alerts/_inbox.html", open_rows=open_rows, closed_rows=closed_rows,
                       **_common())
-    figures = service.response_times(db, current_user.structure_id) if can("alert.stats") else None
+    figures = service.response_times(db, current_user.structure_id) if allowed("alert.stats") else None
     subscribed = db.exec(select(PushSubscription.id).where(PushSubscription.user_id == current_user.id)).first()
     return render("alerts/alerts/index.html", open_rows=open_rows, closed_rows=closed_rows, figures=figures,
                   vapid_key=public_key(_config()), subscribed=subscribed is not None, **_common())
@@ -174,8 +174,8 @@ def _show_context(alert: Alert):
         alert=alert, employee=employee, cip=cip, raiser=raiser, owner=owner, atype=atype,
         numbers=service.useful_numbers(atype.numbers if atype else ()),
         events=events, version=f"{alert.status}-{alert.escalation_level}-{len(events)}", is_recipient=recipient is not None,
-        may_acknowledge=recipient is not None and can("alert.acknowledge") and alert.status in service.OPEN_STATUSES,
-        may_resolve=alert.status == "acknowledged" and can("alert.resolve")
+        may_acknowledge=recipient is not None and allowed("alert.acknowledge") and alert.status in service.OPEN_STATUSES,
+        may_resolve=alert.status == "acknowledged" and allowed("alert.resolve")
         and (alert.owner_id == current_user.id or current_user.role in ("coordinator", "director")),
         **_common(),
     )

@@ -5,9 +5,9 @@ from flask import Blueprint, make_response
 
 from webapp.domain import privacy
 from webapp.domain.accounts import audit
-from webapp.domain.policy import requires
 from webapp.models import Employee, utcnow
 from webapp.platform.db import get_session
+from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render
 
 bp = Blueprint("privacy", __name__, url_prefix="/salaries")

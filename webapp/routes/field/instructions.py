@@ -5,7 +5,6 @@ from flask import Blueprint, abort, make_response, render_template, request, url
 from flask_login import current_user
 
 from webapp.domain import field
-from webapp.domain.policy import requires
 from webapp.models import Instruction, InstructionTemplate, Photo, Worksite
 from webapp.platform import photos
 from webapp.platform.db import get_session
@@ -17,6 +16,7 @@ from webapp.routes._web.capture import (
     read_key,
     retarget,
 )
+from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, see_other, serve_photo
 from webapp.routes.field.today import instruction_form_context
 

@@ -8,7 +8,6 @@ from sqlmodel import select
 from webapp.domain import field
 from webapp.domain.accounts import audit
 from webapp.domain.field import observations as service
-from webapp.domain.policy import requires
 from webapp.models import (
     OBSERVATION_CATEGORIES,
     OBSERVATION_TONES,
@@ -28,6 +27,7 @@ from webapp.routes._web.capture import (
     photo_from_request,
     read_key,
 )
+from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other, serve_photo
 
 bp = Blueprint("observations", __name__, url_prefix="/observations")

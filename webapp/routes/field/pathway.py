@@ -7,10 +7,10 @@ from flask_login import current_user
 from webapp.domain import field
 from webapp.domain.accounts import audit
 from webapp.domain.field import pathway as service
-from webapp.domain.policy import requires
 from webapp.models import ATTENDANCE_STATUSES, Employee
 from webapp.platform.db import get_session, writing
 from webapp.routes._web.capture import parse_date
+from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render
 
 bp = Blueprint("pathway", __name__, url_prefix="/salaries")

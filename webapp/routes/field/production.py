@@ -6,10 +6,10 @@ from flask_login import current_user
 
 from webapp.domain import field
 from webapp.domain.field import production as service
-from webapp.domain.policy import can, requires
 from webapp.models import ProductionTask, Worksite
 from webapp.platform.db import get_session
 from webapp.routes._web.capture import new_key, parse_date, read_key, retarget
+from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, render, see_other
 
 bp = Blueprint("production", __name__, url_prefix="/production")
@@ -45,7 +45,7 @@ def index():
 
 
 def _can_edit() -> bool:
-    return can("field.capture")
+    return allowed("field.capture")
 
 
 @bp.route("/<int:worksite_id>/<day>/taches", methods=["POST"])

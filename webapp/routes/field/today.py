@@ -5,7 +5,6 @@ from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
 from webapp.domain import field
-from webapp.domain.policy import requires
 from webapp.models import (
     ATTENDANCE_STATUSES,
     INSTRUCTION_CATEGORIES,
@@ -14,6 +13,7 @@ from webapp.models import (
 )
 from webapp.platform.db import get_session
 from webapp.routes._web.capture import new_key, parse_date, parse_int
+from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other
 
 bp = Blueprint("today", __name__, url_prefix="/aujourdhui")

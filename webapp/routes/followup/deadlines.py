@@ -5,8 +5,8 @@ from flask import Blueprint
 from flask_login import current_user
 
 from webapp.domain.followup import deadlines as service
-from webapp.domain.policy import requires
 from webapp.platform.db import get_session
+from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import render
 
 bp = Blueprint("deadlines", __name__, url_prefix="/echeances")

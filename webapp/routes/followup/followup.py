@@ -7,7 +7,6 @@ from flask_login import current_user
 from webapp.domain.employees.employees import staff_names
 from webapp.domain.followup import followup as service
 from webapp.domain.followup import reviews
-from webapp.domain.policy import can, requires
 from webapp.domain.skills import skills
 from webapp.models import (
     BARRIER_STATUSES,
@@ -23,6 +22,7 @@ from webapp.models import (
 )
 from webapp.platform.db import get_session
 from webapp.routes._web.capture import parse_date, parse_int
+from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, render, see_other
 
 bp = Blueprint("followup", __name__, url_prefix="/suivi")
@@ -50,10 +50,10 @@ def employee_page(employee: Employee, errors: dict | None = None, values: dict |
            "constraints": service.constraints_of(db, [employee.id]).get(employee.id, []),
            "goals": service.goals_of(db, user=current_user, employee_id=employee.id),
            "goal_statuses": GOAL_STATUSES, "barrier_statuses": BARRIER_STATUSES, "themes": service.themes(),
-           "public_themes": service.public_themes(), "due": reviews.due_for(db, employee) if can("review.view") or
-           can("review.contribute") else [], "review_kinds": REVIEW_KINDS}
+           "public_themes": service.public_themes(), "due": reviews.due_for(db, employee) if allowed("review.view") or
+           allowed("review.contribute") else [], "review_kinds": REVIEW_KINDS}
     barriers = []
-    if can("barrier.view"):
+    if allowed("barrier.view"):
         barriers = service.barriers_of(db, user=current_user, employee_id=employee.id)
         ctx.update(barriers=barriers, strengths=service.strengths_of(db, employee.id),
                    signals=service.open_signals(db, employee_ids=[employee.id]),

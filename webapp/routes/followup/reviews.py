@@ -8,7 +8,6 @@ from sqlmodel import select
 from webapp.domain.followup import deadlines as deadline_service
 from webapp.domain.followup import followup
 from webapp.domain.followup import reviews as service
-from webapp.domain.policy import can, requires
 from webapp.models import (
     NEED_RATINGS,
     REVIEW_DECISIONS,
@@ -19,6 +18,7 @@ from webapp.models import (
 )
 from webapp.platform.db import get_session
 from webapp.routes._web.capture import parse_date
+from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, render, see_other
 
 bp = Blueprint("reviews", __name__, url_prefix="/bilans")
@@ -67,7 +67,7 @@ def _page(review: Review, errors: dict | None = None, status: int = 200):
     person = db.get(Employee, review.employee_id)
     mine = db.exec(select(ReviewContribution).where(ReviewContribution.review_id == review.id,
                                                     ReviewContribution.author_id == current_user.id)).first()
-    if not can("review.view"):
+    if not allowed("review.view"):
         # The supervisor sees the bilan's type and dates and their own contribution form, nothing of the diagnostic.
         return render("followup/reviews/contribute.html", review=review, employee=person, mine=mine, errors=errors or {},
                       fields=service.CONTRIBUTION_FIELDS, kinds=REVIEW_KINDS, status=status)
@@ -187,7 +187,7 @@ def print_page(review_id: int):
 def pdf(review_id: int):
     """The bilan as a PDF download."""
     review = _owned(review_id)
-    if not can("review.view"):
+    if not allowed("review.view"):
         abort(403)
     doc = _document_for_print(review)
     addenda = [(a.created_at.strftime("%d/%m/%Y"), u.full_name, a.text)

@@ -4,11 +4,11 @@ from datetime import date
 from flask import Blueprint, Response, abort, flash, jsonify, request, url_for
 from flask_login import current_user
 
-from webapp.domain.policy import can, requires
 from webapp.domain.skills import attestations as service
 from webapp.domain.skills import openbadges
 from webapp.models import Attestation, Employee
 from webapp.platform.db import get_session
+from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, render, see_other
 
 bp = Blueprint("attestations", __name__, url_prefix="/attestations")
@@ -27,7 +27,7 @@ def employee(employee_id: int):
     db = get_session()
     error = None
     if request.method == "POST":
-        if not can("attestation.issue"):
+        if not allowed("attestation.issue"):
             abort(403)
         try:
             attestation = service.issue(db, employee=person, user=current_user)

@@ -4,7 +4,6 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from webapp.domain.policy import requires
 from webapp.domain.skills import learning_sessions
 from webapp.domain.skills import skills as service
 from webapp.models import (
@@ -19,6 +18,7 @@ from webapp.models import (
 from webapp.platform.db import get_session, writing
 from webapp.platform.photos import PhotoError
 from webapp.routes._web import capture
+from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import (
     get_owned,
     is_fragment_request,
