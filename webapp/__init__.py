@@ -13,8 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from webapp import cli
 from webapp.config import load_config
-from webapp.platform import db
-from webapp.routes._web import errors, headers, login, templating
+from webapp.routes._web import db_session, errors, headers, login, templating
 from webapp.routes.accounts import account, audit, auth, structure, users
 from webapp.routes.alerts import alerts
 from webapp.routes.employees import employees, privacy
@@ -61,7 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    db.init_app(app)
+    db_session.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     login.init_app(app)

@@ -134,7 +134,7 @@ def purge(dry_run: bool, today) -> None:
                        f"({candidate.structure.name}), dernier contrat fini le {candidate.last_day.isoformat()}")
             if not dry_run:
                 privacy.anonymise(db, candidate.employee, current_app.config["UPLOAD_FOLDER"])
-                audit.record(db, action="employee.purge", structure_id=candidate.structure.id,
+                audit.record(db, action="employee.purge", user=None, structure_id=candidate.structure.id,
                              object_type="employee", object_id=candidate.employee.id,
                              employee_id=candidate.employee.id, actor_label="purge automatique")
         if dry_run:

@@ -54,7 +54,7 @@ def test_only_direction_browses_the_journal(client, login_as, role, status):
 
 def test_journal_shows_only_the_structures_events_and_filters(client, login_as, make, users, db):
     other = make.structure("Autre")
-    audit.record(db, action="sensitive.read", structure_id=other.id, actor_label="x@autre", detail="AUTRE-STRUCTURE")
+    audit.record(db, action="sensitive.read", user=None, structure_id=other.id, actor_label="x@autre", detail="AUTRE-STRUCTURE")
     audit.record(db, action="sensitive.read", user=users["counsellor"], detail="LECTURE-ICI")
     db.commit()
     login_as("director")

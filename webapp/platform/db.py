@@ -1,10 +1,10 @@
-"""Database engine, one session per request, and write transactions that lock early on SQLite."""
+"""Database engine and write transactions that lock early on SQLite (the per-request session is in routes/_web)."""
 from __future__ import annotations
 
 import contextlib
 from contextvars import ContextVar
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
@@ -45,6 +45,16 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
+def set_write_intent(will_write: bool):
+    """Say whether the coming transactions will write; returns a token for `reset_write_intent`."""
+    return _write_intent.set(will_write)
+
+
+def reset_write_intent(token) -> None:
+    """Undo `set_write_intent`."""
+    _write_intent.reset(token)
+
+
 @contextlib.contextmanager
 def writing():
     """Within this block, new SQLite transactions take the write lock at BEGIN."""
@@ -65,33 +75,14 @@ def get_engine(app: Flask | None = None) -> Engine:
     return engine
 
 
-def get_session() -> Session:
-    """Return the database session of the current request, opened on first use."""
-    if "db_session" not in g:
-        g.db_session = Session(get_engine(), expire_on_commit=False)
-    return g.db_session
+@contextlib.contextmanager
+def write_after_read(db: Session):
+    """Write after reading in the same session: end the read snapshot, take the write lock at BEGIN, commit.
 
-
-def _close_session(_exc=None) -> None:
-    """Close the request's session, rolling back whatever was not committed."""
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
-
-
-def _mark_write_intent() -> None:
-    """State-changing requests lock the SQLite database at BEGIN instead of failing later."""
-    g.write_intent_token = _write_intent.set(request.method not in SAFE_METHODS)
-
-
-def _reset_write_intent(_exc=None) -> None:
-    token = g.pop("write_intent_token", None)
-    if token is not None:
-        _write_intent.reset(token)
-
-
-def init_app(app: Flask) -> None:
-    """Register the per-request session lifecycle on `app`."""
-    app.before_request(_mark_write_intent)
-    app.teardown_appcontext(_close_session)
-    app.teardown_request(_reset_write_intent)
+    The read transaction is committed, not rolled back: with `expire_on_commit=False` the rows already loaded
+    stay usable, where a rollback would expire them and make every later attribute access a query.
+    """
+    db.commit()
+    with writing():
+        yield db
+        db.commit()

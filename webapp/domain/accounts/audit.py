@@ -4,8 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import has_request_context, request
-from flask_login import current_user
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
@@ -35,15 +33,15 @@ ACTIONS = {
 
 
 def record(
-    db: Session, *, action: str, user=None, structure_id: int | None = None, object_type: str = "",
+    db: Session, *, action: str, user, ip: str = "", structure_id: int | None = None, object_type: str = "",
     object_id: int | None = None, employee_id: int | None = None, detail: str = "", actor_label: str = "",
 ) -> AuditEvent:
-    """Add an audit event to the session (the caller's commit writes it with the change it traces)."""
-    if user is None and has_request_context() and current_user and current_user.is_authenticated:
-        user = current_user
+    """Add an audit event to the session (the caller's commit writes it with the change it traces).
+
+    `user` is who acted (None for the system or an anonymous visitor) and `ip` where from: always explicit.
+    """
     if user is not None and structure_id is None:
         structure_id = user.structure_id
-    ip = (request.remote_addr or "") if has_request_context() else ""
     event = AuditEvent(
         action=action, user_id=getattr(user, "id", None), structure_id=structure_id,
         actor_label=actor_label or getattr(user, "email", ""), object_type=object_type, object_id=object_id,
@@ -94,13 +92,13 @@ def purge(db: Session, *, months: int, now: datetime | None = None) -> int:
     return result.rowcount or 0
 
 
-def record_restricted_observation_reads(db: Session, views) -> None:
-    """Trace that the current user read "CIP et direction seulement" observations, once per person concerned."""
+def record_restricted_observation_reads(db: Session, views, *, user, ip: str = "") -> None:
+    """Trace that `user` read "CIP et direction seulement" observations, once per person concerned."""
     per_employee: dict[int, int] = {}
     for view in views:
         if view.observation.visibility == "restricted":
             for employee in view.employees:
                 per_employee[employee.id] = per_employee.get(employee.id, 0) + 1
     for employee_id, count in per_employee.items():
-        record(db, action="sensitive.read", object_type="observation", employee_id=employee_id,
+        record(db, action="sensitive.read", user=user, ip=ip, object_type="observation", employee_id=employee_id,
                detail=f"{count} observation(s) réservée(s) CIP et direction")

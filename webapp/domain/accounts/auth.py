@@ -74,7 +74,7 @@ def authenticate(db: Session, email: str, password: str, ip: str = "") -> tuple[
 def record_failure(db: Session, email: str, user: User | None, ip: str, detail: str = "") -> None:
     """Count a failed attempt towards throttling and trace it."""
     db.add(LoginAttempt(email=email, success=False, ip=ip[:45]))
-    audit.record(db, action="login.failure", user=None, structure_id=user.structure_id if user else None,
+    audit.record(db, action="login.failure", user=None, ip=ip, structure_id=user.structure_id if user else None,
                  actor_label=email, detail=detail)
 
 
@@ -83,7 +83,7 @@ def record_success(db: Session, user: User, ip: str) -> None:
     db.add(LoginAttempt(email=user.email, success=True, ip=ip[:45]))
     user.last_login_at = utcnow()
     db.add(user)
-    audit.record(db, action="login.success", user=user, actor_label=user.email)
+    audit.record(db, action="login.success", user=user, ip=ip, actor_label=user.email)
 
 
 def _safe_dummy_verify(password: str) -> None:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import webauthn
-from flask import current_app, request
 from sqlmodel import Session, select
 from webauthn.helpers import bytes_to_base64url
 from webauthn.helpers.structs import (
@@ -20,19 +20,25 @@ from webapp.models import Passkey, User, utcnow
 RP_NAME = "Terrain"
 
 
-def relying_party() -> tuple[str, str]:
-    """(RP id, expected origin): from configuration, else from the request's own host."""
-    origin = current_app.config.get("WEBAUTHN_ORIGIN") or request.host_url.rstrip("/")
-    rp_id = current_app.config.get("WEBAUTHN_RP_ID") or urlsplit(origin).hostname
-    return rp_id, origin
+@dataclass(frozen=True)
+class RelyingParty:
+    """Who the passkeys are for: the RP id (a domain) and the exact origin the browser reports."""
+
+    id: str
+    origin: str
+
+    @classmethod
+    def for_origin(cls, origin: str, rp_id: str = "") -> RelyingParty:
+        """The relying party of `origin`; the RP id defaults to its host name."""
+        origin = origin.rstrip("/")
+        return cls(id=rp_id or urlsplit(origin).hostname or "", origin=origin)
 
 
-def registration_options(db: Session, user: User) -> tuple[str, bytes]:
+def registration_options(db: Session, user: User, *, rp: RelyingParty) -> tuple[str, bytes]:
     """Options for navigator.credentials.create (JSON) and the challenge to remember."""
-    rp_id, _ = relying_party()
     existing = db.exec(select(Passkey).where(Passkey.user_id == user.id)).all()
     options = webauthn.generate_registration_options(
-        rp_id=rp_id, rp_name=RP_NAME, user_name=user.email, user_display_name=user.full_name,
+        rp_id=rp.id, rp_name=RP_NAME, user_name=user.email, user_display_name=user.full_name,
         user_id=f"terrain-user-{user.id}".encode(),
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED, user_verification=UserVerificationRequirement.REQUIRED),
@@ -42,13 +48,13 @@ def registration_options(db: Session, user: User) -> tuple[str, bytes]:
     return webauthn.options_to_json(options), options.challenge
 
 
-def register(db: Session, user: User, credential_json: str, challenge: bytes, name: str) -> Passkey:
+def register(db: Session, user: User, credential_json: str, challenge: bytes, name: str, *,
+             rp: RelyingParty) -> Passkey:
     """Verify the browser's attestation and store the new passkey; raises ValueError when it is not valid."""
-    rp_id, origin = relying_party()
     try:
         verified = webauthn.verify_registration_response(
-            credential=json.loads(credential_json), expected_challenge=challenge, expected_rp_id=rp_id,
-            expected_origin=origin, require_user_verification=True)
+            credential=json.loads(credential_json), expected_challenge=challenge, expected_rp_id=rp.id,
+            expected_origin=rp.origin, require_user_verification=True)
     except Exception as error:  # the library raises several exception types for invalid input
         raise ValueError("Clé d'accès non reconnue.") from error
     passkey = Passkey(user_id=user.id, credential_id=bytes_to_base64url(verified.credential_id),
@@ -58,24 +64,22 @@ def register(db: Session, user: User, credential_json: str, challenge: bytes, na
     return passkey
 
 
-def authentication_options() -> tuple[str, bytes]:
+def authentication_options(*, rp: RelyingParty) -> tuple[str, bytes]:
     """Options for navigator.credentials.get (discoverable credentials) and the challenge to remember."""
-    rp_id, _ = relying_party()
     options = webauthn.generate_authentication_options(
-        rp_id=rp_id, user_verification=UserVerificationRequirement.REQUIRED)
+        rp_id=rp.id, user_verification=UserVerificationRequirement.REQUIRED)
     return webauthn.options_to_json(options), options.challenge
 
 
-def authenticate(db: Session, credential_json: str, challenge: bytes) -> User | None:
+def authenticate(db: Session, credential_json: str, challenge: bytes, *, rp: RelyingParty) -> User | None:
     """The active user whose passkey produced this valid assertion, or None."""
-    rp_id, origin = relying_party()
     try:
         credential = json.loads(credential_json)
         passkey = db.exec(select(Passkey).where(Passkey.credential_id == credential["id"])).first()
         if passkey is None:
             return None
         verified = webauthn.verify_authentication_response(
-            credential=credential, expected_challenge=challenge, expected_rp_id=rp_id, expected_origin=origin,
+            credential=credential, expected_challenge=challenge, expected_rp_id=rp.id, expected_origin=rp.origin,
             credential_public_key=passkey.public_key, credential_current_sign_count=passkey.sign_count,
             require_user_verification=True)
     except Exception:  # malformed JSON, wrong signature, replayed counter: all mean "not this user"

@@ -26,7 +26,7 @@ def email_taken(db: Session, email: str, exclude_id: int | None = None) -> bool:
 
 def create_user(
     *, db: Session, structure_id: int | None, email: str, full_name: str, role: str,
-    password: str, phone: str = "",
+    password: str, phone: str = "", actor=None, ip: str = "",
 ) -> User:
     """Create an account; the caller commits."""
     if email_taken(db, email):
@@ -41,25 +41,25 @@ def create_user(
     )
     db.add(user)
     db.flush()
-    audit.record(db, action="user.create", structure_id=structure_id, object_type="user", object_id=user.id,
+    audit.record(db, action="user.create", user=actor, ip=ip, structure_id=structure_id, object_type="user", object_id=user.id,
                  detail=f"{user.email} ({role})")
     return user
 
 
 def update_user(
     *, db: Session, user: User, email: str, full_name: str, role: str, phone: str,
-    active: bool, password: str | None = None,
+    active: bool, password: str | None = None, actor=None, ip: str = "",
 ) -> User:
     """Apply an edit; deactivation or a new password ends every session of the account."""
     if email_taken(db, email, exclude_id=user.id):
         raise AccountError("email", "Un compte utilise déjà cette adresse e-mail.")
     changes = []
     if user.role != role:
-        audit.record(db, action="user.role", object_type="user", object_id=user.id,
+        audit.record(db, action="user.role", user=actor, ip=ip, object_type="user", object_id=user.id,
                      detail=f"{user.role} → {role}")
     if user.active and not active:
         end_all_sessions(db, user.id)
-        audit.record(db, action="user.deactivate", object_type="user", object_id=user.id)
+        audit.record(db, action="user.deactivate", user=actor, ip=ip, object_type="user", object_id=user.id)
     elif active and not user.active:
         changes.append("réactivé")
     if user.email != email.strip().lower():
@@ -74,9 +74,9 @@ def update_user(
     if password:
         user.password_hash = hash_password(password)
         end_all_sessions(db, user.id)
-        audit.record(db, action="user.password", object_type="user", object_id=user.id)
+        audit.record(db, action="user.password", user=actor, ip=ip, object_type="user", object_id=user.id)
     if changes:
-        audit.record(db, action="user.update", object_type="user", object_id=user.id, detail=", ".join(changes))
+        audit.record(db, action="user.update", user=actor, ip=ip, object_type="user", object_id=user.id, detail=", ".join(changes))
     db.add(user)
     return user
 

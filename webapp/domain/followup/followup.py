@@ -132,11 +132,12 @@ def goal_clause(user: User):
     return clause
 
 
-def trace_sensitive(db: Session, *, user: User, employee_id: int, barriers: list[Barrier], goals=(), what="") -> None:
+def trace_sensitive(db: Session, *, user: User, employee_id: int, barriers: list[Barrier], goals=(), what="",
+                    ip: str = "") -> None:
     """Write one audit event when the user is shown sensitive freins or objectives of an employee."""
     count = sum(1 for b in barriers if b.sensitive) + sum(1 for g in goals if g.sensitive)
     if count:
-        audit.record(db, action="sensitive.read", user=user, object_type="barrier", employee_id=employee_id,
+        audit.record(db, action="sensitive.read", user=user, ip=ip, object_type="barrier", employee_id=employee_id,
                      detail=f"{count} frein(s) ou objectif(s) sensible(s) {what}".strip())
 
 

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from webapp.models import Employee, Photo
 from webapp.platform import photos
-from webapp.platform.db import get_session
+from webapp.routes._web.db_session import get_session
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 

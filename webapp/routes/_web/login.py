@@ -13,7 +13,8 @@ from webapp.domain.accounts.auth import (
     token_hash,
 )
 from webapp.models import User, UserSession, utcnow
-from webapp.platform.db import get_session, writing
+from webapp.platform.db import write_after_read
+from webapp.routes._web.db_session import get_session
 
 login_manager = LoginManager()
 
@@ -56,11 +57,9 @@ def _load_user(token: str) -> CurrentUser | None:
         return None
     # Touch at most once a minute so reads do not all turn into writes.
     if now - row.last_seen_at > timedelta(minutes=1):
-        db.commit()  # end the read transaction before taking the write lock
-        with writing():
+        with write_after_read(db):
             row.last_seen_at = now
             db.add(row)
-            db.commit()
     return CurrentUser(user, row)
 
 

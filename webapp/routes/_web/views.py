@@ -1,11 +1,13 @@
 """Helpers shared by the blueprints: page-or-fragment rendering and post-redirect."""
 from __future__ import annotations
 
-from flask import abort, make_response, redirect, render_template, request
+from flask import abort, current_app, make_response, redirect, render_template, request
 from flask_login import current_user
 from sqlmodel import SQLModel
 
-from webapp.platform.db import get_session
+from webapp.domain.accounts.passkeys import RelyingParty
+from webapp.platform import photos
+from webapp.routes._web.db_session import get_session
 
 
 def is_fragment_request() -> bool:
@@ -28,6 +30,17 @@ def see_other(url: str, reload: bool = False):
     return redirect(url, code=303)
 
 
+def client_ip() -> str:
+    """The address the request came from (as seen after the proxy configuration), for the audit trail."""
+    return request.remote_addr or ""
+
+
+def relying_party() -> RelyingParty:
+    """The WebAuthn relying party: from configuration (behind a proxy), else this request's own origin."""
+    origin = current_app.config.get("WEBAUTHN_ORIGIN") or request.host_url
+    return RelyingParty.for_origin(origin, current_app.config.get("WEBAUTHN_RP_ID") or "")
+
+
 def get_owned(model: type[SQLModel], object_id: int):
     """Return the row of the current user's structure with this id, or answer 404."""
     obj = get_session().get(model, object_id)
@@ -38,10 +51,6 @@ def get_owned(model: type[SQLModel], object_id: int):
 
 def serve_photo(photo, name: str):
     """Send a stored photo of the user's structure inline, never sniffed, never cached."""
-    from flask import current_app
-
-    from webapp.platform import photos
-
     if photo is None or photo.structure_id != current_user.structure_id:
         abort(404)
     path = photos.photo_path(photo, current_app.config["UPLOAD_FOLDER"])

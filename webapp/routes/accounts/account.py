@@ -14,9 +14,9 @@ from webapp.domain.accounts.auth import (
 )
 from webapp.domain.accounts.passwords import password_problem
 from webapp.models import Passkey, User, UserSession, utcnow
-from webapp.platform.db import get_session
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import PasswordChangeForm, TotpForm
-from webapp.routes._web.views import render, see_other
+from webapp.routes._web.views import client_ip, relying_party, render, see_other
 
 bp = Blueprint("account", __name__, url_prefix="/compte")
 
@@ -47,7 +47,7 @@ def _passkeys(db):
 @login_required
 def passkey_options():
     """Challenge for registering a new passkey on this device."""
-    options, challenge = passkeys.registration_options(get_session(), current_user.user)
+    options, challenge = passkeys.registration_options(get_session(), current_user.user, rp=relying_party())
     session["passkey_register_challenge"] = challenge.hex()
     return options, 200, {"Content-Type": "application/json"}
 
@@ -63,10 +63,11 @@ def passkey_register():
         return {"error": "Demande invalide : recommencez."}, 400
     db = get_session()
     try:
-        passkeys.register(db, current_user.user, json.dumps(credential), bytes.fromhex(challenge), name.strip())
+        passkeys.register(db, current_user.user, json.dumps(credential), bytes.fromhex(challenge), name.strip(),
+                          rp=relying_party())
     except ValueError as error:
         return {"error": str(error)}, 400
-    audit.record(db, action="user.passkey", object_type="user", object_id=current_user.id, detail="ajoutée")
+    audit.record(db, user=current_user, ip=client_ip(), action="user.passkey", object_type="user", object_id=current_user.id, detail="ajoutée")
     db.commit()
     return {"ok": True}, 201
 
@@ -80,7 +81,7 @@ def passkey_delete(passkey_id: int):
     if passkey is None or passkey.user_id != current_user.id:
         abort(404)
     db.delete(passkey)
-    audit.record(db, action="user.passkey", object_type="user", object_id=current_user.id, detail="supprimée")
+    audit.record(db, user=current_user, ip=client_ip(), action="user.passkey", object_type="user", object_id=current_user.id, detail="supprimée")
     db.commit()
     return see_other(url_for("account.index"))
 
@@ -96,7 +97,7 @@ def end_session(session_id: int):
     if row.ended_at is None:
         row.ended_at = utcnow()
         db.add(row)
-        audit.record(db, action="session.end", object_type="session", object_id=row.id)
+        audit.record(db, user=current_user, ip=client_ip(), action="session.end", object_type="session", object_id=row.id)
         db.commit()
     return render("accounts/account/index.html", "accounts/account/_sessions.html", sessions=_open_sessions(db))
 
@@ -110,7 +111,7 @@ def end_other_sessions():
         if row.id != current_user.user_session.id:
             row.ended_at = utcnow()
             db.add(row)
-    audit.record(db, action="session.end", detail="toutes les autres sessions")
+    audit.record(db, user=current_user, ip=client_ip(), action="session.end", detail="toutes les autres sessions")
     db.commit()
     return render("accounts/account/index.html", "accounts/account/_sessions.html", sessions=_open_sessions(db))
 
@@ -135,7 +136,7 @@ def password():
             keep = db.get(UserSession, current_user.user_session.id)
             keep.ended_at = None
             db.add(keep)
-            audit.record(db, action="user.password", object_type="user", object_id=user.id)
+            audit.record(db, user=current_user, ip=client_ip(), action="user.password", object_type="user", object_id=user.id)
             db.commit()
             return see_other(url_for("account.index"))
     status = 422 if form.errors else 200
@@ -158,7 +159,7 @@ def totp_setup():
             user = db.get(User, current_user.id)
             user.totp_secret, user.totp_last_step = secret, step
             db.add(user)
-            audit.record(db, action="user.totp", object_type="user", object_id=user.id, detail="activée")
+            audit.record(db, user=current_user, ip=client_ip(), action="user.totp", object_type="user", object_id=user.id, detail="activée")
             db.commit()
             session.pop("totp_pending", None)
             return see_other(url_for("account.index"))

@@ -8,7 +8,7 @@ from sqlmodel import select
 from webapp.domain.accounts import audit as service
 from webapp.domain.accounts.users import structure_users
 from webapp.models import Employee
-from webapp.platform.db import get_session
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import render
 

@@ -15,10 +15,10 @@ from webapp.domain.accounts.auth import (
     start_session,
 )
 from webapp.models import User
-from webapp.platform.db import get_session
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import LoginForm, TotpForm
 from webapp.routes._web.login import CurrentUser
-from webapp.routes._web.views import render
+from webapp.routes._web.views import client_ip, relying_party, render
 
 bp = Blueprint("auth", __name__)
 
@@ -99,7 +99,7 @@ def second_factor():
 @bp.route("/login/passkey/options", methods=["POST"])
 def passkey_options():
     """Challenge for logging in with a passkey."""
-    options, challenge = passkeys.authentication_options()
+    options, challenge = passkeys.authentication_options(rp=relying_party())
     session["passkey_login_challenge"] = challenge.hex()
     return options, 200, {"Content-Type": "application/json"}
 
@@ -111,7 +111,8 @@ def passkey_login():
     db = get_session()
     user = None
     if challenge and request.is_json:
-        user = passkeys.authenticate(db, request.get_data(as_text=True)[:20000], bytes.fromhex(challenge))
+        user = passkeys.authenticate(db, request.get_data(as_text=True)[:20000], bytes.fromhex(challenge),
+                                     rp=relying_party())
     if user is None:
         record_failure(db, "", None, request.remote_addr or "", "clé d'accès refusée")
         db.commit()
@@ -125,7 +126,7 @@ def passkey_login():
 def logout():
     """End the session on the server, then in the browser."""
     db = get_session()
-    audit.record(db, action="logout")
+    audit.record(db, user=current_user, ip=client_ip(), action="logout")
     end_session(db, session.get("sid", ""))
     logout_user()
     session.clear()

@@ -7,10 +7,10 @@ from webapp.domain import accounts
 from webapp.domain.accounts import audit
 from webapp.domain.accounts.passwords import password_problem
 from webapp.models import Structure
-from webapp.platform.db import get_session
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import NewStructureForm, StructureForm
 from webapp.routes._web.permissions import requires
-from webapp.routes._web.views import render, see_other
+from webapp.routes._web.views import client_ip, render, see_other
 
 bp = Blueprint("structure", __name__)
 
@@ -32,7 +32,7 @@ def edit():
         structure.retention_months = int(form.retention_months.data)
         changed = [name for name in SETTINGS if getattr(structure, name) != before[name]]
         if changed:
-            audit.record(db, action="structure.settings", object_type="structure", object_id=structure.id,
+            audit.record(db, user=current_user, ip=client_ip(), action="structure.settings", object_type="structure", object_id=structure.id,
                          detail=", ".join(changed))
         db.add(structure)
         db.commit()
@@ -56,7 +56,7 @@ def create():
         else:
             structure = accounts.users.create_structure(db=db, name=form.name.data, kind=form.kind.data,
                                                   siret=form.siret.data or "", address=form.address.data or "")
-            accounts.users.create_user(db=db, structure_id=structure.id, email=form.director_email.data,
+            accounts.users.create_user(actor=current_user, ip=client_ip(), db=db, structure_id=structure.id, email=form.director_email.data,
                                  full_name=form.director_name.data, role="director",
                                  password=form.director_password.data)
             db.commit()

@@ -5,10 +5,10 @@ from flask_login import current_user
 from webapp.domain import accounts
 from webapp.domain.accounts.passwords import password_problem
 from webapp.models import User
-from webapp.platform.db import get_session
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import UserForm
 from webapp.routes._web.permissions import requires
-from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes._web.views import client_ip, get_owned, render, see_other
 
 bp = Blueprint("users", __name__, url_prefix="/comptes")
 
@@ -39,7 +39,7 @@ def create():
     if form.validate_on_submit() and _password_ok(form, required=True):
         db = get_session()
         try:
-            accounts.users.create_user(
+            accounts.users.create_user(actor=current_user, ip=client_ip(), 
                 db=db, structure_id=current_user.structure_id, email=form.email.data,
                 full_name=form.full_name.data, role=form.role.data, phone=form.phone.data or "",
                 password=form.password.data,
@@ -65,7 +65,7 @@ def edit(user_id: int):
             form.active.errors = ["Vous ne pouvez pas retirer votre propre accès de direction."]
         else:
             try:
-                accounts.users.update_user(
+                accounts.users.update_user(actor=current_user, ip=client_ip(), 
                     db=db, user=account, email=form.email.data, full_name=form.full_name.data,
                     role=form.role.data, phone=form.phone.data or "", active=form.active.data,
                     password=form.password.data or None,

@@ -14,11 +14,18 @@ from webapp.domain.accounts import audit
 from webapp.domain.alerts import alerts as service
 from webapp.domain.alerts.escalation import base_url
 from webapp.models import Alert, Employee, PushSubscription, User, utcnow
-from webapp.platform.db import get_session, writing
+from webapp.platform.db import write_after_read
 from webapp.platform.delivery.push import endpoint_allowed, public_key
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import AlertForm, AlertSettingsForm, ResolveForm
 from webapp.routes._web.permissions import allowed, requires
-from webapp.routes._web.views import get_owned, is_fragment_request, render, see_other
+from webapp.routes._web.views import (
+    client_ip,
+    get_owned,
+    is_fragment_request,
+    render,
+    see_other,
+)
 
 bp = Blueprint("alerts", __name__, url_prefix="/alertes")
 
@@ -188,14 +195,12 @@ def show(alert_id: int):
     db = get_session()
     alert = _readable(alert_id)
     is_recipient = service.recipient_row(db, alert, current_user.id) is not None
-    db.rollback()  # end the read snapshot; the writes below lock at BEGIN
-    with writing():
+    with write_after_read(db):
         if is_recipient:
             service.mark_seen(db=db, alert=alert, user=current_user)
         # Alert facts may touch health or justice: every opening of the page is traced.
-        audit.record(db, action="alert.read", object_type="alert", object_id=alert.id,
+        audit.record(db, user=current_user, ip=client_ip(), action="alert.read", object_type="alert", object_id=alert.id,
                      employee_id=alert.employee_id)
-        db.commit()
     return render("alerts/alerts/show.html", form=ResolveForm(), **_show_context(alert))
 
 

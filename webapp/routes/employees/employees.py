@@ -6,7 +6,7 @@ from sqlmodel import select
 from webapp.domain.accounts.users import structure_users
 from webapp.domain.employees import employees as service
 from webapp.models import Contract, Employee, Worksite
-from webapp.platform.db import get_session
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import EmployeeForm, RenewalForm, choices
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other

@@ -2,13 +2,14 @@
 import json
 
 from flask import Blueprint, make_response
+from flask_login import current_user
 
 from webapp.domain import privacy
 from webapp.domain.accounts import audit
 from webapp.models import Employee, utcnow
-from webapp.platform.db import get_session
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import requires
-from webapp.routes._web.views import get_owned, render
+from webapp.routes._web.views import client_ip, get_owned, render
 
 bp = Blueprint("privacy", __name__, url_prefix="/salaries")
 
@@ -17,7 +18,7 @@ def _export(employee_id: int, kind: str):
     db = get_session()
     employee = get_owned(Employee, employee_id)
     sections = privacy.export_employee(db, employee)
-    audit.record(db, action="employee.export", object_type="employee", object_id=employee.id,
+    audit.record(db, user=current_user, ip=client_ip(), action="employee.export", object_type="employee", object_id=employee.id,
                  employee_id=employee.id, detail=kind)
     db.commit()
     return employee, sections

@@ -7,7 +7,6 @@ from flask_login import current_user
 from webapp.domain import field
 from webapp.models import Instruction, InstructionTemplate, Photo, Worksite
 from webapp.platform import photos
-from webapp.platform.db import get_session
 from webapp.routes._web.capture import (
     discard_photo,
     owned_employees,
@@ -16,6 +15,7 @@ from webapp.routes._web.capture import (
     read_key,
     retarget,
 )
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, see_other, serve_photo
 from webapp.routes.field.today import instruction_form_context

@@ -18,7 +18,7 @@ from webapp.models import (
     Photo,
 )
 from webapp.platform import photos
-from webapp.platform.db import get_session, writing
+from webapp.platform.db import write_after_read
 from webapp.routes._web.capture import (
     discard_photo,
     new_key,
@@ -27,8 +27,15 @@ from webapp.routes._web.capture import (
     photo_from_request,
     read_key,
 )
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import requires
-from webapp.routes._web.views import get_owned, render, see_other, serve_photo
+from webapp.routes._web.views import (
+    client_ip,
+    get_owned,
+    render,
+    see_other,
+    serve_photo,
+)
 
 bp = Blueprint("observations", __name__, url_prefix="/observations")
 
@@ -146,10 +153,8 @@ def feed():
     db = get_session()
     feed = service.counsellor_feed(db, user=current_user, today=date.today())
     if any(view.observation.visibility == "restricted" for view in feed.observations):
-        db.rollback()  # end the read snapshot before writing the trace
-        with writing():
-            audit.record_restricted_observation_reads(db, feed.observations)
-            db.commit()
+        with write_after_read(db):
+            audit.record_restricted_observation_reads(db, feed.observations, user=current_user, ip=client_ip())
     return render("field/observations/feed.html", "field/observations/_feed.html", feed=feed)
 
 

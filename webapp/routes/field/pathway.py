@@ -8,10 +8,11 @@ from webapp.domain import field
 from webapp.domain.accounts import audit
 from webapp.domain.field import pathway as service
 from webapp.models import ATTENDANCE_STATUSES, Employee
-from webapp.platform.db import get_session, writing
+from webapp.platform.db import write_after_read
 from webapp.routes._web.capture import parse_date
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import requires
-from webapp.routes._web.views import get_owned, render
+from webapp.routes._web.views import client_ip, get_owned, render
 
 bp = Blueprint("pathway", __name__, url_prefix="/salaries")
 
@@ -31,10 +32,8 @@ def index(employee_id: int):
     views = [entry.observation for entry in entries if entry.observation is not None]
     if any(view.observation.visibility == "restricted" for view in views):
         db = get_session()
-        db.rollback()  # end the read snapshot before writing the trace
-        with writing():
-            audit.record_restricted_observation_reads(db, views)
-            db.commit()
+        with write_after_read(db):
+            audit.record_restricted_observation_reads(db, views, user=current_user, ip=client_ip())
     fragment = "field/pathway/_entries.html" if cursor else "field/pathway/_timeline.html"
     today = date.today()
     rates = None

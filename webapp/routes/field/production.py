@@ -7,8 +7,8 @@ from flask_login import current_user
 from webapp.domain import field
 from webapp.domain.field import production as service
 from webapp.models import ProductionTask, Worksite
-from webapp.platform.db import get_session
 from webapp.routes._web.capture import new_key, parse_date, read_key, retarget
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, render, see_other
 

@@ -11,8 +11,8 @@ from webapp.models import (
     Employee,
     Worksite,
 )
-from webapp.platform.db import get_session
 from webapp.routes._web.capture import new_key, parse_date, parse_int
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other
 

@@ -5,7 +5,7 @@ from flask import Blueprint
 from flask_login import current_user
 
 from webapp.domain.followup import deadlines as service
-from webapp.platform.db import get_session
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import render
 

@@ -20,10 +20,10 @@ from webapp.models import (
     WelcomeStep,
     WorkConstraint,
 )
-from webapp.platform.db import get_session
 from webapp.routes._web.capture import parse_date, parse_int
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import allowed, requires
-from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes._web.views import client_ip, get_owned, render, see_other
 
 bp = Blueprint("followup", __name__, url_prefix="/suivi")
 
@@ -62,7 +62,7 @@ def employee_page(employee: Employee, errors: dict | None = None, values: dict |
     ids = [b.detected_by_id for b in barriers] + [s.signalled_by_id for s in ctx.get("signals", [])]
     ids += [item.check.done_by_id for item in ctx["welcome"] if item.check]
     ctx["names"] = {i: u.full_name for i, u in staff_names(db, ids).items()}
-    service.trace_sensitive(db, user=current_user, employee_id=employee.id, barriers=barriers, goals=ctx["goals"],
+    service.trace_sensitive(db, user=current_user, ip=client_ip(), employee_id=employee.id, barriers=barriers, goals=ctx["goals"],
                             what="(page de suivi)")
     db.commit()
     return render("followup/followup/employee.html", status=status, **ctx)

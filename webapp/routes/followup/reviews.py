@@ -16,10 +16,10 @@ from webapp.models import (
     Review,
     ReviewContribution,
 )
-from webapp.platform.db import get_session
 from webapp.routes._web.capture import parse_date
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import allowed, requires
-from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes._web.views import client_ip, get_owned, render, see_other
 
 bp = Blueprint("reviews", __name__, url_prefix="/bilans")
 
@@ -76,7 +76,7 @@ def _page(review: Review, errors: dict | None = None, status: int = 200):
     if sensitive and service.has_sensitive(doc):
         from webapp.domain.accounts import audit
 
-        audit.record(db, action="sensitive.read", object_type="review", object_id=review.id, employee_id=person.id,
+        audit.record(db, user=current_user, ip=client_ip(), action="sensitive.read", object_type="review", object_id=review.id, employee_id=person.id,
                      detail="Bilan contenant des freins, objectifs ou besoins sensibles")
     db.commit()
     actions_by_theme: dict[str, list[str]] = {}
@@ -167,7 +167,7 @@ def _document_for_print(review: Review) -> dict:
     if sensitive and service.has_sensitive(doc):
         from webapp.domain.accounts import audit
 
-        audit.record(db, action="sensitive.read", object_type="review", object_id=review.id,
+        audit.record(db, user=current_user, ip=client_ip(), action="sensitive.read", object_type="review", object_id=review.id,
                      employee_id=review.employee_id, detail="Bilan imprimé ou téléchargé")
         db.commit()
     return doc

@@ -7,7 +7,7 @@ from flask_login import current_user
 from webapp.domain.skills import attestations as service
 from webapp.domain.skills import openbadges
 from webapp.models import Attestation, Employee
-from webapp.platform.db import get_session
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, render, see_other
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from webapp.domain.skills import learning_sessions as service
 from webapp.domain.skills import skills as skills_service
 from webapp.models import Employee, LearningSession, LearningSessionTemplate, Worksite
-from webapp.platform.db import get_session
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other
 from webapp.routes.skills.skills import (

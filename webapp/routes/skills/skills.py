@@ -15,9 +15,10 @@ from webapp.models import (
     SkillRating,
     Worksite,
 )
-from webapp.platform.db import get_session, writing
+from webapp.platform.db import write_after_read
 from webapp.platform.photos import PhotoError
 from webapp.routes._web import capture
+from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import (
     get_owned,
@@ -38,13 +39,11 @@ def ensure_frameworks() -> None:
     sid = current_user.structure_id
     if not service.missing_sectors(db, sid):
         return
-    db.commit()  # end the read transaction so that the write lock is taken at BEGIN
-    with writing():
-        try:
+    try:
+        with write_after_read(db):
             service.ensure_frameworks(db, sid)
-            db.commit()
-        except IntegrityError:  # another request created them at the same moment
-            db.rollback()
+    except IntegrityError:  # another request created them at the same moment
+        db.rollback()
 
 
 def active_sites():
