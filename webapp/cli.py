@@ -3,15 +3,23 @@ from __future__ import annotations
 
 import secrets
 import threading
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import click
+import pyotp
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session, func, select
 
+from webapp.demo import DEMO_EMAILS, seed_demo_data
+from webapp.domain import privacy
+from webapp.domain.accounts import audit
+from webapp.domain.accounts.passwords import password_problem
+from webapp.domain.accounts.users import AccountError
+from webapp.domain.accounts.users import create_user as create
 from webapp.domain.alerts import escalation
-from webapp.models import ROLES, Structure
+from webapp.models import ROLES, Structure, User
 from webapp.platform import migrate
 from webapp.platform.db import get_engine, writing
 
@@ -56,7 +64,6 @@ def init_db() -> None:
 @click.option("--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà une structure.")
 def seed_demo(password: str | None, if_empty: bool) -> None:
     """Load the demo structure, its team and its field life."""
-    from webapp.demo import seed_demo_data
 
     password_file = Path(current_app.instance_path) / "demo-password.txt"
     with writing(), Session(get_engine()) as db:
@@ -76,7 +83,6 @@ def seed_demo(password: str | None, if_empty: bool) -> None:
 
 
 def _print_logins(password: str) -> None:
-    from webapp.demo import DEMO_EMAILS
 
     click.echo("Comptes de démonstration (mot de passe : %s)" % password)
     for role, email in DEMO_EMAILS.items():
@@ -94,9 +100,6 @@ def _print_logins(password: str) -> None:
 @click.password_option(help="Au moins 12 caractères.")
 def create_user(email: str, full_name: str, role: str, structure_id: int | None, password: str) -> None:
     """Create a staff account."""
-    from webapp.domain.accounts.passwords import password_problem
-    from webapp.domain.accounts.users import AccountError
-    from webapp.domain.accounts.users import create_user as create
 
     problem = password_problem(password)
     if problem:
@@ -121,10 +124,7 @@ def create_user(email: str, full_name: str, role: str, structure_id: int | None,
 @with_appcontext
 def purge(dry_run: bool, today) -> None:
     """Anonymise employees past their structure's retention period; delete old audit events."""
-    from datetime import UTC, date, datetime, time
 
-    from webapp.domain import privacy
-    from webapp.domain.accounts import audit
 
     reference = today.date() if today else date.today()
     with writing(), Session(get_engine()) as db:
@@ -151,9 +151,7 @@ def purge(dry_run: bool, today) -> None:
 @with_appcontext
 def demo_code(email: str) -> None:
     """Print the current second-factor code of a demo account (@demo.terrain only)."""
-    import pyotp
 
-    from webapp.models import User
 
     if not email.lower().endswith("@demo.terrain"):
         raise click.BadParameter("Réservé aux comptes de démonstration (@demo.terrain).")

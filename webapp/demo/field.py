@@ -26,6 +26,7 @@ from webapp.models import (
     TeamBriefing,
     Worksite,
 )
+from webapp.platform.photos import store_photo
 
 CONSIGNES = [
     ("securite", "Gants et lunettes pour la débroussailleuse, sans exception."),
@@ -78,8 +79,6 @@ def _at(day: date, hour: int) -> datetime:
 
 def seed_field(db: Session, structure: Structure, today: date, rng: random.Random) -> None:
     """Two weeks of field life for every team of `structure`; the caller commits."""
-    from webapp.platform.photos import store_photo
-
     upload_folder = current_app.config["UPLOAD_FOLDER"] if has_app_context() else None
     db.flush()
     teams = db.exec(select(Team).where(Team.structure_id == structure.id)).all()

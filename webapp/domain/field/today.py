@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 from webapp.domain.field.attendance import attendance_by_employee
 from webapp.domain.field.captures import FieldError, check_day
 from webapp.domain.field.observations import visible_clause
+from webapp.domain.followup import followup
 from webapp.models import (
     Assignment,
     Attendance,
@@ -141,8 +142,6 @@ def team_cards(db: Session, *, user: User, employees: list[Employee], day: date)
         .where(col(ObservationEmployee.employee_id).in_(ids), visible_clause(user))
         .group_by(ObservationEmployee.employee_id)
     ).all())
-    from webapp.domain.followup import followup
-
     goals = followup.current_goals(db, user=user, employee_ids=ids)
     constraints = followup.constraints_of(db, ids)
     integration = followup.integration_left(db, structure_id=user.structure_id, employee_ids=ids, today=day)

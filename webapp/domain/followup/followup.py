@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from webapp.domain.accounts import audit
 from webapp.domain.policy import PERMISSIONS
+from webapp.domain.skills.skills import history
 from webapp.models import (
     BARRIER_STATUSES,
     GOAL_STATUSES,
@@ -355,8 +356,6 @@ def strength_choices(db: Session | None = None, employee_id: int | None = None) 
     """Atouts offered: the savoir-être list, then the skills the employee has acquired."""
     choices = [row["libelle"] for row in reference_lists.load("savoir_etre")]
     if db is not None and employee_id is not None:
-        from webapp.domain.skills.skills import history
-
         choices += [h.label for h in history(db, employee_id) if h.acquired and h.label not in choices]
     return choices
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, func, select
 
+from webapp.domain.alerts.alerts import alert_type
 from webapp.domain.field.attendance import attendance_rates
 from webapp.domain.followup.followup import FollowupError, themes
 from webapp.domain.skills.skills import first_and_last
@@ -279,8 +280,6 @@ def compile_summary(db: Session, *, employee: Employee, start: date, end: date) 
     alerts = db.exec(select(Alert.type_code, func.count()).where(
         Alert.employee_id == employee.id, Alert.raised_at >= datetime.combine(start, time.min, UTC),
         Alert.raised_at < datetime.combine(end + timedelta(days=1), time.min, UTC)).group_by(Alert.type_code)).all()
-    from webapp.domain.alerts.alerts import alert_type
-
     return {
         "period": [start.isoformat(), end.isoformat()],
         "attendance": {"present": rate.present, "late": rate.late, "absent": rate.absent, "excused": rate.excused,
