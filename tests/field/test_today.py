@@ -1,21 +1,30 @@
 """Today, attendance, point du matin and consignes: captures, validation, idempotency, query counts."""
+import uuid
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from tests.conftest import post
 from webapp.domain import field
+from webapp.domain.alerts import alerts
+from webapp.domain.skills import skills
 from webapp.models import (
     Assignment,
     Attendance,
     Instruction,
     InstructionAck,
     InstructionTemplate,
+    Skill,
     TeamBriefing,
 )
 from webapp.platform.db import get_engine, writing
+
+
+def make_session(app):
+    """A session of its own on the application's database, as a second device would have."""
+    return Session(get_engine(app), expire_on_commit=False)
 
 
 def count_queries(app, client, url):
@@ -298,3 +307,32 @@ def test_today_first_visit_weighs_under_100_kb_compressed(app, client, login_as,
               static / "icons/field.svg", static / "icons/sprite.svg"]
     total = len(gzip.compress(html)) + sum(len(gzip.compress(p.read_bytes())) for p in assets)
     assert total < 100 * 1024, total
+
+
+def test_today_card_shows_the_five_things_checked_before_the_shift(app, client, login_as, crew, users, structure):
+    """Goals, skills being worked on, constraints, the open alert and the last observation, in one flat request."""
+    amina, bruno = crew["people"][0], crew["people"][1]
+    with writing():
+        db = make_session(app)
+        skills.ensure_frameworks(db, structure.id)
+        skill = db.exec(select(Skill).where(Skill.structure_id == structure.id)).first()
+        skills.record_rating(db, employee=bruno, skill=skill, level=2, user=users["supervisor"])
+        alert, _ = alerts.raise_alert(db=db, raiser=users["supervisor"], employee_id=amina.id, type_code="sante",
+                                      facts="Malaise sur le chantier", client_key=uuid.uuid4().hex)
+        db.commit()
+        db.close()
+    login_as("supervisor")
+    body = client.get("/aujourdhui/").get_data(as_text=True)
+    assert "Alerte ouverte" in body and f"/alertes/{alert.id}" in body
+    assert "Compétences travaillées" in body and skill.label in body
+    assert body.count("Alerte ouverte") == 1
+    with_data = count_queries(app, client, "/aujourdhui/")
+    with writing():
+        db = make_session(app)
+        for person in crew["people"][2:]:
+            skills.record_rating(db, employee=person, skill=skill, level=1, user=users["supervisor"])
+            alerts.raise_alert(db=db, raiser=users["supervisor"], employee_id=person.id, type_code="sante",
+                               facts="x", client_key=uuid.uuid4().hex)
+        db.commit()
+        db.close()
+    assert count_queries(app, client, "/aujourdhui/") == with_data

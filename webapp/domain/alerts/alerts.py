@@ -28,7 +28,8 @@ SEVERITY_SYMBOLS = {"critique": "▲▲▲", "haute": "▲▲", "moyenne": "▲"
 DEFAULT_ESCALATION_MINUTES = {"critique": 10, "haute": 30, "moyenne": 120}
 REMINDER_MINUTES = 5
 REMINDERS = 2
-OPEN_STATUSES = ("raised", "seen")
+OPEN_STATUSES = ("raised", "seen")  # nobody has taken it in charge yet
+UNRESOLVED_STATUSES = (*OPEN_STATUSES, "acknowledged")
 STATUS_LABELS = {
     "raised": "Envoyée — en attente de prise en charge",
     "seen": "Vue — en attente de prise en charge",
@@ -408,3 +409,16 @@ def response_times(db: Session, structure_id: int, months: int = 12, now: dateti
             escalated=sum(1 for a in items if a.escalation_level > 0),
         ))
     return figures
+
+
+def unresolved_by_employee(db: Session, *, structure_id: int, employee_ids: list[int]) -> dict[int, Alert]:
+    """The most recent alert not yet resolved of each employee, in one query (the Today cards)."""
+    if not employee_ids:
+        return {}
+    rows = db.exec(select(Alert).where(Alert.structure_id == structure_id, col(Alert.employee_id).in_(employee_ids),
+                                       col(Alert.status).in_(UNRESOLVED_STATUSES))
+                   .order_by(col(Alert.raised_at).desc())).all()
+    found: dict[int, Alert] = {}
+    for alert in rows:
+        found.setdefault(alert.employee_id, alert)
+    return found

@@ -6,11 +6,14 @@ from datetime import date
 
 from sqlmodel import Session, col, func, select
 
+from webapp.domain.alerts.alerts import unresolved_by_employee
 from webapp.domain.field.attendance import attendance_by_employee
 from webapp.domain.field.captures import FieldError, check_day
 from webapp.domain.field.observations import visible_clause
 from webapp.domain.followup import followup
+from webapp.domain.skills import skills
 from webapp.models import (
+    Alert,
     Assignment,
     Attendance,
     Employee,
@@ -118,7 +121,7 @@ def _assign(db: Session, employee: Employee, teams: list[Team], day: date) -> No
 
 @dataclass
 class TeamCard:
-    """What the Today screen shows for one person; the slots are filled by later features."""
+    """What the Today screen shows for one person: the five things checked before the shift, and attendance."""
 
     employee: Employee
     attendance: Attendance | None = None
@@ -126,7 +129,7 @@ class TeamCard:
     objectives: list = field(default_factory=list)
     skills: list = field(default_factory=list)
     constraints: list = field(default_factory=list)
-    open_alert: bool = False
+    open_alert: Alert | None = None
     integration_left: list | None = None  # welcome steps left while "en intégration", else None
 
 
@@ -145,17 +148,11 @@ def team_cards(db: Session, *, user: User, employees: list[Employee], day: date)
     goals = followup.current_goals(db, user=user, employee_ids=ids)
     constraints = followup.constraints_of(db, ids)
     integration = followup.integration_left(db, structure_id=user.structure_id, employee_ids=ids, today=day)
+    working = skills.working_labels(db, ids)
+    alerts = unresolved_by_employee(db, structure_id=user.structure_id, employee_ids=ids)
     return [TeamCard(e, attendance.get(e.id), last.get(e.id), objectives=[g.text for g in goals.get(e.id, [])],
-                     constraints=[c.text for c in constraints.get(e.id, [])],
-                     integration_left=integration.get(e.id)) for e in employees]
-
-
-
-
-
-
-
-
+                     skills=working.get(e.id, [])[:3], constraints=[c.text for c in constraints.get(e.id, [])],
+                     open_alert=alerts.get(e.id), integration_left=integration.get(e.id)) for e in employees]
 
 
 def briefings_of(db: Session, *, structure_id: int, worksite_ids: list[int], day: date) -> dict[int, TeamBriefing]:
@@ -175,19 +172,3 @@ def save_briefing(db: Session, *, user: User, worksite: Worksite, day: date, saf
     row.safety, row.organisation, row.author_id, row.updated_at = safety, organisation, user.id, utcnow()
     db.add(row)
     return row
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
