@@ -130,3 +130,48 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# Computed in the page: every visible text node's colour against the first opaque background behind it.
+_CONTRAST_JS = """(minRatio) => {
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = ({r, g, b}) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = (el) => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+    if (c && c.a >= 0.99) return c; if (getComputedStyle(e).backgroundImage !== 'none') return null; } return {r: 255, g: 255, b: 255, a: 1}; };
+  const failures = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement; const text = node.textContent.trim();
+    if (!text || !el || el.closest('[aria-hidden="true"], .sr-only, script, style, template, [hidden]')) continue;
+    const style = getComputedStyle(el); const box = el.getBoundingClientRect();
+    if (style.visibility === 'hidden' || style.display === 'none' || box.width === 0 || box.height === 0 || Number(style.opacity) === 0) continue;
+    const fg = parse(style.color), bg = background(el); if (!fg || !bg) continue;
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a); const ratio = (hi + 0.05) / (lo + 0.05);
+    if (ratio < minRatio) failures.push(`${ratio.toFixed(2)}:1 « ${text.slice(0, 40)} » (${style.color} on rgb(${bg.r}, ${bg.g}, ${bg.b}))`);
+  }
+  return failures; }"""
+
+
+def assert_text_contrast(page, ratio: float = 7.0) -> None:
+    """Every visible text node reaches `ratio` against the background actually behind it (sun on the screen)."""
+    failures = page.evaluate(_CONTRAST_JS, ratio)
+    assert failures == [], "\n".join(failures)
+
+
+# Every control a thumb may hit, except links inside running text (which keep a larger control nearby).
+_TARGETS_JS = """(minSize) => Array.from(document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], label[for]'))
+  .filter((el) => { const box = el.getBoundingClientRect(); const style = getComputedStyle(el);
+    if (box.width === 0 || box.height === 0 || style.visibility === 'hidden' || el.closest('[hidden], .sr-only, .skip-link')) return false;
+    if (el.matches('input[type=radio], input[type=checkbox]') && el.labels && el.labels.length) return false;
+    if (el.matches('label') && !(el.control && el.control.matches('input[type=radio], input[type=checkbox]'))) return false;
+    if (el.matches('a') && el.closest('p, li, td') && !el.matches('.button, .chip, .cell, .strong-link')
+        && el.closest('p, li, td').textContent.trim().length > el.textContent.trim().length + 3) return false;
+    return box.width < minSize - 0.5 || box.height < minSize - 0.5; })
+  .map((el) => { const b = el.getBoundingClientRect(); return `${Math.round(b.width)}×${Math.round(b.height)} ${el.tagName.toLowerCase()} « ${(el.textContent || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 40)} »`; })"""
+
+
+def small_targets(page, size: int = 48) -> list[str]:
+    """Controls smaller than `size` × `size` CSS px on the current page."""
+    return page.evaluate(_TARGETS_JS, size)

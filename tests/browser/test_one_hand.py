@@ -1,0 +1,55 @@
+"""One hand, one glance: text contrast for the sun and 48 px targets on the supervisor's screens, measured in Chromium."""
+import pytest
+from sqlmodel import select
+
+from tests.browser.conftest import assert_text_contrast, login, small_targets
+from webapp.domain.skills import skills
+from webapp.models import Skill
+from webapp.platform.db import writing
+
+pytestmark = pytest.mark.browser
+
+SUPERVISOR_SCREENS = ["/aujourdhui/", "/observations/nouvelle", "/aujourdhui/presences", "/competences/",
+                      "/production/", "/alertes/nouvelle", "/salaries/"]
+
+
+@pytest.fixture
+def rated_team(crew, users, structure, db):
+    """The crew with one rating at each level, so that the skills matrix shows every colour."""
+    with writing():
+        skills.ensure_frameworks(db, structure.id)
+        skill = db.exec(select(Skill).where(Skill.structure_id == structure.id, Skill.retired_at.is_(None))).first()
+        for level, person in enumerate(crew["people"], start=1):
+            skills.record_rating(db, employee=person, skill=skill, level=level, user=users["supervisor"],
+                                 worksite_id=crew["site"].id)
+        db.commit()
+    return crew
+
+
+@pytest.mark.parametrize("url", SUPERVISOR_SCREENS)
+def test_supervisor_screens_read_in_the_sun_and_fit_the_thumb(phone, users, rated_team, url):
+    login(phone, users["supervisor"].email)
+    phone.goto(url)
+    phone.wait_for_load_state("networkidle")
+    if url == "/competences/":
+        assert phone.locator(".matrix .cell.level-4").count() == 1  # the « Maîtrisé » colour is on screen
+    assert_text_contrast(phone, 7.0)
+    assert small_targets(phone) == []
+
+
+def test_contrast_check_catches_white_ink_lost_on_dark_green(phone, users, crew):
+    """The check computes what axe may not see: a planted cell with dark ink on the « Maîtrisé » green fails."""
+    login(phone, users["supervisor"].email)
+    phone.evaluate("""() => { const a = document.createElement('a'); a.href = '#'; a.className = 'cell';
+        a.textContent = 'M'; a.style.cssText = 'display:inline-block;min-width:48px;min-height:48px;background:#0b3d2e;color:#111';
+        document.querySelector('main').append(a); }""")
+    with pytest.raises(AssertionError, match="1.5"):
+        assert_text_contrast(phone, 7.0)
+
+
+def test_target_check_catches_a_small_link(phone, users, crew):
+    login(phone, users["supervisor"].email)
+    phone.evaluate("""() => { const a = document.createElement('a'); a.href = '#'; a.className = 'button';
+        a.textContent = 'petit'; a.style.cssText = 'display:inline-block;min-height:0;height:20px;padding:0';
+        document.querySelector('main').append(a); }""")
+    assert any("petit" in target for target in small_targets(phone))
