@@ -241,6 +241,25 @@ def test_badge_counts_alerts_waiting_for_the_counsellor(client, auth, login_as, 
     assert ">2<" in client.get("/alertes/badge", headers={"HX-Request": "true"}).get_data(as_text=True)
 
 
+def test_waiting_alert_shows_a_banner_with_one_tap_to_take_it_in_charge(client, db, auth, login_as, employee):
+    login_as("supervisor")
+    alert_id = raise_one(client, employee, client_key="banner", type_code="violence")
+    raiser_view = client.get("/alertes/badge", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Je prends en charge" not in raiser_view  # the raiser is not a recipient
+    auth.logout()
+    login_as("counsellor")
+    body = client.get("/alertes/badge", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="urgent-banner"' in body and 'hx-swap-oob="true"' in body
+    assert "Mamadou Koné" in body and "Violence, agression, conflit grave" in body
+    assert f'action="/alertes/{alert_id}/prise-en-charge"' in body and "Je prends en charge" in body
+    token = body.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post(f"/alertes/{alert_id}/prise-en-charge", data={"csrf_token": token}).status_code == 303
+    db.rollback()
+    assert db.get(Alert, alert_id).status == "acknowledged"
+    after = client.get("/alertes/badge", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Je prends en charge" not in after and 'id="urgent-banner"' in after  # the banner empties
+
+
 def test_push_subscription_is_stored_for_the_user(client, db, login_as, users):
     from tests.conftest import csrf_token
     from webapp.models import PushSubscription

@@ -77,17 +77,24 @@ def test_supervisor_raises_counsellor_sees_it_live_and_acknowledges(
         card.wait_for(timeout=8_000)
         seen_in = time.monotonic() - started
         assert "▲▲▲ Critique" in card.inner_text()
+        # ...and the urgent banner at the top of the screen, one tap from taking it in charge.
+        banner = counsellor.locator(".urgent-banner")
+        banner.wait_for(timeout=8_000)
+        assert "Mamadou Koné" in banner.inner_text() and "pas encore prise en charge" in banner.inner_text()
+        assert banner.get_by_role("button", name="Je prends en charge").is_visible()
         check_accessibility(counsellor)
         screenshot(counsellor, "alert-inbox-counsellor")
         card.click()
-        counsellor.get_by_role("button", name="Je prends en charge").wait_for()
+        counsellor.locator("#alert-page").get_by_role("button", name="Je prends en charge").wait_for()
         counsellor.locator(".nav-badge").wait_for()
         assert counsellor.locator(".nav-badge").text_content() == "1 en attente"
         check_accessibility(counsellor)
         assert_no_horizontal_scroll(counsellor)
         screenshot(counsellor, "alert-show-counsellor")
-        counsellor.get_by_role("button", name="Je prends en charge").click()
+        counsellor.locator("#alert-page").get_by_role("button", name="Je prends en charge").click()
         counsellor.get_by_label("Note de clôture").wait_for()
+        counsellor.locator(".nav-badge-slot").wait_for(state="attached")
+        counsellor.wait_for_function("!document.querySelector('.urgent-banner')", timeout=8_000)
 
         # The supervisor's screen follows: "prise en charge" by the counsellor.
         phone.get_by_text("Prise en charge par Nadia Ferreira").wait_for(timeout=8_000)

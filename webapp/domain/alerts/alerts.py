@@ -355,12 +355,18 @@ def inbox(db: Session, user, limit_closed: int = 20) -> tuple[list[AlertRow], li
     return _rows(db, list(open_alerts)), _rows(db, list(closed))
 
 
+def waiting_for(db: Session, user) -> list[tuple[Alert, Employee]]:
+    """Alerts sent to this user that nobody has taken in charge yet, most urgent first, with their employee."""
+    mine = select(AlertRecipient.alert_id).where(AlertRecipient.user_id == user.id)
+    rows = db.exec(select(Alert, Employee).join(Employee, Employee.id == Alert.employee_id)
+                   .where(Alert.structure_id == user.structure_id, col(Alert.status).in_(OPEN_STATUSES),
+                          col(Alert.id).in_(mine))).all()
+    return sorted(rows, key=lambda row: _by_severity_then_age(row[0]))
+
+
 def unacknowledged_count(db: Session, user) -> int:
     """How many alerts this user receives that nobody has taken in charge yet."""
-    mine = select(AlertRecipient.alert_id).where(AlertRecipient.user_id == user.id)
-    return len(db.exec(select(Alert.id).where(Alert.structure_id == user.structure_id,
-                                              col(Alert.status).in_(OPEN_STATUSES),
-                                              col(Alert.id).in_(mine))).all())
+    return len(waiting_for(db, user))
 
 
 def history(db: Session, alert: Alert) -> list[tuple[AlertEvent, User | None]]:

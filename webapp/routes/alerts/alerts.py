@@ -102,9 +102,12 @@ def index():
 @bp.route("/badge")
 @requires("alert.view")
 def badge():
-    """The count of alerts waiting for the user, for the navigation badge."""
-    count = service.unacknowledged_count(get_session(), current_user)
-    return render("alerts/alerts/_badge.html", "alerts/alerts/_badge.html", count=count)
+    """The count of alerts waiting for the user, for the navigation badge, and the urgent banner out of band."""
+    waiting = service.waiting_for(get_session(), current_user)
+    first = waiting[0] if waiting else None
+    return render("alerts/alerts/_badge.html", "alerts/alerts/_badge.html", count=len(waiting), first=first,
+                  alert_type=service.alert_type(first[0].type_code) if first else None,
+                  may_acknowledge=allowed("alert.acknowledge"))
 
 
 def _form_context(form: AlertForm, status: int = 200):
