@@ -1,10 +1,13 @@
 """One hand, one glance: text contrast for the sun and 48 px targets on the supervisor's screens, measured in Chromium."""
+from datetime import date
+
 import pytest
 from sqlmodel import select
 
 from tests.browser.conftest import assert_text_contrast, login, small_targets
+from webapp.domain import field
 from webapp.domain.skills import skills
-from webapp.models import Skill
+from webapp.models import InstructionAck, Skill
 from webapp.platform.db import writing
 
 pytestmark = pytest.mark.browser
@@ -53,3 +56,40 @@ def test_target_check_catches_a_small_link(phone, users, crew):
         a.textContent = 'petit'; a.style.cssText = 'display:inline-block;min-height:0;height:20px;padding:0';
         document.querySelector('main').append(a); }""")
     assert any("petit" in target for target in small_targets(phone))
+
+
+SLOW_4G = {"offline": False, "latency": 562, "downloadThroughput": 1.47e6 / 8, "uploadThroughput": 675e3 / 8}
+
+
+def slow_4g(page):
+    """Chrome's « Slow 4G » profile, through the DevTools protocol."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+    return cdp
+
+
+def test_quick_compris_ticks_on_slow_4g_all_arrive_and_show_pending(phone, users, crew, db):
+    people = crew["people"]
+    with writing():
+        instruction, _ = field.instructions.give_instruction(
+            db, user=users["supervisor"], employees=people, category="securite", text="Gants obligatoires",
+            worksite_id=crew["site"].id, day=date.today(), client_key="slow-4g-consigne")
+        db.commit()
+    login(phone, users["supervisor"].email)
+    phone.goto("/aujourdhui/#consignes")
+    card = phone.locator(f"#instruction-{instruction.id}")
+    card.wait_for()
+    slow_4g(phone)
+    taps = [people[0], people[1], people[2], people[3], people[1], people[3]]  # six taps, two of them untick
+    for person in taps:
+        chip = card.locator("form.ack", has_text=person.full_name).locator("button:not([disabled])")
+        chip.click()
+    assert card.locator("form.htmx-request .pending-label").count() >= 1  # in flight, and says so
+    card.locator("form.htmx-request").first.wait_for(state="detached", timeout=30_000)
+    phone.wait_for_function("!document.querySelector('form.ack.htmx-request')", timeout=30_000)
+    assert card.locator("#counter-%d" % instruction.id).inner_text() == "compris par 2/4"
+    db.rollback()
+    acks = {a.employee_id: a.acknowledged_at is not None for a in db.exec(
+        select(InstructionAck).where(InstructionAck.instruction_id == instruction.id)).all()}
+    assert acks == {people[0].id: True, people[1].id: False, people[2].id: True, people[3].id: False}

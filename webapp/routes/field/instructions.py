@@ -92,7 +92,13 @@ def acknowledge(instruction_id: int):
     db.commit()
     if not request.htmx:
         return see_other(url_for("today.index"))
-    return _card(instruction)
+    if everyone:
+        return _card(instruction)
+    # One person's chip only (and the counter out of band): ticks made in quick succession never replace
+    # each other's forms, so none is lost while another is in flight.
+    card = field.instructions.instruction_cards(db, [instruction])[0]
+    ack, person = next((a, e) for a, e in card.acks if e.id == employee_id)
+    return render_template("field/instructions/_ack.html", card=card, ack=ack, e=person, oob=True)
 
 
 @bp.route("/<int:instruction_id>/photo")
