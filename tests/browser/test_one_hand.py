@@ -1,13 +1,17 @@
 """One hand, one glance: text contrast for the sun and 48 px targets on the supervisor's screens, measured in Chromium."""
+import random
+import time
 from datetime import date
 
 import pytest
+from flask import request
+from PIL import Image
 from sqlmodel import select
 
 from tests.browser.conftest import assert_text_contrast, login, small_targets
 from webapp.domain import field
 from webapp.domain.skills import skills
-from webapp.models import InstructionAck, Skill
+from webapp.models import InstructionAck, Photo, Skill
 from webapp.platform.db import writing
 
 pytestmark = pytest.mark.browser
@@ -93,3 +97,42 @@ def test_quick_compris_ticks_on_slow_4g_all_arrive_and_show_pending(phone, users
     acks = {a.employee_id: a.acknowledged_at is not None for a in db.exec(
         select(InstructionAck).where(InstructionAck.instruction_id == instruction.id)).all()}
     assert acks == {people[0].id: True, people[1].id: False, people[2].id: True, people[3].id: False}
+
+
+def twelve_megapixels(tmp_path):
+    """A 4,000 × 3,000 camera-like JPEG of about 5 MB: smooth shapes with sensor grain, as a phone shoots."""
+    rng = random.Random(7)
+    small = Image.frombytes("RGB", (160, 120), bytes(rng.randrange(256) for _ in range(160 * 120 * 3)))
+    image = small.resize((4000, 3000), Image.BICUBIC)
+    grain = Image.effect_noise((4000, 3000), 24).convert("RGB")
+    image = Image.blend(image, grain, 0.12)
+    path = tmp_path / "IMG_0001.jpg"
+    image.save(path, format="JPEG", quality=95)
+    return path
+
+
+def test_a_12_megapixel_photo_is_shrunk_on_the_phone_and_saved_quickly_on_slow_4g(live_app, phone, users, crew,
+                                                                                     tmp_path, db):
+    amina = crew["people"][0]
+    uploads = []  # bytes the server received for each observation POST: what really crossed the network
+    live_app.before_request(lambda: uploads.append(request.content_length)
+                            if request.method == "POST" and request.path.startswith("/observations") else None)
+    photo = twelve_megapixels(tmp_path)
+    assert photo.stat().st_size > 3_000_000
+    login(phone, users["supervisor"].email)
+    phone.goto(f"/observations/nouvelle?salarie={amina.id}")
+    phone.get_by_label("Photo (facultatif)").set_input_files(str(photo))
+    phone.get_by_text("Photo prête").wait_for(timeout=20_000)
+    phone.locator("label[for=oc-technique]").click()
+    phone.get_by_label("Ce que j'ai observé").fill("Taille de haie propre, outils rangés.")
+    slow_4g(phone)
+    started = time.monotonic()
+    phone.get_by_role("button", name="Enregistrer l'observation").click()
+    phone.get_by_text(f"Observation enregistrée pour {amina.full_name}.").wait_for(timeout=30_000)
+    seconds = time.monotonic() - started
+    print(f"\n12 MP photo: {photo.stat().st_size / 1e6:.1f} MB on the phone, {uploads[-1] / 1e3:.0f} KB sent, "
+          f"saved in {seconds:.1f} s on Slow 4G")
+    assert uploads and 20_000 < uploads[-1] < 800_000  # bytes on the wire: the shrunk photo, not the original
+    db.rollback()
+    stored = db.exec(select(Photo).order_by(Photo.id.desc())).first()
+    assert stored is not None and max(stored.width, stored.height) <= 1600

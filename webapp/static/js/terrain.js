@@ -40,6 +40,67 @@
     toast("Pas de réseau : la demande n'a pas été envoyée.");
   });
 
+  // Photos are shrunk on the phone before upload (the server keeps 1,600 px anyway): a 12-megapixel shot of
+  // several MB becomes a few hundred KB, which Slow 4G sends in seconds instead of a minute.
+  var MAX_SIDE = 1600;
+
+  function uploadStatus(input) {
+    var status = input.parentNode.querySelector(".upload-status");
+    if (!status) {
+      status = document.createElement("p");
+      status.className = "upload-status help";
+      status.setAttribute("role", "status");
+      input.insertAdjacentElement("afterend", status);
+    }
+    return status;
+  }
+
+  function shrink(file) {
+    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+      var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve, reject) {
+        canvas.toBlob(function (blob) { blob ? resolve(blob) : reject(new Error("toBlob")); }, "image/jpeg", 0.82);
+      });
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches('input[type="file"][name="photo"]') || !input.files.length) return;
+    var file = input.files[0];
+    if (!/^image\//.test(file.type) || !window.createImageBitmap || !window.DataTransfer) return;
+    var form = input.form;
+    var buttons = form ? form.querySelectorAll('button[type="submit"], button:not([type])') : [];
+    var status = uploadStatus(input);
+    status.textContent = "Préparation de la photo…";
+    buttons.forEach(function (b) { b.disabled = true; });
+    shrink(file).then(function (blob) {
+      if (blob.size < file.size) {
+        var transfer = new DataTransfer();
+        transfer.items.add(new File([blob], file.name.replace(/\.[^.]+$/, "") + ".jpg", { type: "image/jpeg" }));
+        input.files = transfer.files;
+      }
+      status.textContent = "Photo prête (" + Math.round(input.files[0].size / 1024) + " Ko).";
+    }).catch(function () {
+      status.textContent = "Photo prête (" + Math.round(file.size / 1024) + " Ko, envoyée telle quelle).";
+    }).then(function () {
+      buttons.forEach(function (b) { b.disabled = false; });
+    });
+  });
+
+  // Visible progress while a form with a photo is being sent.
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.target.closest ? event.target.closest("form") : null;
+    var input = form && form.querySelector('input[type="file"][name="photo"]');
+    if (!input || !input.files.length || !event.detail.lengthComputable) return;
+    var percent = Math.round((event.detail.loaded / event.detail.total) * 100);
+    uploadStatus(input).textContent = percent < 100 ? "Envoi de la photo : " + percent + " %" : "Photo envoyée, enregistrement…";
+  });
+
   if ("serviceWorker" in navigator && document.body && document.body.dataset.sw) {
     window.addEventListener("load", function () {
       navigator.serviceWorker.register(document.body.dataset.sw, { scope: "/" }).catch(function () {});
