@@ -133,7 +133,7 @@ def purge(dry_run: bool, today) -> None:
             click.echo(f"{'À anonymiser' if dry_run else 'Anonymisé'} : salarié n° {candidate.employee.id} "
                        f"({candidate.structure.name}), dernier contrat fini le {candidate.last_day.isoformat()}")
             if not dry_run:
-                privacy.anonymise(db, candidate.employee, current_app.config["UPLOAD_FOLDER"])
+                privacy.anonymise(db, candidate.employee, upload_folder=current_app.config["UPLOAD_FOLDER"])
                 audit.record(db, action="employee.purge", user=None, structure_id=candidate.structure.id,
                              object_type="employee", object_id=candidate.employee.id,
                              employee_id=candidate.employee.id, actor_label="purge automatique")

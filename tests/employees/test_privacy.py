@@ -129,3 +129,47 @@ def test_purge_removes_observation_texts_and_attestations(app, make, structure, 
     links = db.exec(select(ObservationEmployee.employee_id).where(ObservationEmployee.observation_id == group.id)).all()
     assert links == [other.id]
     assert db.exec(select(Attestation).where(Attestation.employee_id == old.id)).all() == []
+
+
+def test_every_table_holding_an_employee_id_is_exported_and_anonymised():
+    from webapp.domain import privacy
+
+    missing = privacy.tables_with_employee_id() - privacy.covered_tables()
+    assert not missing, f"tables with an employee_id that no wing exports and anonymises: {sorted(missing)}"
+    assert "assignment" in privacy.covered_tables()
+
+
+def test_export_lists_the_daily_assignments(client, login_as, make, structure, users, db):
+    from webapp.models import Assignment, Team
+
+    site = make.worksite(structure)
+    team = make._save(Team(structure_id=structure.id, name="Équipe du lundi", worksite_id=site.id))
+    employee = make.employee(structure)
+    make._save(Assignment(structure_id=structure.id, day=date(2026, 3, 2), employee_id=employee.id,
+                          worksite_id=site.id, team_id=team.id))
+    login_as("director")
+    data = json.loads(client.get(f"/salaries/{employee.id}/donnees.json").get_data(as_text=True))
+    assert data["sections"]["Affectations"] == [{"Jour": "2026-03-02", "Chantier": site.name,
+                                                 "Équipe": "Équipe du lundi"}]
+    page = client.get(f"/salaries/{employee.id}/donnees").get_data(as_text=True)
+    assert "Affectations" in page and "02/03/2026" in page and "Équipe du lundi" in page
+
+
+def test_export_shows_times_in_the_structure_zone_without_utc(client, login_as, make, structure, users, db):
+    from datetime import UTC, datetime
+
+    from webapp.platform.db import writing
+
+    employee = make.employee(structure)
+    director = login_as("director")
+    with writing():
+        db.add(AuditEvent(structure_id=structure.id, user_id=director.id, action="sensitive.read",
+                          employee_id=employee.id, at=datetime(2026, 11, 16, 10, 34, tzinfo=UTC),
+                          actor_label=director.email))
+        db.commit()
+    page = client.get(f"/salaries/{employee.id}/donnees").get_data(as_text=True)
+    assert "16/11/2026 à 11:34" in page and "UTC" not in page
+    data = json.loads(client.get(f"/salaries/{employee.id}/donnees.json").get_data(as_text=True))
+    accesses = data["sections"]["Consultations et exports tracés"]
+    assert {"Date": "2026-11-16T11:34:00+01:00", "Événement": "Lecture d'une donnée sensible",
+            "Par": director.email} in accesses

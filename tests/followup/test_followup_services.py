@@ -245,7 +245,7 @@ def test_export_holds_the_follow_up_and_anonymisation_removes_its_texts(app, db,
     assert {r["Libellé"] for r in sections["Suivi socioprofessionnel"]} >= {"Passer le code", "Pas de charges lourdes"}
     assert "Sait tailler." in sections["Bilans"][0]["Contributions"]
     with writing():
-        privacy.anonymise(db, person)
+        privacy.anonymise(db, person, upload_folder=app.config["UPLOAD_FOLDER"])
         db.commit()
     assert db.exec(select(Goal)).one().text == "[anonymisé]"
     assert db.exec(select(BarrierSignal)).one().text == "[anonymisé]"

@@ -1,93 +1,50 @@
-"""Personal data lifecycle: export everything held about one employee, anonymise after retention.
+"""Personal data lifecycle: export everything held about one employee, anonymise it after retention.
 
-Each feature registers what it holds with `exporter` and `anonymiser`, so that an access request and
-the retention purge cover every table, present and future.
+Each wing owns its part in `webapp/domain/<wing>/privacy.py`: `export(db, employee)` (its sections of the
+right-of-access document), `anonymise(db, employee, upload_folder=)` (the retention purge) and `TABLES` (the
+tables both cover). `covered_tables()` lets a test check that no table holding an `employee_id` is left out.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, SQLModel, func, select
 
-from webapp.models import AuditEvent, Contract, Employee, Structure, User, Worksite
+from webapp.domain.accounts import privacy as accounts_privacy
+from webapp.domain.alerts import privacy as alerts_privacy
+from webapp.domain.employees import privacy as employees_privacy
+from webapp.domain.field import privacy as field_privacy
+from webapp.domain.followup import privacy as followup_privacy
+from webapp.domain.personal_data import Section
+from webapp.domain.skills import privacy as skills_privacy
+from webapp.models import Contract, Employee, Structure
 
-Section = tuple[str, list[dict]]
-_EXPORTERS: list[Callable[[Session, Employee], Section | None]] = []
-_ANONYMISERS: list[Callable[[Session, Employee, str | None], None]] = []
-
-
-def exporter(func_):
-    """Register a function (db, employee) -> (section title, rows) for the employee's export."""
-    _EXPORTERS.append(func_)
-    return func_
-
-
-def anonymiser(func_):
-    """Register a function (db, employee, upload_folder) that removes a feature's personal data of the employee."""
-    _ANONYMISERS.append(func_)
-    return func_
+# In the order of the export: who the person is first, who read their data last.
+WINGS = (employees_privacy, field_privacy, alerts_privacy, skills_privacy, followup_privacy, accounts_privacy)
 
 
-def _plain(value):
-    if isinstance(value, (date,)):
-        return value.isoformat()
-    return value
+def covered_tables() -> frozenset[str]:
+    """Names of the tables some wing both exports and anonymises."""
+    return frozenset(model.__tablename__ for wing in WINGS for model in wing.TABLES)
 
 
-@exporter
-def _identity(db: Session, employee: Employee) -> Section:
-    staff = {u.id: u.full_name for u in db.exec(select(User).where(
-        col(User.id).in_([i for i in (employee.referent_cip_id, employee.referent_eti_id) if i]))).all()}
-    site = db.get(Worksite, employee.worksite_id) if employee.worksite_id else None
-    return "Identité et accompagnement", [{
-        "Prénom": employee.first_name, "Nom": employee.last_name, "Téléphone": employee.phone,
-        "E-mail": employee.email, "Numéro de PASS IAE": employee.pass_iae_number,
-        "Fin du PASS IAE": _plain(employee.pass_iae_end), "Chantier": site.name if site else "",
-        "CIP référent(e)": staff.get(employee.referent_cip_id, ""),
-        "Encadrant(e) référent(e)": staff.get(employee.referent_eti_id, ""),
-        "Enregistré le": _plain(employee.created_at.date()),
-    }]
-
-
-@exporter
-def _contracts(db: Session, employee: Employee) -> Section:
-    rows = db.exec(select(Contract).where(Contract.employee_id == employee.id).order_by(Contract.start_date)).all()
-    return "Contrats", [{
-        "Type": c.kind, "Début": _plain(c.start_date), "Fin": _plain(c.end_date),
-        "Heures par semaine": c.weekly_hours, "Renouvellement": c.renewal_number, "Poste": c.job_title,
-    } for c in rows]
-
-
-@exporter
-def _accesses(db: Session, employee: Employee) -> Section:
-    rows = db.exec(select(AuditEvent).where(AuditEvent.employee_id == employee.id).order_by(AuditEvent.at)).all()
-    return "Consultations et exports tracés", [{
-        "Date (UTC)": e.at.strftime("%Y-%m-%d %H:%M"), "Événement": e.action, "Par": e.actor_label,
-    } for e in rows]
+def tables_with_employee_id() -> frozenset[str]:
+    """Names of the tables that hold an `employee_id`: each must be covered."""
+    return frozenset(table.name for table in SQLModel.metadata.sorted_tables if "employee_id" in table.c)
 
 
 def export_employee(db: Session, employee: Employee) -> list[Section]:
-    """Every section of data Terrain holds about the employee."""
-    import webapp.domain.privacy_features  # noqa: F401  (registers the features' sections)
-
-    sections = []
-    for fn in _EXPORTERS:
-        section = fn(db, employee)
-        if section is not None:
-            sections.append(section)
-    return sections
+    """Every section of data Terrain holds about the employee; values are plain, dates are date or datetime."""
+    return [section for wing in WINGS for section in wing.export(db, employee)]
 
 
-@anonymiser
-def _anonymise_identity(db: Session, employee: Employee, upload_folder: str | None = None) -> None:
-    employee.first_name = "Salarié(e)"
-    employee.last_name = f"anonymisé(e) n° {employee.id}"
-    employee.phone = employee.email = employee.pass_iae_number = ""
-    employee.pass_iae_end = None
-    employee.active = False
-    db.add(employee)
+def anonymise(db: Session, employee: Employee, *, upload_folder: str) -> None:
+    """Apply every wing's anonymisation to the employee and remove their photo files; the caller commits."""
+    # The identity goes last: the other wings look for the person's name in free texts. The field wing runs
+    # before the follow-up wing, whose finalised bilans copy the observation texts the field wing has scrubbed.
+    for wing in sorted(WINGS, key=lambda wing: wing is employees_privacy):
+        wing.anonymise(db, employee, upload_folder=upload_folder)
 
 
 @dataclass
@@ -118,11 +75,3 @@ def purge_candidates(db: Session, today: date) -> list[PurgeCandidate]:
         for employee, structure, last_day in rows
         if last_day + timedelta(days=int(structure.retention_months * 30.44)) < today
     ]
-
-
-def anonymise(db: Session, employee: Employee, upload_folder: str | None = None) -> None:
-    """Apply every registered anonymiser to the employee; the caller commits."""
-    import webapp.domain.privacy_features  # noqa: F401  (registers the features' anonymisers)
-
-    for fn in _ANONYMISERS:
-        fn(db, employee, upload_folder)

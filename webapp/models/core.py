@@ -30,6 +30,8 @@ class Structure(SQLModel, table=True):
     address: str = Field(default="", max_length=300)
     phone: str = Field(default="", max_length=30)
     retention_months: int = Field(default=24)
+    # IANA zone in which the structure's screens, PDFs and exports show times (stored times stay UTC).
+    timezone: str = Field(default="Europe/Paris", max_length=64, sa_column_kwargs={"server_default": "Europe/Paris"})
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
 

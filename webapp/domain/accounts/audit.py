@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from webapp.models import AuditEvent, User, utcnow
+from webapp.platform import dates
 
 # action code -> French label shown to direction
 ACTIONS = {
@@ -63,8 +64,9 @@ class AuditFilter:
     before_id: int | None = None
 
 
-def browse(db: Session, structure_id: int, filters: AuditFilter, limit: int = 50) -> list[tuple[AuditEvent, User | None]]:
-    """Events of a structure, newest first, paged by id."""
+def browse(db: Session, structure_id: int, filters: AuditFilter, limit: int = 50, *,
+           timezone: str | None = None) -> list[tuple[AuditEvent, User | None]]:
+    """Events of a structure, newest first, paged by id; the day filters are local days of `timezone`."""
     stmt = (
         select(AuditEvent, User)
         .join(User, User.id == AuditEvent.user_id, isouter=True)
@@ -77,9 +79,9 @@ def browse(db: Session, structure_id: int, filters: AuditFilter, limit: int = 50
     if filters.employee_id:
         stmt = stmt.where(AuditEvent.employee_id == filters.employee_id)
     if filters.start:
-        stmt = stmt.where(AuditEvent.at >= datetime.combine(filters.start, time.min, UTC))
+        stmt = stmt.where(AuditEvent.at >= dates.day_bounds(filters.start, timezone)[0])
     if filters.end:
-        stmt = stmt.where(AuditEvent.at < datetime.combine(filters.end + timedelta(days=1), time.min, UTC))
+        stmt = stmt.where(AuditEvent.at < dates.day_bounds(filters.end, timezone)[1])
     if filters.before_id:
         stmt = stmt.where(AuditEvent.id < filters.before_id)
     return list(db.exec(stmt.order_by(col(AuditEvent.id).desc()).limit(limit)).all())

@@ -19,7 +19,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.platform import outbox, reference_lists
+from webapp.platform import dates, outbox, reference_lists
 
 SEVERITIES = ("critique", "haute", "moyenne")
 SEVERITY_LABELS = {"critique": "Critique", "haute": "Haute", "moyenne": "Moyenne"}
@@ -53,8 +53,6 @@ MAX_OFFLINE_AGE = timedelta(hours=48)
 MAX_CLOCK_SKEW = timedelta(minutes=2)
 MAX_FACTS = 500
 MAX_NOTE = 1000
-MONTH_NAMES = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-               "novembre", "décembre"]
 
 
 class AlertError(Exception):
@@ -393,17 +391,18 @@ class MonthFigures:
     def label(self) -> str:
         """'novembre 2026'."""
         year, month = self.month.split("-")
-        return f"{MONTH_NAMES[int(month) - 1]} {year}"
+        return f"{dates.MONTHS[int(month) - 1]} {year}"
 
 
-def response_times(db: Session, structure_id: int, months: int = 12, now: datetime | None = None) -> list[MonthFigures]:
-    """Median and worst time to acknowledge, per month of reception, newest month first."""
+def response_times(db: Session, structure_id: int, months: int = 12, now: datetime | None = None, *,
+                   timezone: str | None = None) -> list[MonthFigures]:
+    """Median and worst time to acknowledge, per local month of reception, newest month first."""
     now = now or utcnow()
     since = now - timedelta(days=31 * months)
     alerts = db.exec(select(Alert).where(Alert.structure_id == structure_id, Alert.received_at >= since)).all()
     groups: dict[str, list[Alert]] = defaultdict(list)
     for alert in alerts:
-        groups[alert.received_at.strftime("%Y-%m")].append(alert)
+        groups[dates.month_key(alert.received_at, timezone)].append(alert)
     figures = []
     for month in sorted(groups, reverse=True):
         items = groups[month]

@@ -28,7 +28,7 @@ from webapp.models import (
     WorkConstraint,
     utcnow,
 )
-from webapp.platform import reference_lists
+from webapp.platform import dates, reference_lists
 
 SENSITIVE_THEMES = frozenset({"sante", "difficulte_financiere", "difficulte_administrative"})
 # Justice-related situations are sensitive whatever their theme (GDPR art. 10).
@@ -422,7 +422,7 @@ def validate_goal(db: Session, *, employee: Employee, data: GoalInput, today: da
         first = db.exec(select(Contract.start_date).where(Contract.employee_id == employee.id)
                         .order_by(Contract.start_date)).first()
         if first and data.due_date < first:
-            raise FollowupError(f"L'échéance ne peut pas précéder le début du contrat ({first.strftime('%d/%m/%Y')}).",
+            raise FollowupError(f"L'échéance ne peut pas précéder le début du contrat ({dates.short_date(first)}).",
                                 "due_date")
         if data.due_date > today + timedelta(days=3 * 366):
             raise FollowupError("Échéance trop lointaine (3 ans au plus).", "due_date")
@@ -452,7 +452,7 @@ def _shown(name: str, value) -> str:
     if value in (None, ""):
         return "—"
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return dates.short_date(value)
     if name == "status":
         return GOAL_STATUSES.get(value, value)
     return str(value)

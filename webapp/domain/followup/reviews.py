@@ -4,7 +4,7 @@ from __future__ import annotations
 import calendar
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
@@ -36,7 +36,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.platform import reference_lists
+from webapp.platform import dates, reference_lists
 from webapp.platform.pdf import a4_document
 
 INTERMEDIATE_BEFORE_END = 30  # days before the end of a CDDI period: the renewal is decided at this bilan
@@ -156,7 +156,7 @@ def create_review(db: Session, *, user: User, employee: Employee, kind: str, due
         raise FollowupError("Aucun contrat saisi : saisissez d'abord le contrat.", "due_date")
     entry = contracts[0].start_date
     if due_date < entry:
-        raise FollowupError(f"L'échéance ne peut pas précéder le début du contrat ({entry.strftime('%d/%m/%Y')}).",
+        raise FollowupError(f"L'échéance ne peut pas précéder le début du contrat ({dates.short_date(entry)}).",
                             "due_date")
     if due_date > contracts[-1].end_date + timedelta(days=366):
         raise FollowupError("Échéance trop lointaine.", "due_date")
@@ -261,9 +261,10 @@ def add_addendum(db: Session, *, user: User, review: Review, text: str) -> Adden
 
 # --- the compiled document ---
 
-def compile_summary(db: Session, *, employee: Employee, start: date, end: date) -> dict:
+def compile_summary(db: Session, *, employee: Employee, start: date, end: date, timezone: str | None = None) -> dict:
     """The period's field data: attendance, observations shared with the team, skills first/last, objectives,
-    freins and their evolution, alerts. Plain JSON values, so that finalisation can freeze it."""
+    freins and their evolution, alerts. Plain JSON values, so that finalisation can freeze it; days are the local
+    days of `timezone`."""
     rate = attendance_rates(db, structure_id=employee.structure_id, employee_ids=[employee.id], start=start,
                             end=end)[employee.id]
     observations = db.exec(
@@ -272,14 +273,14 @@ def compile_summary(db: Session, *, employee: Employee, start: date, end: date) 
                Observation.observed_on >= start, Observation.observed_on <= end)
         .order_by(Observation.observed_on, Observation.id)).all()
     counts = Counter((o.category, o.tone) for o in observations)
-    skills = first_and_last(db, employee.id, start, end)
+    skills = first_and_last(db, employee.id, start, end, timezone=timezone)
     goals = db.exec(select(Goal).where(Goal.employee_id == employee.id).order_by(Goal.status, Goal.due_date)).all()
     barriers = db.exec(select(Barrier).where(Barrier.employee_id == employee.id)
                        .order_by(Barrier.detected_on, Barrier.id)).all()
     theme_labels = themes()
     alerts = db.exec(select(Alert.type_code, func.count()).where(
-        Alert.employee_id == employee.id, Alert.raised_at >= datetime.combine(start, time.min, UTC),
-        Alert.raised_at < datetime.combine(end + timedelta(days=1), time.min, UTC)).group_by(Alert.type_code)).all()
+        Alert.employee_id == employee.id, Alert.raised_at >= dates.day_bounds(start, timezone)[0],
+        Alert.raised_at < dates.day_bounds(end, timezone)[1]).group_by(Alert.type_code)).all()
     return {
         "period": [start.isoformat(), end.isoformat()],
         "attendance": {"present": rate.present, "late": rate.late, "absent": rate.absent, "excused": rate.excused,
@@ -290,8 +291,8 @@ def compile_summary(db: Session, *, employee: Employee, start: date, end: date) 
         "observations": [{"id": o.id, "date": o.observed_on.isoformat(),
                           "category": OBSERVATION_CATEGORIES.get(o.category, o.category),
                           "tone": OBSERVATION_TONES.get(o.tone, o.tone), "text": o.text[:300]} for o in observations],
-        "skills": [{"label": last.skill_label, "first_level": first.level, "first_date": first.rated_at.date().isoformat(),
-                    "last_level": last.level, "last_date": last.rated_at.date().isoformat()}
+        "skills": [{"label": last.skill_label, "first_level": first.level, "first_date": dates.local_day(first.rated_at, timezone).isoformat(),
+                    "last_level": last.level, "last_date": dates.local_day(last.rated_at, timezone).isoformat()}
                    for first, last in skills.values()],
         "goals": [{"text": g.text, "status": GOAL_STATUSES.get(g.status, g.status),
                    "due": g.due_date.isoformat() if g.due_date else "", "next_step": g.next_step,
@@ -314,7 +315,8 @@ def document(db: Session, *, review: Review, today: date | None = None) -> dict:
     employee = db.get(Employee, review.employee_id)
     structure = db.get(Structure, review.structure_id)
     end = min(review.period_end, today)
-    summary = compile_summary(db, employee=employee, start=review.period_start, end=max(end, review.period_start))
+    summary = compile_summary(db, employee=employee, start=review.period_start, end=max(end, review.period_start),
+                              timezone=structure.timezone)
     contributions = db.exec(select(ReviewContribution, User).join(User, User.id == ReviewContribution.author_id)
                             .where(ReviewContribution.review_id == review.id).order_by(ReviewContribution.id)).all()
     needs = {n.code: n.rating for n in db.exec(select(ReviewNeed).where(ReviewNeed.review_id == review.id)).all()}
@@ -360,12 +362,8 @@ def addenda_of(db: Session, review_id: int) -> list[tuple[Addendum, User]]:
                         .where(Addendum.review_id == review_id).order_by(Addendum.created_at)).all())
 
 
-def _fr(value: str) -> str:
-    return date.fromisoformat(value).strftime("%d/%m/%Y") if value else "—"
-
-
-def pdf_bytes(doc: dict, addenda: list[tuple[str, str, str]]) -> bytes:
-    """The bilan as an A4 PDF with the DejaVu font bundled with Terrain; addenda as (date, author, text)."""
+def pdf_bytes(doc: dict, addenda: list[tuple[datetime, str, str]], *, timezone: str | None = None) -> bytes:
+    """The bilan as an A4 PDF with the DejaVu font bundled with Terrain; addenda as (written at, author, text)."""
     pdf, line = a4_document(title=f"{doc['kind']} — {doc['employee']}", author=doc["structure"], default_gap=1.2)
 
     def heading(text: str) -> None:
@@ -375,11 +373,11 @@ def pdf_bytes(doc: dict, addenda: list[tuple[str, str, str]]) -> bytes:
     line(doc["structure"], 9)
     line(f"{doc['kind']} — {doc['employee']}", 16, True, 3)
     start, end = doc["period"]
-    line(f"Période du {_fr(start)} au {_fr(end)} · échéance {_fr(doc['due_date'])}")
-    line(f"Entrée {_fr(doc['entry'])} · fin du contrat {_fr(doc['contract_end'])} · "
-         f"fin du PASS IAE {_fr(doc['pass_iae_end'])}")
+    line(f"Période du {dates.short_date(start)} au {dates.short_date(end)} · échéance {dates.short_date(doc['due_date'])}")
+    line(f"Entrée {dates.short_date(doc['entry'])} · fin du contrat {dates.short_date(doc['contract_end'])} · "
+         f"fin du PASS IAE {dates.short_date(doc['pass_iae_end'])}")
     if doc.get("finalised_on"):
-        line(f"Finalisé le {_fr(doc['finalised_on'])} par {doc.get('finalised_by', '')}", 10, True)
+        line(f"Finalisé le {dates.short_date(doc['finalised_on'])} par {doc.get('finalised_by', '')}", 10, True)
     att = doc["attendance"]
     heading("Présence")
     rate = "—" if att["rate"] is None else f"{att['rate']} %"
@@ -394,18 +392,18 @@ def pdf_bytes(doc: dict, addenda: list[tuple[str, str, str]]) -> bytes:
     if not doc["skills"]:
         line("Aucune évaluation sur la période.")
     for s in doc["skills"]:
-        line(f"{s['label']} : niveau {s['first_level']} ({_fr(s['first_date'])}) → niveau {s['last_level']} "
-             f"({_fr(s['last_date'])})")
+        line(f"{s['label']} : niveau {s['first_level']} ({dates.short_date(s['first_date'])}) → niveau {s['last_level']} "
+             f"({dates.short_date(s['last_date'])})")
     heading("Objectifs")
     if not doc["goals"]:
         line("Aucun objectif.")
     for g in doc["goals"]:
-        line(f"{g['text']} — {g['status']}" + (f", échéance {_fr(g['due'])}" if g["due"] else ""))
+        line(f"{g['text']} — {g['status']}" + (f", échéance {dates.short_date(g['due'])}" if g["due"] else ""))
     heading("Freins")
     if not doc["barriers"]:
         line("Aucun frein.")
     for b in doc["barriers"]:
-        evolution = " → ".join(f"{s} ({_fr(d)})" for d, s in b["history"])
+        evolution = " → ".join(f"{s} ({dates.short_date(d)})" for d, s in b["history"])
         line(f"{b['theme']} : {b['situation']} — {b['status']}. Évolution : {evolution}")
     if doc["alerts"]:
         heading("Alertes")
@@ -437,6 +435,6 @@ def pdf_bytes(doc: dict, addenda: list[tuple[str, str, str]]) -> bytes:
         line(doc["conclusion"])
     if addenda:
         heading("Avenants")
-        for day, author, text in addenda:
-            line(f"{day} — {author} : {text}")
+        for written_at, author, text in addenda:
+            line(f"{dates.short_date(written_at, timezone)} — {author} : {text}")
     return bytes(pdf.output())

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 from sqlmodel import Session, col, select
 
@@ -17,7 +17,7 @@ from webapp.models import (
     Worksite,
     utcnow,
 )
-from webapp.platform import reference_lists
+from webapp.platform import dates, reference_lists
 from webapp.platform.pdf import a4_document
 
 MAX_EVIDENCE = 3
@@ -32,10 +32,10 @@ def build_content(db: Session, employee: Employee, today: date | None = None) ->
     today = today or date.today()
     structure = db.get(Structure, employee.structure_id)
     contracts = contracts_of(db, employee.id)
-    period_start = contracts[0].start_date if contracts else employee.created_at.date()
+    period_start = contracts[0].start_date if contracts else dates.local_day(employee.created_at, structure.timezone)
     period_end = min(contracts[-1].end_date, today) if contracts else today
     jobs = list(dict.fromkeys(c.job_title for c in contracts if c.job_title))
-    histories = history(db, employee.id)
+    histories = history(db, employee.id, timezone=structure.timezone)
     site_ids = {r.worksite_id for h in histories for r in h.ratings if r.worksite_id}
     sites = {s.id: s.name for s in db.exec(select(Worksite).where(col(Worksite.id).in_(site_ids or [0]))).all()}
     pictograms = {a.name: a.pictogram for a in db.exec(
@@ -55,7 +55,7 @@ def build_content(db: Session, employee: Employee, today: date | None = None) ->
             "code": h.code, "label": h.label, "activity": h.activity, "sector": h.sector, "rome_code": h.rome_code,
             "level": level.number, "level_code": level.code, "level_label": level.label, "symbol": level.symbol,
             "autonomy": level.autonomy,
-            "evidence": [{"date": r.rated_at.date().isoformat(), "situation": r.situation,
+            "evidence": [{"date": dates.local_day(r.rated_at, structure.timezone).isoformat(), "situation": r.situation,
                           "worksite": sites.get(r.worksite_id, ""), "level": r.level,
                           "level_label": LEVELS[r.level].label} for r in evidence],
         }
@@ -105,14 +105,8 @@ def attestations_of(db: Session, employee_id: int) -> list[Attestation]:
                         .order_by(col(Attestation.issued_at).desc())).all())
 
 
-def _fr_date(value: str | date | datetime) -> str:
-    if isinstance(value, str):
-        value = date.fromisoformat(value)
-    return value.strftime("%d/%m/%Y")
-
-
-def pdf_bytes(attestation: Attestation) -> bytes:
-    """The attestation as an A4 PDF, with a Unicode font bundled with Terrain."""
+def pdf_bytes(attestation: Attestation, *, timezone: str | None = None) -> bytes:
+    """The attestation as an A4 PDF, with a Unicode font bundled with Terrain; dated in the structure's zone."""
     content = attestation.content
     pdf, line = a4_document(title=f"Attestation de compétences — {content['employee']['full_name']}",
                             author=content["structure"]["name"])
@@ -127,9 +121,9 @@ def pdf_bytes(attestation: Attestation) -> bytes:
     pdf.ln(4)
     line("ATTESTATION DE COMPÉTENCES", 16, True, 3)
     period = content["period"]
-    end = "à ce jour" if period.get("ongoing") else f"au {_fr_date(period['end'])}"
+    end = "à ce jour" if period.get("ongoing") else f"au {dates.short_date(period['end'])}"
     line(f"La structure {structure['name']} atteste que {content['employee']['full_name']} a travaillé en "
-         f"contrat à durée déterminée d'insertion du {_fr_date(period['start'])} {end}"
+         f"contrat à durée déterminée d'insertion du {dates.short_date(period['start'])} {end}"
          + (f", au poste de {', '.join(content['jobs'])}" if content["jobs"] else "") + ".", 10, gap=2)
     if content["worksites"]:
         line("Lieux de travail : " + ", ".join(content["worksites"]) + ".", 10, gap=2)
@@ -148,10 +142,10 @@ def pdf_bytes(attestation: Attestation) -> bytes:
             line(f"Niveau : {item['level_code']} · {item['level_label']} — {item['autonomy']}", 9, gap=0.5)
             for ev in item["evidence"]:
                 where = " — ".join(x for x in (ev["worksite"], ev["situation"]) if x)
-                line(f"    Observé le {_fr_date(ev['date'])}" + (f" : {where}" if where else ""), 8.5, gap=0.3)
+                line(f"    Observé le {dates.short_date(ev['date'])}" + (f" : {where}" if where else ""), 8.5, gap=0.3)
             pdf.ln(1.5)
     line("Échelle : ○ NA non acquis · ◔ ECA en cours d'acquisition · ◑ A acquis · ● M maîtrisé.", 8.5, gap=4)
-    line(f"Fait le {_fr_date(attestation.issued_at.date())}. Référence : {attestation.uuid}", 9, gap=6)
+    line(f"Fait le {dates.short_date(attestation.issued_at, timezone)}. Référence : {attestation.uuid}", 9, gap=6)
     signatures = content["signatures"]
     y = pdf.get_y()
     if y > pdf.h - 60:

@@ -1,26 +1,14 @@
 """Open Badges 3.0: an unsigned OpenBadgeCredential (AchievementCredential) built from an issued attestation."""
 from __future__ import annotations
 
-from datetime import UTC, date
-
 from webapp.models import Attestation
+from webapp.platform import dates
 from webapp.platform.reference_lists import SAVOIR_ETRE_SECTOR
 
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 SCHEMA_URL = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 ROME_URL = "https://candidat.francetravail.fr/metierscope/fiche-metier/{code}"
 LEVEL_NAMES = {1: "NA · Non acquis", 2: "ECA · En cours d'acquisition", 3: "A · Acquis", 4: "M · Maîtrisé"}
-
-
-def _iso(value) -> str:
-    """UTC timestamp in the form the VC data model expects."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _fr(value: str) -> str:
-    return date.fromisoformat(value).strftime("%d/%m/%Y")
 
 
 def _alignment(item: dict) -> dict:
@@ -50,9 +38,9 @@ def credential(attestation: Attestation, base_url: str) -> dict:
         f"{base_url}/attestations/structures/{attestation.structure_id}"
     achievement_id = f"{base_url}/attestations/{attestation.id}/openbadge.json#achievement"
     rubric_id = f"{achievement_id}-levels"
-    end = "à ce jour" if period.get("ongoing") else f"au {_fr(period['end'])}"
+    end = "à ce jour" if period.get("ongoing") else f"au {dates.short_date(period['end'])}"
     description = (f"Compétences acquises en situation de production chez {structure['name']} du "
-                   f"{_fr(period['start'])} {end}" + (f", poste : {', '.join(content['jobs'])}" if content["jobs"]
+                   f"{dates.short_date(period['start'])} {end}" + (f", poste : {', '.join(content['jobs'])}" if content["jobs"]
                                                       else "") + ".")
     evidence = []
     for item in items:
@@ -60,8 +48,8 @@ def credential(attestation: Attestation, base_url: str) -> dict:
             where = " — ".join(x for x in (ev["worksite"], ev["situation"]) if x)
             evidence.append({
                 "type": ["Evidence"],
-                "name": f"{item['label']} — observé le {_fr(ev['date'])}",
-                "narrative": f"Observé le {_fr(ev['date'])}" + (f" : {where}" if where else "")
+                "name": f"{item['label']} — observé le {dates.short_date(ev['date'])}",
+                "narrative": f"Observé le {dates.short_date(ev['date'])}" + (f" : {where}" if where else "")
                              + f". Niveau : {LEVEL_NAMES[ev['level']]}.",
                 "genre": "Observation en situation de production",
             })
@@ -72,7 +60,7 @@ def credential(attestation: Attestation, base_url: str) -> dict:
         "name": f"Attestation de compétences — {person['full_name']}",
         "description": description,
         "issuer": {"id": issuer_id, "type": ["Profile"], "name": structure["name"]},
-        "validFrom": _iso(attestation.issued_at),
+        "validFrom": dates.iso_utc(attestation.issued_at),
         "credentialSchema": [{"id": SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}],
         "credentialSubject": {
             "type": ["AchievementSubject"],

@@ -22,7 +22,7 @@ from webapp.models import (
     Worksite,
     utcnow,
 )
-from webapp.platform import reference_lists
+from webapp.platform import dates, reference_lists
 
 ACQUIRED = 3  # "acquis" and above go on the attestation
 CORRECTION_WINDOW = timedelta(hours=2)
@@ -260,14 +260,15 @@ class SkillHistory:
         return self.last.level >= ACQUIRED
 
 
-def history(db: Session, employee_id: int, start: date | None = None, end: date | None = None) -> list[SkillHistory]:
-    """Each rated skill of an employee with its ratings in the period, oldest first; labels of the latest rating."""
+def history(db: Session, employee_id: int, start: date | None = None, end: date | None = None, *,
+            timezone: str | None = None) -> list[SkillHistory]:
+    """Each rated skill of an employee with its ratings in the period (local days of `timezone`), oldest first;
+    labels of the latest rating."""
     stmt = select(SkillRating).where(SkillRating.employee_id == employee_id)
     if start:
-        stmt = stmt.where(SkillRating.rated_at >= datetime.combine(start, datetime.min.time(), utcnow().tzinfo))
+        stmt = stmt.where(SkillRating.rated_at >= dates.day_bounds(start, timezone)[0])
     if end:
-        stmt = stmt.where(SkillRating.rated_at < datetime.combine(end + timedelta(days=1), datetime.min.time(),
-                                                                  utcnow().tzinfo))
+        stmt = stmt.where(SkillRating.rated_at < dates.day_bounds(end, timezone)[1])
     by_code: dict[str, SkillHistory] = {}
     for rating in db.exec(stmt.order_by(SkillRating.rated_at, SkillRating.id)).all():
         item = by_code.setdefault(rating.skill_code, SkillHistory(rating.skill_code, "", "", "", ""))
@@ -278,10 +279,10 @@ def history(db: Session, employee_id: int, start: date | None = None, end: date 
                                                    h.activity, h.code))
 
 
-def first_and_last(db: Session, employee_id: int, start: date | None = None,
-                   end: date | None = None) -> dict[str, tuple[SkillRating, SkillRating]]:
+def first_and_last(db: Session, employee_id: int, start: date | None = None, end: date | None = None, *,
+                   timezone: str | None = None) -> dict[str, tuple[SkillRating, SkillRating]]:
     """For the bilan: the first and last rating of each skill over a period."""
-    return {h.code: (h.first, h.last) for h in history(db, employee_id, start, end)}
+    return {h.code: (h.first, h.last) for h in history(db, employee_id, start, end, timezone=timezone)}
 
 
 def planned_codes(db: Session, employee_id: int) -> set[str]:

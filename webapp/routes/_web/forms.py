@@ -29,6 +29,7 @@ from wtforms.validators import (
 from webapp.domain.accounts.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
 from webapp.domain.accounts.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 from webapp.models import ROLES
+from webapp.platform.dates import TIMEZONES
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -97,6 +98,7 @@ class StructureForm(TerrainForm):
         "Durée de conservation après le dernier contrat (mois)", places=0,
         validators=[InputRequired(REQUIRED), NumberRange(6, 120, "Entre 6 et 120 mois.")],
     )
+    timezone = SelectField("Fuseau horaire des heures affichées", choices=choices(TIMEZONES.items()))
 
 
 class EmployeeForm(TerrainForm):

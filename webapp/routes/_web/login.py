@@ -12,7 +12,8 @@ from webapp.domain.accounts.auth import (
     session_alive,
     token_hash,
 )
-from webapp.models import User, UserSession, utcnow
+from webapp.models import Structure, User, UserSession, utcnow
+from webapp.platform.dates import DEFAULT_TIMEZONE
 from webapp.platform.db import write_after_read
 from webapp.routes._web.db_session import get_session
 
@@ -22,9 +23,11 @@ login_manager = LoginManager()
 class CurrentUser(UserMixin):
     """The logged-in user as flask-login sees it: the account plus the session that carries it."""
 
-    def __init__(self, user: User, user_session: UserSession):
+    def __init__(self, user: User, user_session: UserSession, timezone: str | None = None):
         self.user = user
         self.user_session = user_session
+        # The structure's time zone, read with the session so that showing a time needs no query.
+        self.timezone = timezone or DEFAULT_TIMEZONE
 
     def get_id(self) -> str:
         # The session token is the flask-login id, so ending the server session ends the login.
@@ -45,13 +48,14 @@ def _load_user(token: str) -> CurrentUser | None:
         return None
     db = get_session()
     found = db.exec(
-        select(UserSession, User)
+        select(UserSession, User, Structure.timezone)
         .join(User, User.id == UserSession.user_id)
+        .outerjoin(Structure, Structure.id == User.structure_id)
         .where(UserSession.token_hash == token_hash(token))
     ).first()
     if found is None:
         return None
-    row, user = found
+    row, user, timezone = found
     now = utcnow()
     if not session_alive(row, user, now, current_app.config["SESSION_IDLE_MINUTES"]):
         return None
@@ -60,7 +64,7 @@ def _load_user(token: str) -> CurrentUser | None:
         with write_after_read(db):
             row.last_seen_at = now
             db.add(row)
-    return CurrentUser(user, row)
+    return CurrentUser(user, row, timezone)
 
 
 # Endpoints reachable while the second factor still has to be set up.

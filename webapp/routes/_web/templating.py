@@ -1,4 +1,4 @@
-"""Template globals and filters: navigation by role, French dates."""
+"""Template globals and filters: navigation by role; French dates and times from webapp.platform.dates."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -6,12 +6,9 @@ from datetime import date, datetime
 from flask import Flask, request, url_for
 from flask_login import current_user
 
-from webapp.models import ROLES
+from webapp.models import ROLES, utcnow
+from webapp.platform import dates
 from webapp.routes._web.permissions import allowed
-
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre"]
-DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 
 # (endpoint, label, icon, action required)
 NAV = {
@@ -30,23 +27,50 @@ NAV = {
 }
 
 
-def french_date(value: date | datetime | None, with_day: bool = False) -> str:
-    """'3 mars 2026' (or 'mardi 3 mars 2026')."""
-    if value is None:
-        return "—"
-    text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-    return f"{DAYS[value.weekday()]} {text}" if with_day else text
+def _zone() -> str | None:
+    """The logged-in user's structure time zone (the default one for anonymous pages)."""
+    return getattr(current_user, "timezone", None)
 
 
-def short_date(value: date | datetime | None) -> str:
-    """'03/03/2026'."""
-    return value.strftime("%d/%m/%Y") if value else "—"
+def french_date(value: date | datetime | str | None, with_day: bool = False) -> str:
+    """'3 mars 2026' (or 'mardi 3 mars 2026'), a datetime on its local day."""
+    return dates.long_date(value, _zone(), with_day=with_day)
+
+
+def short_date(value: date | datetime | str | None) -> str:
+    """'03/03/2026', a datetime on its local day."""
+    return dates.short_date(value, _zone())
+
+
+def local_time(value: datetime | None, with_date: bool = False) -> str:
+    """'14:05' (or '03/03/2026 à 14:05') in the structure's time zone."""
+    return dates.date_time(value, _zone()) if with_date else dates.time_of_day(value, _zone())
+
+
+def age(value: datetime | None) -> str:
+    """'il y a 4 min', 'il y a 2 h 05', 'il y a 3 j'."""
+    return dates.age(value, utcnow())
+
+
+def cell(value) -> str:
+    """A value of a data export as read by a person: dates in French, datetimes in local time."""
+    if isinstance(value, datetime):
+        return dates.date_time(value, _zone())
+    if isinstance(value, date):
+        return dates.short_date(value)
+    if value in (None, ""):
+        return dates.EMPTY
+    return str(value)
 
 
 def init_app(app: Flask) -> None:
     """Register globals and filters on `app`."""
     app.add_template_filter(french_date)
     app.add_template_filter(short_date)
+    app.add_template_filter(local_time)
+    app.add_template_filter(age)
+    app.add_template_filter(dates.duration, "minutes")
+    app.add_template_filter(cell)
 
     @app.context_processor
     def _globals():

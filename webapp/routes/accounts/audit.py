@@ -42,7 +42,7 @@ def index():
         action=action if action in service.ACTIONS else "", user_id=_int("user"), employee_id=_int("employee"),
         start=_date("du"), end=_date("au"), before_id=_int("avant"),
     )
-    rows = service.browse(db, current_user.structure_id, filters, limit=PAGE + 1)
+    rows = service.browse(db, current_user.structure_id, filters, limit=PAGE + 1, timezone=current_user.timezone)
     employees = db.exec(select(Employee).where(Employee.structure_id == current_user.structure_id)
                         .order_by(Employee.last_name, Employee.first_name)).all()
     employee_names = {e.id: e.full_name for e in employees}

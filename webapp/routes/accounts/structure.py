@@ -14,7 +14,7 @@ from webapp.routes._web.views import client_ip, render, see_other
 
 bp = Blueprint("structure", __name__)
 
-SETTINGS = ("name", "kind", "siret", "address", "phone", "retention_months")
+SETTINGS = ("name", "kind", "siret", "address", "phone", "retention_months", "timezone")
 
 
 @bp.route("/structure", methods=["GET", "POST"])
@@ -27,7 +27,7 @@ def edit():
     saved = False
     if form.validate_on_submit():
         before = {name: getattr(structure, name) for name in SETTINGS}
-        for name in ("name", "kind", "siret", "address", "phone"):
+        for name in ("name", "kind", "siret", "address", "phone", "timezone"):
             setattr(structure, name, getattr(form, name).data or "")
         structure.retention_months = int(form.retention_months.data)
         changed = [name for name in SETTINGS if getattr(structure, name) != before[name]]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_login import current_user
@@ -13,7 +12,7 @@ from sqlmodel import col, select
 from webapp.domain.accounts import audit
 from webapp.domain.alerts import alerts as service
 from webapp.domain.alerts.escalation import base_url
-from webapp.models import Alert, Employee, PushSubscription, User, utcnow
+from webapp.models import Alert, Employee, PushSubscription, User
 from webapp.platform.db import write_after_read
 from webapp.platform.delivery.push import endpoint_allowed, public_key
 from webapp.routes._web.db_session import get_session
@@ -28,42 +27,6 @@ from webapp.routes._web.views import (
 )
 
 bp = Blueprint("alerts", __name__, url_prefix="/alertes")
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-@bp.app_template_filter("local_time")
-def local_time(value: datetime | None, with_date: bool = False) -> str:
-    """'14:05' (or '03/03/2026 14:05') in the structure's time zone."""
-    if value is None:
-        return "—"
-    local = value.astimezone(PARIS)
-    return local.strftime("%d/%m/%Y %H:%M" if with_date else "%H:%M")
-
-
-@bp.app_template_filter("age")
-def age(value: datetime | None) -> str:
-    """'il y a 4 min', 'il y a 2 h 05', 'il y a 3 j'."""
-    if value is None:
-        return "—"
-    minutes = max(int((utcnow() - value).total_seconds() // 60), 0)
-    if minutes < 1:
-        return "à l'instant"
-    if minutes < 60:
-        return f"il y a {minutes} min"
-    if minutes < 24 * 60:
-        return f"il y a {minutes // 60} h {minutes % 60:02d}"
-    return f"il y a {minutes // 1440} j"
-
-
-@bp.app_template_filter("minutes")
-def minutes_text(value: float | None) -> str:
-    """A duration in minutes, for the response-time table."""
-    if value is None:
-        return "—"
-    if value < 60:
-        return f"{value:.0f} min"
-    return f"{int(value // 60)} h {int(value % 60):02d}"
 
 
 def _poll_seconds() -> int:
@@ -93,7 +56,8 @@ def index():
     if is_fragment_request():  # the inbox polling itself: only the list
         return render("alerts/alerts/index.html", "alerts/alerts/_inbox.html", open_rows=open_rows, closed_rows=closed_rows,
                       **_common())
-    figures = service.response_times(db, current_user.structure_id) if allowed("alert.stats") else None
+    figures = (service.response_times(db, current_user.structure_id, timezone=current_user.timezone)
+               if allowed("alert.stats") else None)
     subscribed = db.exec(select(PushSubscription.id).where(PushSubscription.user_id == current_user.id)).first()
     return render("alerts/alerts/index.html", open_rows=open_rows, closed_rows=closed_rows, figures=figures,
                   vapid_key=public_key(_config()), subscribed=subscribed is not None, **_common())

@@ -1,5 +1,6 @@
 """Right of access and portability: everything held about one employee, as a document or as JSON."""
 import json
+from datetime import date
 
 from flask import Blueprint, make_response
 from flask_login import current_user
@@ -7,6 +8,7 @@ from flask_login import current_user
 from webapp.domain import privacy
 from webapp.domain.accounts import audit
 from webapp.models import Employee, utcnow
+from webapp.platform import dates
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import client_ip, get_owned, render
@@ -37,9 +39,10 @@ def export_html(employee_id: int):
 def export_json(employee_id: int):
     """The same data as JSON, for portability."""
     employee, sections = _export(employee_id, "json")
-    body = json.dumps({"salarie_id": employee.id, "genere_le": utcnow().isoformat(),
-                       "sections": {title: rows for title, rows in sections}},
-                      ensure_ascii=False, indent=2, default=str)
+    zone = current_user.timezone
+    body = json.dumps({"salarie_id": employee.id, "genere_le": dates.iso_local(utcnow(), zone),
+                       "sections": {title: rows for title, rows in sections}}, ensure_ascii=False, indent=2,
+                      default=lambda value: dates.iso_local(value, zone) if isinstance(value, date) else str(value))
     response = make_response(body)
     response.mimetype = "application/json"
     response.headers["Content-Disposition"] = f'attachment; filename="terrain-salarie-{employee.id}.json"'

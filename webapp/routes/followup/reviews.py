@@ -187,8 +187,7 @@ def pdf(review_id: int):
     if not allowed("review.view"):
         abort(403)
     doc = _document_for_print(review)
-    addenda = [(a.created_at.strftime("%d/%m/%Y"), u.full_name, a.text)
-               for a, u in service.addenda_of(get_session(), review.id)]
-    response = Response(service.pdf_bytes(doc, addenda), mimetype="application/pdf")
+    addenda = [(a.created_at, u.full_name, a.text) for a, u in service.addenda_of(get_session(), review.id)]
+    response = Response(service.pdf_bytes(doc, addenda, timezone=current_user.timezone), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="bilan-{review.id}.pdf"'
     return response

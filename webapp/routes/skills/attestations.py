@@ -1,6 +1,4 @@
 """Attestations de compétences: preview, issue, print page, PDF, easy-to-read version, Open Badges 3.0 JSON."""
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, jsonify, request, url_for
 from flask_login import current_user
 
@@ -12,11 +10,6 @@ from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, render, see_other
 
 bp = Blueprint("attestations", __name__, url_prefix="/attestations")
-
-
-def _fr(value: str) -> str:
-    """An ISO date of the snapshot as dd/mm/yyyy."""
-    return date.fromisoformat(value).strftime("%d/%m/%Y")
 
 
 @bp.route("/salaries/<int:employee_id>", methods=["GET", "POST"])
@@ -40,7 +33,7 @@ def employee(employee_id: int):
             return see_other(url_for("attestations.show", attestation_id=attestation.id))
     return render("skills/attestations/employee.html", status=422 if error else 200, error=error, employee=person,
                   content=service.build_content(db, person), issued=service.attestations_of(db, person.id),
-                  attestation=None, fr=_fr)
+                  attestation=None)
 
 
 @bp.route("/<int:attestation_id>")
@@ -48,8 +41,7 @@ def employee(employee_id: int):
 def show(attestation_id: int):
     """The attestation as a document, with a print stylesheet for A4."""
     attestation = get_owned(Attestation, attestation_id)
-    return render("skills/attestations/show.html", attestation=attestation, c=attestation.content,
-                  fr=_fr)
+    return render("skills/attestations/show.html", attestation=attestation, c=attestation.content)
 
 
 @bp.route("/<int:attestation_id>/facile")
@@ -57,8 +49,7 @@ def show(attestation_id: int):
 def easy(attestation_id: int):
     """The easy-to-read version (FALC) for the employee."""
     attestation = get_owned(Attestation, attestation_id)
-    return render("skills/attestations/easy.html", attestation=attestation, c=attestation.content,
-                  fr=_fr)
+    return render("skills/attestations/easy.html", attestation=attestation, c=attestation.content)
 
 
 @bp.route("/<int:attestation_id>/attestation.pdf")
@@ -67,7 +58,7 @@ def pdf(attestation_id: int):
     """The attestation as a PDF download."""
     attestation = get_owned(Attestation, attestation_id)
     name = attestation.content["employee"]["last_name"].lower().replace(" ", "-")
-    response = Response(service.pdf_bytes(attestation), mimetype="application/pdf")
+    response = Response(service.pdf_bytes(attestation, timezone=current_user.timezone), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="attestation-competences-{name}.pdf"'
     return response
 
