@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from webapp.domain import privacy
+
 ROOT = Path(__file__).resolve().parents[1]
 WEBAPP = ROOT / "webapp"
 WINGS = ("accounts", "employees", "field", "alerts", "skills", "followup")
@@ -140,13 +142,17 @@ def registrations_outside_entry_points(sources: dict[str, str]) -> list[str]:
 
 
 def querying_template_helpers(sources: dict[str, str]) -> list[str]:
-    """The template helpers module must not reach the database: shared page builders are domain functions."""
+    """The template helpers module must not reach the database: shared page builders are domain functions.
+
+    From the domain it may take the policy and constants (UPPER_CASE names), which are plain data.
+    """
     text = sources.get("webapp.routes._web.templating", "")
     found = []
     for module, imported, _ in imports_of(ast.parse(text)):
         target = f"{module}.{imported}" if imported else module
+        constant = imported is not None and imported.isupper()
         if module.startswith(("sqlmodel", "sqlalchemy", "webapp.platform.db", "webapp.routes._web.db_session")) or (
-                module.startswith("webapp.domain") and not target.startswith("webapp.domain.policy")):
+                module.startswith("webapp.domain") and not target.startswith("webapp.domain.policy") and not constant):
             found.append(f"templating imports {target}")
     return found
 
@@ -205,8 +211,19 @@ def test_context_processors_give_only_plain_values(app):
         for processors in app.template_context_processors.values():
             for processor in processors:
                 names |= set(processor())
-    # csrf_token, csrf_meta_tag and current_user come from flask-wtf, htmx-flask and flask-login.
-    assert names <= ALLOWED_CONTEXT_GLOBALS | {"current_user", "csrf_token", "csrf_meta_tag"}
+    # g, request and session come from Flask; csrf_token, csrf_meta_tag and current_user from its extensions.
+    assert names <= ALLOWED_CONTEXT_GLOBALS | {"g", "request", "session", "current_user", "csrf_token", "csrf_meta_tag"}
+
+
+def test_every_table_about_an_employee_is_exported_and_anonymised():
+    """A table with an `employee_id` that no wing's privacy module names would escape the right of access and the purge."""
+    assert privacy.tables_with_employee_id() - privacy.covered_tables() == frozenset()
+
+
+def test_privacy_check_catches_an_uncovered_table(monkeypatch):
+    planted = type("Planted", (), {"TABLES": (), "export": None, "anonymise": None})
+    monkeypatch.setattr(privacy, "WINGS", (planted,))
+    assert "observation_employee" in privacy.tables_with_employee_id() - privacy.covered_tables()
 
 
 def test_every_template_is_used():

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from flask import Flask, request, url_for
 from flask_login import current_user
 
+from webapp.domain.skills.skills import LEVELS as SKILL_LEVELS
 from webapp.models import ROLES, utcnow
 from webapp.platform import dates
 from webapp.routes._web.permissions import allowed
@@ -80,4 +81,4 @@ def init_app(app: Flask) -> None:
                 url = url_for(endpoint)
                 nav.append({"url": url, "label": label, "icon": icon,
                             "current": request.path == url or (url != "/" and request.path.startswith(url))})
-        return {"nav_items": nav, "can": allowed, "roles": ROLES}
+        return {"nav_items": nav, "can": allowed, "roles": ROLES, "skill_levels": SKILL_LEVELS}

@@ -5,10 +5,11 @@ from sqlmodel import select
 
 from webapp.domain.accounts.users import structure_users
 from webapp.domain.employees import employees as service
+from webapp.domain.skills import skills
 from webapp.models import Contract, Employee, Worksite
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import EmployeeForm, RenewalForm, choices
-from webapp.routes._web.permissions import requires
+from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, render, see_other
 
 bp = Blueprint("employees", __name__, url_prefix="/salaries")
@@ -102,6 +103,7 @@ def show(employee_id: int):
         current=contracts[-1] if contracts else None, warnings=service.contract_warnings(contracts),
         cip=staff.get(employee.referent_cip_id), eti=staff.get(employee.referent_eti_id),
         worksite=worksite, renewal_form=RenewalForm(),
+        skills_progress=skills.progress(db, employee.id) if allowed("skill.view") else None,
     )
 
 

@@ -349,14 +349,3 @@ def import_csv(framework_id: int):
                 f"{counts['retired']} retirée(s), {counts['unchanged']} inchangée(s).")
 
     return _edit(framework, run)
-
-
-def skills_summary(employee: Employee) -> service.Progress:
-    """The progress of an employee, for the summary included in their page."""
-    return service.progress(get_session(), employee.id)
-
-
-@bp.app_context_processor
-def _skills_globals():
-    """Level scale and the employee page's skills summary, for every template."""
-    return {"skill_levels": service.LEVELS, "skills_summary": skills_summary}
