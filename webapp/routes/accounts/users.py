@@ -6,7 +6,8 @@ from webapp.domain import accounts
 from webapp.domain.accounts.passwords import password_problem
 from webapp.models import User
 from webapp.platform.db import get_session
-from webapp.routes._web.forms import UserForm
+from webapp.routes._web.forms import form
+from webapp.routes.accounts.forms import UserForm
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other
 
@@ -33,6 +34,7 @@ def _password_ok(form: UserForm, required: bool) -> bool:
 
 @bp.route("/nouveau", methods=["GET", "POST"])
 @requires("user.manage")
+@form(UserForm)
 def create():
     """Create an account in the structure."""
     form = UserForm()
@@ -55,6 +57,7 @@ def create():
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
 @requires("user.manage")
+@form(UserForm)
 def edit(user_id: int):
     """Edit an account; deactivating it ends its sessions at once."""
     db = get_session()
