@@ -185,7 +185,7 @@ class IdListField(Field):
     """Several row ids under one name (checkboxes); an invalid one is an error and is left out."""
 
     def __init__(self, label=None, validators=None, max_items: int = 200, **kwargs):
-        super().__init__(label, validators, default=(), **kwargs)
+        super().__init__(label, validators, default=list, **kwargs)
         self.max_items = max_items
 
     def process_formdata(self, valuelist):
@@ -243,13 +243,15 @@ class KeyField(HiddenField):
 class TextField(_Typed, TextAreaField):
     """Free text, never None, cut to `limit` characters (far above any accepted length: the service says more)."""
 
-    def __init__(self, label=None, validators=None, limit: int = 4000, strip: bool = False, **kwargs):
-        super().__init__(label, validators, default="", **kwargs)
+    def __init__(self, label=None, validators=None, limit: int = 4000, strip: bool = False, default: str = "",
+                 **kwargs):
+        super().__init__(label, validators, default=default, **kwargs)
         self.limit, self.strip = limit, strip
 
     def process_formdata(self, valuelist):
-        value = valuelist[0] if valuelist else ""
-        value = value[: self.limit]
+        if not valuelist:
+            return  # absent: the default
+        value = valuelist[0][: self.limit]
         self.data = value.strip() if self.strip else value
 
     def typed(self):
@@ -260,7 +262,7 @@ class TextListField(Field):
     """Several free texts under one name (repeated inputs), each cut to `limit`, at most `max_items`."""
 
     def __init__(self, label=None, validators=None, limit: int = 300, max_items: int = 50, **kwargs):
-        super().__init__(label, validators, default=(), **kwargs)
+        super().__init__(label, validators, default=list, **kwargs)
         self.limit, self.max_items = limit, max_items
 
     def process_formdata(self, valuelist):

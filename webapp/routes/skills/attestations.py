@@ -8,6 +8,7 @@ from webapp.domain.skills import attestations as service
 from webapp.domain.skills import openbadges
 from webapp.models import Attestation, Employee
 from webapp.platform.db import get_session
+from webapp.routes._web.forms import EmptyForm, form
 from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, render, see_other
 
@@ -21,6 +22,7 @@ def _fr(value: str) -> str:
 
 @bp.route("/salaries/<int:employee_id>", methods=["GET", "POST"])
 @requires("attestation.view")
+@form(EmptyForm)
 def employee(employee_id: int):
     """What the attestation would say today, the attestations already issued, and the button to issue one."""
     person = get_owned(Employee, employee_id)
