@@ -18,8 +18,16 @@ from webapp.routes._web.forms import TerrainForm, new_key
 # Not part of what a replay must repeat: the token, the key itself, the client's clock, the photo's bytes.
 _NOT_CONTENT = {"csrf_token", "client_key", "raised_at", "photo"}
 
-__all__ = ["new_key", "read_key", "content_hash", "in_flight", "owned_employees", "retarget",
-           "photo_from_request", "discard_photo"]
+__all__ = [
+    "content_hash",
+    "discard_photo",
+    "in_flight",
+    "new_key",
+    "owned_employees",
+    "photo_from_request",
+    "read_key",
+    "retarget",
+]
 
 
 def read_key(form: TerrainForm) -> str:

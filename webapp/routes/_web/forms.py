@@ -14,8 +14,8 @@ from typing import Any
 
 from flask import request
 from flask_wtf import FlaskForm
-from flask_wtf.form import _Auto
 from flask_wtf.file import FileField
+from flask_wtf.form import _Auto
 from pydantic import BaseModel, ConfigDict, ValidationError
 from werkzeug.datastructures import CombinedMultiDict
 from wtforms import (
@@ -30,10 +30,33 @@ from wtforms import (
 from wtforms.utils import unset_value
 from wtforms.widgets import DateInput
 
-__all__ = ["REQUIRED", "MAX_ID", "FIRST_DAY", "LAST_DAY", "TerrainForm", "QueryForm", "EmptyForm", "JsonModel",
-           "IdField", "IdListField", "DayField", "KeyField", "TextField", "TextListField", "PrefixedField",
-           "FlagField", "FileField", "form", "parse_id", "parse_day", "parse_key", "new_key", "choices",
-           "optional_int", "declared_forms"]
+__all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
+    "MAX_ID",
+    "REQUIRED",
+    "DayField",
+    "EmptyForm",
+    "FileField",
+    "FlagField",
+    "IdField",
+    "IdListField",
+    "JsonModel",
+    "KeyField",
+    "PrefixedField",
+    "QueryForm",
+    "TerrainForm",
+    "TextField",
+    "TextListField",
+    "choices",
+    "declared_forms",
+    "form",
+    "new_key",
+    "optional_int",
+    "parse_day",
+    "parse_id",
+    "parse_key",
+]
 
 REQUIRED = "Ce champ est obligatoire."
 BAD_ID = "Choix invalide."

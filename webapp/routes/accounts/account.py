@@ -16,8 +16,12 @@ from webapp.domain.accounts.passwords import password_problem
 from webapp.models import Passkey, User, UserSession, utcnow
 from webapp.platform.db import get_session
 from webapp.routes._web.forms import EmptyForm, form
-from webapp.routes.accounts.forms import PasskeyRegistration, PasswordChangeForm, TotpForm
 from webapp.routes._web.views import render, see_other
+from webapp.routes.accounts.forms import (
+    PasskeyRegistration,
+    PasswordChangeForm,
+    TotpForm,
+)
 
 bp = Blueprint("account", __name__, url_prefix="/compte")
 

@@ -17,9 +17,14 @@ from webapp.domain.accounts.auth import (
 from webapp.models import User
 from webapp.platform.db import get_session
 from webapp.routes._web.forms import EmptyForm, form
-from webapp.routes.accounts.forms import LoginForm, NextQuery, PasskeyAssertion, TotpForm
 from webapp.routes._web.login import CurrentUser
 from webapp.routes._web.views import render
+from webapp.routes.accounts.forms import (
+    LoginForm,
+    NextQuery,
+    PasskeyAssertion,
+    TotpForm,
+)
 
 bp = Blueprint("auth", __name__)
 

@@ -11,7 +11,15 @@ from wtforms import (
     StringField,
     TelField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from webapp.domain.accounts.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
 from webapp.domain.accounts.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH

@@ -9,9 +9,9 @@ from webapp.domain.accounts.passwords import password_problem
 from webapp.models import Structure
 from webapp.platform.db import get_session
 from webapp.routes._web.forms import form
-from webapp.routes.accounts.forms import NewStructureForm, StructureForm
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import render, see_other
+from webapp.routes.accounts.forms import NewStructureForm, StructureForm
 
 bp = Blueprint("structure", __name__)
 

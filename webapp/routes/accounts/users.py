@@ -7,9 +7,9 @@ from webapp.domain.accounts.passwords import password_problem
 from webapp.models import User
 from webapp.platform.db import get_session
 from webapp.routes._web.forms import form
-from webapp.routes.accounts.forms import UserForm
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes.accounts.forms import UserForm
 
 bp = Blueprint("users", __name__, url_prefix="/comptes")
 

@@ -6,16 +6,19 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from webapp.domain.accounts import audit
 from webapp.domain.alerts import alerts as service
 from webapp.domain.alerts.escalation import base_url
 from webapp.models import Alert, Employee, PushSubscription, User, utcnow
+from webapp.platform import idempotency
 from webapp.platform.db import get_session, writing
 from webapp.platform.delivery.push import endpoint_allowed, public_key
+from webapp.routes._web.capture import content_hash, in_flight
 from webapp.routes._web.forms import EmptyForm, form, new_key
+from webapp.routes._web.permissions import allowed, requires
+from webapp.routes._web.views import get_owned, is_fragment_request, render, see_other
 from webapp.routes.alerts.forms import (
     AlertForm,
     AlertSettingsForm,
@@ -23,8 +26,6 @@ from webapp.routes.alerts.forms import (
     ResolveForm,
     StatusQuery,
 )
-from webapp.routes._web.permissions import allowed, requires
-from webapp.routes._web.views import get_owned, is_fragment_request, render, see_other
 
 bp = Blueprint("alerts", __name__, url_prefix="/alertes")
 
@@ -150,18 +151,20 @@ def new():
                 db=db, raiser=current_user, employee_id=form.employee_id.data, type_code=form.type_code.data or "",
                 facts=form.facts.data or "", client_key=form.client_key.data or "",
                 raised_at=_parse_time(form.raised_at.data), base_url=base_url(current_app),
+                content_hash=content_hash(form),
             )
             db.commit()
         except service.AlertError as error:
             db.rollback()
             target = getattr(form, error.field, form.employee_id)
             target.errors = [*target.errors, error.message]
-        except IntegrityError:
-            # The same alert replayed twice at once: the first one stored wins.
+        except idempotency.KeyInFlight as problem:
             db.rollback()
-            alert = db.exec(select(Alert).where(Alert.structure_id == current_user.structure_id,
-                                                Alert.client_key == form.client_key.data)).one()
-            return see_other(url_for(".show", alert_id=alert.id), reload=True)
+            return in_flight(problem)
+        except idempotency.KeyReused as problem:
+            db.rollback()
+            form.client_key.errors = [str(problem)]
+            form.client_key.data = new_key()  # sending again raises this alert as a new one
         else:
             return see_other(url_for(".show", alert_id=alert.id), reload=True)
     return _form_context(form, status=422)

@@ -8,9 +8,9 @@ from webapp.domain.employees import employees as service
 from webapp.models import Contract, Employee, Worksite
 from webapp.platform.db import get_session
 from webapp.routes._web.forms import choices, form
-from webapp.routes.employees.forms import EmployeeForm, EmployeeSearch, RenewalForm
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes.employees.forms import EmployeeForm, EmployeeSearch, RenewalForm
 
 bp = Blueprint("employees", __name__, url_prefix="/salaries")
 

@@ -1,8 +1,23 @@
 """Forms of the employees wing: the employee with their CDDI, a renewal, the search."""
 from __future__ import annotations
 
-from wtforms import DecimalField, EmailField, IntegerField, SelectField, StringField, TelField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms import (
+    DecimalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TelField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from webapp.routes._web.forms import (
     REQUIRED,

@@ -13,7 +13,12 @@ from webapp.routes._web.capture import content_hash, in_flight, read_key, retarg
 from webapp.routes._web.forms import form, new_key, parse_day
 from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, render, see_other
-from webapp.routes.field.forms import DoneForm, ProductionLogForm, ProductionQuery, TaskForm
+from webapp.routes.field.forms import (
+    DoneForm,
+    ProductionLogForm,
+    ProductionQuery,
+    TaskForm,
+)
 
 bp = Blueprint("production", __name__, url_prefix="/production")
 

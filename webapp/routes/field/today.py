@@ -13,9 +13,9 @@ from webapp.models import (
 )
 from webapp.platform.db import get_session
 from webapp.routes._web.forms import form, new_key
-from webapp.routes.field.forms import AttendanceForm, BriefingForm, DayQuery, TeamForm
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes.field.forms import AttendanceForm, BriefingForm, DayQuery, TeamForm
 
 bp = Blueprint("today", __name__, url_prefix="/aujourdhui")
 
@@ -95,8 +95,7 @@ def mark(employee_id: int):
             error = str(problem)
     if error:
         db.rollback()
-        if day > today:
-            day = today
+        day = min(day, today)
         row = field.attendance.attendance_by_employee(db, structure_id=current_user.structure_id,
                                              employee_ids=[employee.id], day=day).get(employee.id)
     if not request.htmx:

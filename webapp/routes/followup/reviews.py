@@ -20,7 +20,12 @@ from webapp.platform.db import get_session
 from webapp.routes._web.forms import EmptyForm, form
 from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, render, see_other
-from webapp.routes.followup.forms import AddendumForm, ContributionForm, CounsellorPartForm, ReviewForm
+from webapp.routes.followup.forms import (
+    AddendumForm,
+    ContributionForm,
+    CounsellorPartForm,
+    ReviewForm,
+)
 
 bp = Blueprint("reviews", __name__, url_prefix="/bilans")
 

@@ -11,12 +11,17 @@ from webapp.platform.db import get_session
 from webapp.routes._web.forms import form
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes.skills.forms import (
+    FinishForm,
+    NewSessionQuery,
+    SessionForm,
+    SessionsQuery,
+)
 from webapp.routes.skills.skills import (
     active_sites,
     chosen_site,
     ensure_frameworks,
 )
-from webapp.routes.skills.forms import FinishForm, NewSessionQuery, SessionForm, SessionsQuery
 
 bp = Blueprint("learning_sessions", __name__, url_prefix="/seances")
 
