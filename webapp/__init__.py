@@ -9,12 +9,12 @@ import os
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
-from werkzeug.routing import IntegerConverter
 
 from webapp import cli
 from webapp.config import load_config
 from webapp.platform import db
 from webapp.routes._web import errors, headers, login, templating
+from webapp.routes._web.forms import IdConverter
 from webapp.routes.accounts import account, audit, auth, structure, users
 from webapp.routes.alerts import alerts
 from webapp.routes.employees import employees, privacy
@@ -42,14 +42,6 @@ BLUEPRINTS = (
     # followup
     followup, reviews, deadlines,
 )
-
-
-class IdConverter(IntegerConverter):
-    """`<int:...>` bounded to 1..2**31-1: a larger id is a 404, not a database error."""
-
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

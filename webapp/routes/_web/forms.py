@@ -18,6 +18,7 @@ from flask_wtf.file import FileField
 from flask_wtf.form import _Auto
 from pydantic import BaseModel, ConfigDict, ValidationError
 from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.routing import IntegerConverter
 from wtforms import (
     EmailField,
     Field,
@@ -39,6 +40,7 @@ __all__ = [
     "EmptyForm",
     "FileField",
     "FlagField",
+    "IdConverter",
     "IdField",
     "IdListField",
     "JsonModel",
@@ -77,6 +79,16 @@ def parse_id(value: Any) -> int | None:
         return None
     number = int(value)
     return number if 1 <= number <= MAX_ID else None
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs: ASCII digits only and at most 2**31-1, so that a larger id is a 404, never a 500."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def parse_day(value: Any) -> date | None:

@@ -312,6 +312,8 @@ def add_strength(employee_id: int):
 def _goal_input(errors: dict) -> service.GoalInput:
     sent = GoalForm()
     errors.update(_date_errors(sent, "due_date", "agreed_on"))
+    if sent.barrier_id.invalid:
+        errors["barrier_id"] = sent.barrier_id.process_errors[0]
     return service.GoalInput(
         text=sent.text.data or sent.objective.data, barrier_id=sent.barrier_id.data,
         skill_code=sent.skill_code.data, due_date=sent.due_date.data, next_step=sent.next_step.data,
