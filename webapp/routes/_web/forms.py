@@ -55,6 +55,7 @@ __all__ = [
     "form",
     "new_key",
     "optional_int",
+    "parse_count",
     "parse_day",
     "parse_id",
     "parse_key",
@@ -107,6 +108,13 @@ def parse_key(value: Any) -> str | None:
     if not isinstance(value, str) or not _UUID.match(value):
         return None
     return value.lower()
+
+
+def parse_count(value: Any, max_digits: int = 9) -> int | None:
+    """A whole number typed by a person (a quantity of minutes...): ASCII digits only, at most `max_digits`."""
+    if not isinstance(value, str) or not 1 <= len(value) <= max_digits or not value.isascii() or not value.isdigit():
+        return None
+    return int(value)
 
 
 def new_key() -> str:

@@ -12,6 +12,7 @@ from webapp.routes._web.forms import (
     QueryForm,
     TerrainForm,
     TextField,
+    parse_count,
     parse_day,
     parse_id,
 )
@@ -59,16 +60,11 @@ class AcknowledgeForm(TerrainForm):
     tous = FlagField()
 
 
-def _count(value: str) -> int | None:
-    """A whole number typed in a field (ASCII digits, at most 9), or None."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
-
-
 class CountField(TextField):
     """A small whole number; `data` is None when empty or not a number (the service says what is expected)."""
 
     def process_formdata(self, valuelist):
-        self.data = _count(valuelist[0][:20]) if valuelist else None
+        self.data = parse_count(valuelist[0]) if valuelist else None
 
     def typed(self):
         return "" if self.data is None else str(self.data)
@@ -127,10 +123,10 @@ class CursorField(TextField):
     def process_formdata(self, valuelist):
         self.data = None
         parts = (valuelist[0][:60] if valuelist else "").split(".")
-        if len(parts) == 3 and parts[1].isascii() and parts[1].isdigit() and len(parts[1]) <= 2:
-            day, ident = parse_day(parts[0]), parse_id(parts[2])
-            if day is not None and ident is not None:
-                self.data = pathway.Cursor(day, int(parts[1]), ident)
+        if len(parts) == 3:
+            day, rank, ident = parse_day(parts[0]), parse_count(parts[1], max_digits=2), parse_id(parts[2])
+            if day is not None and rank is not None and ident is not None:
+                self.data = pathway.Cursor(day, rank, ident)
 
 
 class PathwayQuery(QueryForm):

@@ -8,7 +8,7 @@ from webapp.domain.skills import learning_sessions as service
 from webapp.domain.skills import skills as skills_service
 from webapp.models import Employee, LearningSession, LearningSessionTemplate, Worksite
 from webapp.platform.db import get_session
-from webapp.routes._web.forms import form
+from webapp.routes._web.forms import form, parse_count
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other
 from webapp.routes.skills.forms import (
@@ -92,7 +92,7 @@ def create():
             db, user=current_user, title=values["title"], planned_on=planned_on, skill_ids=values["skill_ids"],
             participant_ids=values["participant_ids"], worksite_id=site.id if site else None,
             situation=values["situation"], method=values["method"], material=values["material"],
-            safety=values["safety"], duration_minutes=_minutes(values["duration_minutes"]),
+            safety=values["safety"], duration_minutes=parse_count(values["duration_minutes"]),
             save_as_template=values["save_as_template"], template_id=values["template_id"])
     except service.LearningError as exc:
         db.rollback()
@@ -100,11 +100,6 @@ def create():
     db.commit()
     flash("Séance préparée." + (" Modèle enregistré." if values["save_as_template"] else ""), "success")
     return see_other(url_for("learning_sessions.show", session_id=session.id))
-
-
-def _minutes(value: str) -> int | None:
-    """A duration typed in minutes (ASCII digits), or None: the service says what is expected."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else None
 
 
 @bp.route("/<int:session_id>")
