@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -35,6 +36,11 @@ def totp_code(email: str) -> str:
             used.add(step)
             return generator.generate_otp(step)
     raise RuntimeError("no unused TOTP step left in the tolerance window")
+
+
+def client_key(label: str) -> str:
+    """The idempotency key a phone would send for the capture called `label` (a UUID, stable per label)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, label))
 
 
 def forget_used_codes() -> None:

@@ -70,7 +70,9 @@ def sibling_route_imports(sources: dict[str, str]) -> list[str]:
             continue
         for module, imported, _ in imports_of(ast.parse(text)):
             target = f"{module}.{imported}" if imported else module
-            if target.startswith("webapp.routes.") and not target.startswith("webapp.routes._web"):
+            # A wing's forms module is declarations (the form layer), not a route module.
+            if (target.startswith("webapp.routes.") and not target.startswith("webapp.routes._web")
+                    and not module.endswith(".forms")):
                 found.append(f"{name} imports {target}")
     return found
 

@@ -9,7 +9,6 @@ import os
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
-from werkzeug.routing import IntegerConverter
 
 from webapp import cli
 from webapp.config import load_config
@@ -24,6 +23,8 @@ from webapp.routes.skills import attestations, learning_sessions, skills
 
 csrf = CSRFProtect()
 htmx = Htmx()
+
+from webapp.routes._web.forms import IdConverter
 
 BLUEPRINTS = (
     # accounts
@@ -41,14 +42,6 @@ BLUEPRINTS = (
     # followup
     followup, reviews, deadlines,
 )
-
-
-class IdConverter(IntegerConverter):
-    """`<int:...>` bounded to 1..2**31-1: a larger id is a 404, not a database error."""
-
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

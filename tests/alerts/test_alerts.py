@@ -1,11 +1,12 @@
 """Urgent alerts: raising, privacy, lifecycle, bad input, idempotent replay, director's figures."""
 import html
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import func, select
 
-from tests.conftest import post
+from tests.conftest import client_key, post
 from webapp.domain.alerts import alerts as service
 from webapp.models import Alert, AlertEvent, AlertRecipient, DeliveryJob, utcnow
 from webapp.platform.db import writing
@@ -19,7 +20,7 @@ def employee(make, structure, users):
 
 def alert_form(employee, type_code="accident", **overrides):
     data = {"employee_id": str(employee.id), "type_code": type_code, "facts": "Coupure à la main",
-            "client_key": overrides.pop("client_key", "k-" + str(id(overrides)))}
+            "client_key": overrides.pop("client_key", str(uuid.uuid4()))}
     data.update(overrides)
     return data
 
@@ -106,8 +107,8 @@ def test_alert_about_another_structures_employee_is_refused(client, db, login_as
 
 def test_same_client_key_twice_creates_one_alert(client, db, login_as, employee):
     login_as("supervisor")
-    first = raise_one(client, employee, client_key="replay-1")
-    second = raise_one(client, employee, client_key="replay-1")
+    first = raise_one(client, employee, client_key=client_key("replay-1"))
+    second = raise_one(client, employee, client_key=client_key("replay-1"))
     assert first == second
     assert count(db, Alert) == 1
     assert count(db, DeliveryJob) == 2
@@ -234,8 +235,8 @@ def test_status_fragment_answers_204_when_nothing_changed(client, login_as, empl
 
 def test_badge_counts_alerts_waiting_for_the_counsellor(client, auth, login_as, employee):
     login_as("supervisor")
-    raise_one(client, employee, client_key="a")
-    raise_one(client, employee, client_key="b", type_code="logement")
+    raise_one(client, employee, client_key=client_key("a"))
+    raise_one(client, employee, client_key=client_key("b"), type_code="logement")
     auth.logout()
     login_as("counsellor")
     assert ">2<" in client.get("/alertes/badge", headers={"HX-Request": "true"}).get_data(as_text=True)
@@ -243,7 +244,7 @@ def test_badge_counts_alerts_waiting_for_the_counsellor(client, auth, login_as, 
 
 def test_waiting_alert_shows_a_banner_with_one_tap_to_take_it_in_charge(client, db, auth, login_as, employee):
     login_as("supervisor")
-    alert_id = raise_one(client, employee, client_key="banner", type_code="violence")
+    alert_id = raise_one(client, employee, type_code="violence")
     raiser_view = client.get("/alertes/badge", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Je prends en charge" not in raiser_view  # the raiser is not a recipient
     auth.logout()

@@ -8,7 +8,7 @@ from PIL import Image
 from sqlalchemy import event
 from sqlmodel import select
 
-from tests.conftest import post
+from tests.conftest import client_key, post
 from webapp.domain.field import pathway
 from webapp.models import Attendance, Observation, ObservationEmployee, Photo
 from webapp.platform.db import get_engine, writing
@@ -27,7 +27,7 @@ def jpeg_bytes(size=(800, 600), with_gps=True) -> bytes:
     return out.getvalue()
 
 
-def observation(people, key="o" * 16, **overrides):
+def observation(people, key=client_key("o"), **overrides):
     data = {"client_key": key, "employee_ids": [str(p.id) for p in people], "category": "technique",
             "tone": "positive", "visibility": "team", "text": "A taillé la haie seul, travail propre.",
             "observed_on": date.today().isoformat()}
@@ -161,9 +161,9 @@ def test_clean_image_accepts_png_webp_and_heic():
 def test_supervisor_never_receives_a_restricted_observation(client, login_as, crew, db, users, auth):
     amina = crew["people"][0]
     login_as("counsellor")
-    post(client, "/observations/", observation([amina], key="r" * 16, visibility="restricted",
+    post(client, "/observations/", observation([amina], key=client_key("r"), visibility="restricted",
                                                text="SECRET-CIP démarches de logement"), htmx=True)
-    post(client, "/observations/", observation([amina], key="t" * 16, text="VISIBLE-EQUIPE bonne tonte"), htmx=True)
+    post(client, "/observations/", observation([amina], key=client_key("t"), text="VISIBLE-EQUIPE bonne tonte"), htmx=True)
     restricted = db.exec(select(Observation).where(Observation.visibility == "restricted")).one()
     assert "SECRET-CIP" in client.get(f"/salaries/{amina.id}/parcours").get_data(as_text=True)
     auth.logout()
@@ -194,7 +194,7 @@ def test_last_observation_date_on_today_ignores_restricted_for_supervisor(client
     with writing():
         obs = Observation(structure_id=amina.structure_id, author_id=users["counsellor"].id,
                           observed_on=date.today() - timedelta(days=1), category="autre", tone="neutre",
-                          text="x", visibility="restricted", client_key="z" * 16)
+                          text="x", visibility="restricted", client_key=client_key("z"))
         db.add(obs)
         db.flush()
         db.add(ObservationEmployee(observation_id=obs.id, employee_id=amina.id, structure_id=amina.structure_id))
@@ -212,7 +212,7 @@ def test_correction_keeps_history_and_replaces_the_current_version(client, login
     form = client.get(f"/observations/{original.id}/corriger").get_data(as_text=True)
     assert "A oublié ses gants." in form
     response = post(client, f"/observations/{original.id}/corriger",
-                    observation([amina], key="c" * 16, text="A oublié ses gants le matin, les a mis ensuite."),
+                    observation([amina], key=client_key("c"), text="A oublié ses gants le matin, les a mis ensuite."),
                     htmx=True)
     assert response.status_code == 200
     db.rollback()
@@ -222,7 +222,7 @@ def test_correction_keeps_history_and_replaces_the_current_version(client, login
     timeline = client.get(f"/salaries/{amina.id}/parcours").get_data(as_text=True)
     assert timeline.count("les a mis ensuite") == 1
     assert "Versions précédentes (1)" in timeline and "<s>A oublié ses gants.</s>" in timeline
-    again = post(client, f"/observations/{original.id}/corriger", observation([amina], key="d" * 16), htmx=True)
+    again = post(client, f"/observations/{original.id}/corriger", observation([amina], key=client_key("d")), htmx=True)
     assert again.status_code == 422
 
 
@@ -315,8 +315,8 @@ def test_timeline_next_page_fragment(client, login_as, crew, db, users):
 def test_counsellor_feed_puts_worrying_observations_first(client, login_as, crew, db, auth):
     amina, bruno = crew["people"][:2]
     login_as("supervisor")
-    post(client, "/observations/", observation([amina], key="a" * 16, text="Première positive"), htmx=True)
-    post(client, "/observations/", observation([bruno], key="b" * 16, tone="preoccupante",
+    post(client, "/observations/", observation([amina], key=client_key("a"), text="Première positive"), htmx=True)
+    post(client, "/observations/", observation([bruno], key=client_key("b"), tone="preoccupante",
                                                text="Fatigue visible, s'est assis souvent"), htmx=True)
     post(client, f"/aujourdhui/presences/{amina.id}", {"status": "absent"}, htmx=True)
     auth.logout()
@@ -379,7 +379,7 @@ def test_consigne_with_photo_is_served_to_staff(client, login_as, crew, db, auth
     from webapp.models import Instruction
 
     login_as("supervisor")
-    data = {"client_key": "p" * 16, "category": "qualite", "text": "Ranger comme sur la photo", "target": "all",
+    data = {"client_key": client_key("p"), "category": "qualite", "text": "Ranger comme sur la photo", "target": "all",
             "photo": (io.BytesIO(jpeg_bytes()), "rangement.jpg", "image/jpeg")}
     response = post(client, "/consignes/", data, htmx=True, content_type="multipart/form-data")
     assert response.status_code == 200 and "Voir la photo" in response.get_data(as_text=True)

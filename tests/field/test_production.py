@@ -4,12 +4,12 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from tests.conftest import post
+from tests.conftest import client_key, post
 from webapp.domain.field import production
 from webapp.models import ProductionLog, ProductionTask
 
 
-def task(key="p" * 16, **overrides):
+def task(key=client_key("p"), **overrides):
     data = {"client_key": key, "client": "Mairie", "task": "Tonte du parc", "unit": "m²", "planned_quantity": "1200",
             "done_quantity": ""}
     data.update(overrides)
@@ -115,10 +115,10 @@ def test_other_structures_consigne_and_job_cannot_be_touched(client, login_as, c
     boss = make.user("supervisor", other)
     site = make.worksite(other)
     foreign_job = make._save(ProductionTask(structure_id=other.id, worksite_id=site.id, day=date.today(),
-                                            task="Secret", author_id=boss.id, client_key="f" * 16))
+                                            task="Secret", author_id=boss.id, client_key=client_key("f")))
     foreign_consigne = make._save(Instruction(structure_id=other.id, worksite_id=site.id, day=date.today(),
                                               category="epi", text="Secret", given_by_id=boss.id,
-                                              client_key="g" * 16))
+                                              client_key=client_key("g")))
     login_as("supervisor")
     assert post(client, f"/production/taches/{foreign_job.id}", {"done_quantity": "1"}, htmx=True).status_code == 404
     assert post(client, f"/consignes/{foreign_consigne.id}/compris", {"tous": "1"}, htmx=True).status_code == 404

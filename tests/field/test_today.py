@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from tests.conftest import post
+from tests.conftest import client_key, post
 from webapp.domain import field
 from webapp.domain.alerts import alerts
 from webapp.domain.skills import skills
@@ -179,7 +179,7 @@ def test_overlong_briefing_is_refused_and_text_kept(client, login_as, crew, db):
     assert db.exec(select(TeamBriefing)).all() == []
 
 
-def consigne(key="k" * 16, **overrides):
+def consigne(key=client_key("k"), **overrides):
     data = {"client_key": key, "category": "securite", "text": "Port des gants obligatoire", "target": "all"}
     data.update(overrides)
     return data
@@ -261,7 +261,7 @@ def test_saved_template_is_reused_in_one_tap(client, login_as, crew, db):
     post(client, "/consignes/", consigne(save_template="1"), htmx=True)
     template = db.exec(select(InstructionTemplate)).one()
     assert "Port des gants obligatoire" in client.get("/aujourdhui/").get_data(as_text=True)
-    response = post(client, "/consignes/", {"client_key": "t" * 16, "template_id": template.id}, htmx=True)
+    response = post(client, "/consignes/", {"client_key": client_key("t"), "template_id": template.id}, htmx=True)
     assert response.status_code == 200
     db.rollback()
     assert len(db.exec(select(Instruction)).all()) == 2

@@ -60,6 +60,7 @@ from webapp.models.followup import (  # noqa: F401,E402
     WelcomeStep,
     WorkConstraint,
 )
+from webapp.models.idempotency import IdempotencyKey  # noqa: F401,E402
 from webapp.models.security import AuditEvent, Passkey  # noqa: F401,E402
 from webapp.models.skills import (  # noqa: F401
     Attestation,

@@ -19,7 +19,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.platform import dates, outbox, reference_lists
+from webapp.platform import dates, idempotency, outbox, reference_lists
 
 SEVERITIES = ("critique", "haute", "moyenne")
 SEVERITY_LABELS = {"critique": "Critique", "haute": "Haute", "moyenne": "Moyenne"}
@@ -189,20 +189,27 @@ def accepted_raised_at(raised_at: datetime | None, now: datetime) -> datetime:
 def raise_alert(
     *, db: Session, raiser: User, employee_id: int | None, type_code: str, facts: str = "",
     client_key: str, raised_at: datetime | None = None, now: datetime | None = None, base_url: str = "",
+    content_hash: str | None = None,
 ) -> tuple[Alert, bool]:
     """Store an alert with its recipients and delivery jobs (one transaction); (alert, created).
 
-    The same `client_key` twice returns the first alert: a replayed offline alert is never doubled.
-    The caller commits.
+    The same `client_key` and content twice returns the first alert (platform/idempotency.py): a replayed
+    offline alert is never doubled; `raised_at` is not part of the content. The caller commits.
     """
     now = now or utcnow()
-    client_key = (client_key or "").strip()[:64]
-    if not client_key:
+    client_key = (client_key or "").strip()
+    if not client_key or len(client_key) > idempotency.MAX_KEY_LENGTH:
         raise AlertError("client_key", "Le formulaire est incomplet : rechargez la page.")
-    existing = db.exec(select(Alert).where(Alert.structure_id == raiser.structure_id,
-                                           Alert.client_key == client_key)).first()
-    if existing is not None:
-        return existing, False
+    if content_hash is None:
+        content_hash = idempotency.fingerprint({"employee_id": employee_id, "type_code": type_code,
+                                                "facts": facts})
+    claim = idempotency.claim(db, structure_id=raiser.structure_id, author_id=raiser.id, key=client_key,
+                              kind="alert", content_hash=content_hash)
+    if claim.is_replay:
+        return db.get(Alert, claim.replayed_id), False
+    if db.exec(select(Alert.id).where(Alert.structure_id == raiser.structure_id,
+                                      Alert.client_key == client_key)).first() is not None:
+        raise idempotency.KeyReused()  # another account of the structure used this key
     employee = db.get(Employee, employee_id) if employee_id else None
     if employee is None or employee.structure_id != raiser.structure_id or not employee.active:
         raise AlertError("employee_id", "Choisissez un(e) salarié(e) de votre structure.")
@@ -221,6 +228,7 @@ def raise_alert(
     )
     db.add(alert)
     db.flush()
+    claim.settle(alert.id)
     offline_note = ""
     if (now - alert.raised_at) > MAX_CLOCK_SKEW:
         offline_note = "Envoyée après une coupure de réseau"

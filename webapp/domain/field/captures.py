@@ -1,9 +1,7 @@
-"""What every field capture shares: its error type, the days it may concern, lookup by idempotency key."""
+"""What every field capture shares: its error type and the days it may concern."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-
-from sqlmodel import Session, select
 
 
 class FieldError(ValueError):
@@ -26,8 +24,3 @@ def check_day(day: date, today: date, *, this_week: bool = False) -> None:
         raise FieldError("La date ne peut pas être dans le futur.", "day")
     if this_week and day < today - timedelta(days=today.weekday()):
         raise FieldError("Seuls les jours de la semaine en cours peuvent être saisis.", "day")
-
-
-def find_by_key(db: Session, model, author_column, author_id: int, client_key: str):
-    """The row this author already recorded with this idempotency key, if any."""
-    return db.exec(select(model).where(author_column == author_id, model.client_key == client_key)).first()

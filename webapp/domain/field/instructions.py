@@ -5,10 +5,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from webapp.domain.field.captures import FieldError, find_by_key
+from webapp.domain.field.captures import FieldError
 from webapp.models import (
     INSTRUCTION_CATEGORIES,
     Employee,
@@ -18,6 +17,7 @@ from webapp.models import (
     User,
     utcnow,
 )
+from webapp.platform import idempotency
 
 
 @dataclass
@@ -65,11 +65,19 @@ def instructions_of_day(db: Session, *, user: User, worksite_ids: list[int], day
 
 def give_instruction(db: Session, *, user: User, employees: list[Employee], category: str, text: str,
                      worksite_id: int | None, day: date, client_key: str, photo_id: int | None = None,
-                     save_template: bool = False) -> tuple[Instruction, bool]:
-    """Record a consigne given to `employees`; returns (consigne, created). A repeated key returns the first one."""
-    existing = find_by_key(db, Instruction, Instruction.given_by_id, user.id, client_key)
-    if existing:
-        return existing, False
+                     save_template: bool = False, content_hash: str | None = None) -> tuple[Instruction, bool]:
+    """Record a consigne given to `employees` once per key (platform/idempotency.py); returns (consigne, created).
+
+    `content_hash` is the fingerprint of what the client sent; by default, of these arguments.
+    """
+    if content_hash is None:
+        content_hash = idempotency.fingerprint({
+            "employees": sorted(e.id for e in employees), "category": category, "text": text,
+            "worksite_id": worksite_id, "day": day})
+    claim = idempotency.claim(db, structure_id=user.structure_id, author_id=user.id, key=client_key,
+                              kind="instruction", content_hash=content_hash)
+    if claim.is_replay:
+        return db.get(Instruction, claim.replayed_id), False
     text = text.strip()
     if not text:
         raise FieldError("Écrivez la consigne en quelques mots.", "text")
@@ -82,11 +90,8 @@ def give_instruction(db: Session, *, user: User, employees: list[Employee], cate
     instruction = Instruction(structure_id=user.structure_id, worksite_id=worksite_id, day=day, category=category,
                               text=text, photo_id=photo_id, given_by_id=user.id, client_key=client_key)
     db.add(instruction)
-    try:
-        db.flush()
-    except IntegrityError:
-        db.rollback()
-        return find_by_key(db, Instruction, Instruction.given_by_id, user.id, client_key), False
+    db.flush()
+    claim.settle(instruction.id)
     for employee in {e.id: e for e in employees}.values():
         db.add(InstructionAck(structure_id=user.structure_id, instruction_id=instruction.id, employee_id=employee.id))
     if save_template and not db.exec(select(InstructionTemplate.id).where(

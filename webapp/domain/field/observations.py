@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, exists, not_
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -24,6 +23,7 @@ from webapp.models import (
     User,
     utcnow,
 )
+from webapp.platform import idempotency
 
 MAX_TEXT = 2000
 FEED_LIMIT = 60
@@ -91,12 +91,21 @@ def validate(*, text: str, category: str, tone: str, visibility: str, observed_o
 def record_observation(db: Session, *, user: User, employees: list[Employee], category: str, tone: str, text: str,
                        visibility: str, observed_on: date | None, today: date, client_key: str,
                        photo_id: int | None = None, skills_note: str = "",
-                       corrects: Observation | None = None) -> tuple[Observation, bool]:
-    """Record an observation once (a repeated key returns the first one); returns (observation, created)."""
-    existing = db.exec(select(Observation).where(Observation.author_id == user.id,
-                                                 Observation.client_key == client_key)).first()
-    if existing:
-        return existing, False
+                       corrects: Observation | None = None,
+                       content_hash: str | None = None) -> tuple[Observation, bool]:
+    """Record an observation once per key (platform/idempotency.py); returns (observation, created).
+
+    `content_hash` is the fingerprint of what the client sent; by default, of these arguments.
+    """
+    if content_hash is None:
+        content_hash = idempotency.fingerprint({
+            "employees": sorted(e.id for e in employees), "category": category, "tone": tone, "text": text,
+            "visibility": visibility, "observed_on": observed_on, "skills_note": skills_note,
+            "corrects": corrects.id if corrects else None})
+    claim = idempotency.claim(db, structure_id=user.structure_id, author_id=user.id, key=client_key,
+                              kind="observation", content_hash=content_hash)
+    if claim.is_replay:
+        return db.get(Observation, claim.replayed_id), False
     text = validate(text=text, category=category, tone=tone, visibility=visibility, observed_on=observed_on,
                     today=today, employees=employees)
     if corrects is not None:
@@ -111,12 +120,8 @@ def record_observation(db: Session, *, user: User, employees: list[Employee], ca
         corrects_id=corrects.id if corrects else None, client_key=client_key,
     )
     db.add(observation)
-    try:
-        db.flush()
-    except IntegrityError:
-        db.rollback()
-        return db.exec(select(Observation).where(Observation.author_id == user.id,
-                                                 Observation.client_key == client_key)).one(), False
+    db.flush()
+    claim.settle(observation.id)
     for employee in {e.id: e for e in employees}.values():
         db.add(ObservationEmployee(observation_id=observation.id, employee_id=employee.id,
                                    structure_id=user.structure_id))

@@ -39,15 +39,6 @@ class Cursor:
     def encode(self) -> str:
         return f"{self.day.isoformat()}.{self.rank}.{self.id}"
 
-    @classmethod
-    def decode(cls, value: str | None) -> Cursor | None:
-        """Parse a cursor from the query string; anything malformed means the first page."""
-        try:
-            day, rank, ident = (value or "").split(".")
-            return cls(date.fromisoformat(day), int(rank), int(ident))
-        except ValueError:
-            return None
-
 
 @dataclass
 class Entry:

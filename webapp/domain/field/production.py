@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from webapp.domain.field.captures import FieldError, check_day
 from webapp.models import ProductionLog, ProductionTask, User, Worksite, utcnow
+from webapp.platform import idempotency
 
 MAX_QUANTITY = 1_000_000
 
@@ -26,12 +26,20 @@ def _quantity(value, name: str) -> float | None:
 
 
 def add_task(db: Session, *, user: User, worksite: Worksite, day: date, client: str, task: str, unit: str,
-             planned_quantity, done_quantity, client_key: str, today: date) -> tuple[ProductionTask, bool]:
-    """Record one job of the day once (a repeated key returns the first); returns (task, created)."""
-    existing = db.exec(select(ProductionTask).where(ProductionTask.author_id == user.id,
-                                                    ProductionTask.client_key == client_key)).first()
-    if existing:
-        return existing, False
+             planned_quantity, done_quantity, client_key: str, today: date,
+             content_hash: str | None = None) -> tuple[ProductionTask, bool]:
+    """Record one job of the day once per key (platform/idempotency.py); returns (task, created).
+
+    `content_hash` is the fingerprint of what the client sent; by default, of these arguments.
+    """
+    if content_hash is None:
+        content_hash = idempotency.fingerprint({
+            "worksite": worksite.id, "day": day, "client": client, "task": task, "unit": unit,
+            "planned_quantity": planned_quantity, "done_quantity": done_quantity})
+    claim = idempotency.claim(db, structure_id=worksite.structure_id, author_id=user.id, key=client_key,
+                              kind="production_task", content_hash=content_hash)
+    if claim.is_replay:
+        return db.get(ProductionTask, claim.replayed_id), False
     check_day(day, today)
     task = (task or "").strip()
     if not task:
@@ -46,12 +54,8 @@ def add_task(db: Session, *, user: User, worksite: Worksite, day: date, client: 
                          done_quantity=_quantity(done_quantity, "done_quantity"),
                          author_id=user.id, client_key=client_key)
     db.add(row)
-    try:
-        db.flush()
-    except IntegrityError:
-        db.rollback()
-        return db.exec(select(ProductionTask).where(ProductionTask.author_id == user.id,
-                                                    ProductionTask.client_key == client_key)).one(), False
+    db.flush()
+    claim.settle(row.id)
     return row, True
 
 

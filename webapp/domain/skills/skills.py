@@ -351,8 +351,9 @@ PHOTO_PREFIX = "photo:"
 
 def evidence_photo_id(rating: SkillRating) -> int | None:
     """The id of the stored Photo that evidences a rating, if any."""
-    if rating.evidence_ref.startswith(PHOTO_PREFIX) and rating.evidence_ref[len(PHOTO_PREFIX):].isdigit():
-        return int(rating.evidence_ref[len(PHOTO_PREFIX):])
+    number = rating.evidence_ref[len(PHOTO_PREFIX):]
+    if rating.evidence_ref.startswith(PHOTO_PREFIX) and number.isascii() and number.isdigit():
+        return int(number)
     return None
 
 

@@ -1,57 +1,60 @@
-"""Request helpers shared by the capture screens: idempotency keys, dates, the employees of a form."""
+"""The HTTP side of captures: the idempotency key and content of a capture form, the employees it names, photos.
+
+The storage rule is in platform/idempotency.py; here: a capture form's key must be a UUID (400 otherwise), the
+content fingerprint is taken from what the client sent, and a replay still in flight answers 409.
+"""
 from __future__ import annotations
 
-import re
-import uuid
-from datetime import date
-
-from flask import abort, current_app, request
+from flask import abort, current_app, make_response, request
 from flask_login import current_user
 from sqlmodel import col, select
 
 from webapp.models import Employee, Photo
-from webapp.platform import photos
+from webapp.platform import idempotency, photos
 from webapp.routes._web.db_session import get_session
+from webapp.routes._web.errors import error_page
+from webapp.routes._web.forms import TerrainForm, new_key
 
-_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Not part of what a replay must repeat: the token, the key itself, the client's clock, the photo's bytes.
+_NOT_CONTENT = {"csrf_token", "client_key", "raised_at", "photo"}
+
+__all__ = [
+    "content_hash",
+    "discard_photo",
+    "in_flight",
+    "new_key",
+    "owned_employees",
+    "photo_from_request",
+    "read_key",
+    "retarget",
+]
 
 
-def new_key() -> str:
-    """A fresh idempotency key for a capture form (the offline queue reuses it when replaying)."""
-    return uuid.uuid4().hex
-
-
-def read_key() -> str:
-    """The capture's idempotency key from the form; 400 when missing or malformed."""
-    key = request.form.get("client_key", "")
-    if not _KEY.match(key):
+def read_key(form: TerrainForm) -> str:
+    """The capture's idempotency key (a UUID); 400 when missing or malformed."""
+    key = form.client_key.data
+    if key is None:
         abort(400)
     return key
 
 
-def parse_date(value: str | None, default: date | None = None) -> date | None:
-    """An ISO date from a form or query string; `default` when empty, None when malformed."""
-    if not value:
-        return default
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+def content_hash(form: TerrainForm) -> str:
+    """The fingerprint of what the client sent: the URL and every declared field but the key (and photo)."""
+    fields = {name: value for name, value in form.values().items() if name not in _NOT_CONTENT}
+    return idempotency.fingerprint({"path": request.path, "fields": fields})
 
 
-def parse_int(value: str | None) -> int | None:
-    """An integer from a form, or None."""
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+def in_flight(problem: idempotency.KeyInFlight):
+    """409: the first request with this key is still being written; the client tries again shortly."""
+    body, status = error_page(409, str(problem))
+    response = make_response(body, status)
+    response.headers["Retry-After"] = "2"
+    return response
 
 
-def owned_employees(ids: list) -> list[Employee]:
+def owned_employees(ids: list[int]) -> list[Employee]:
     """Active-or-not employees of the user's structure for these ids; 404 if any is foreign or unknown."""
-    wanted = {i for i in (parse_int(str(v)) for v in ids) if i is not None}
-    if len(wanted) != len(set(ids)):
-        abort(404)
+    wanted = set(ids)
     if not wanted:
         return []
     rows = get_session().exec(select(Employee).where(col(Employee.id).in_(wanted),

@@ -1,7 +1,7 @@
 """The user's own account: open sessions, password, second factor."""
 import json
 
-from flask import Blueprint, abort, current_app, request, session, url_for
+from flask import Blueprint, abort, current_app, session, url_for
 from flask_login import current_user, login_required
 from sqlmodel import col, select
 
@@ -15,8 +15,13 @@ from webapp.domain.accounts.auth import (
 from webapp.domain.accounts.passwords import password_problem
 from webapp.models import Passkey, User, UserSession, utcnow
 from webapp.routes._web.db_session import get_session
-from webapp.routes._web.forms import PasswordChangeForm, TotpForm
+from webapp.routes._web.forms import EmptyForm, form
 from webapp.routes._web.views import client_ip, relying_party, render, see_other
+from webapp.routes.accounts.forms import (
+    PasskeyRegistration,
+    PasswordChangeForm,
+    TotpForm,
+)
 
 bp = Blueprint("account", __name__, url_prefix="/compte")
 
@@ -45,6 +50,7 @@ def _passkeys(db):
 
 @bp.route("/cles/options", methods=["POST"])
 @login_required
+@form(EmptyForm)
 def passkey_options():
     """Challenge for registering a new passkey on this device."""
     options, challenge = passkeys.registration_options(get_session(), current_user.user, rp=relying_party())
@@ -54,17 +60,17 @@ def passkey_options():
 
 @bp.route("/cles", methods=["POST"])
 @login_required
+@form(PasskeyRegistration)
 def passkey_register():
     """Store the passkey the browser just created."""
     challenge = session.pop("passkey_register_challenge", None)
-    payload = request.get_json(silent=True) or {}
-    credential, name = payload.get("credential"), payload.get("name", "")
-    if not challenge or not isinstance(credential, dict) or not isinstance(name, str):
+    body = PasskeyRegistration.read()
+    if not challenge or body is None:
         return {"error": "Demande invalide : recommencez."}, 400
     db = get_session()
     try:
-        passkeys.register(db, current_user.user, json.dumps(credential), bytes.fromhex(challenge), name.strip(),
-                          rp=relying_party())
+        passkeys.register(db, current_user.user, json.dumps(body.credential), bytes.fromhex(challenge),
+                          body.name.strip(), rp=relying_party())
     except ValueError as error:
         return {"error": str(error)}, 400
     audit.record(db, user=current_user, ip=client_ip(), action="user.passkey", object_type="user", object_id=current_user.id, detail="ajoutée")
@@ -74,6 +80,7 @@ def passkey_register():
 
 @bp.route("/cles/<int:passkey_id>/supprimer", methods=["POST"])
 @login_required
+@form(EmptyForm)
 def passkey_delete(passkey_id: int):
     """Remove one of the user's passkeys."""
     db = get_session()
@@ -88,6 +95,7 @@ def passkey_delete(passkey_id: int):
 
 @bp.route("/sessions/<int:session_id>/fermer", methods=["POST"])
 @login_required
+@form(EmptyForm)
 def end_session(session_id: int):
     """End one of the user's other sessions (another phone, a forgotten computer)."""
     db = get_session()
@@ -104,6 +112,7 @@ def end_session(session_id: int):
 
 @bp.route("/sessions/fermer-autres", methods=["POST"])
 @login_required
+@form(EmptyForm)
 def end_other_sessions():
     """End every session of the user except this one."""
     db = get_session()
@@ -118,6 +127,7 @@ def end_other_sessions():
 
 @bp.route("/mot-de-passe", methods=["GET", "POST"])
 @login_required
+@form(PasswordChangeForm)
 def password():
     """Change one's password; every other session ends."""
     db = get_session()
@@ -145,6 +155,7 @@ def password():
 
 @bp.route("/double-authentification", methods=["GET", "POST"], endpoint="totp")
 @login_required
+@form(TotpForm)
 def totp_setup():
     """Set up the authenticator app: scan the QR code, confirm with a code."""
     db = get_session()

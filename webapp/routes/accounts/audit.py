@@ -1,7 +1,5 @@
 """The audit trail, browsed and filtered by direction."""
-from datetime import date
-
-from flask import Blueprint, request
+from flask import Blueprint
 from flask_login import current_user
 from sqlmodel import select
 
@@ -9,38 +7,27 @@ from webapp.domain.accounts import audit as service
 from webapp.domain.accounts.users import structure_users
 from webapp.models import Employee
 from webapp.routes._web.db_session import get_session
+from webapp.routes._web.forms import form
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import render
+from webapp.routes.accounts.forms import AuditQuery
 
 bp = Blueprint("audit", __name__, url_prefix="/journal")
 
 PAGE = 50
 
 
-def _int(name: str) -> int | None:
-    try:
-        value = int(request.args.get(name, ""))
-    except ValueError:
-        return None
-    return value if 0 < value < 2**31 else None
-
-
-def _date(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 @bp.route("/")
 @requires("audit.view")
+@form(query=AuditQuery)
 def index():
     """Events of the structure, newest first, with filters and paging."""
     db = get_session()
-    action = request.args.get("action", "")
+    query = AuditQuery()
+    action = query.action.data
     filters = service.AuditFilter(
-        action=action if action in service.ACTIONS else "", user_id=_int("user"), employee_id=_int("employee"),
-        start=_date("du"), end=_date("au"), before_id=_int("avant"),
+        action=action if action in service.ACTIONS else "", user_id=query.user.data,
+        employee_id=query.employee.data, start=query.du.data, end=query.au.data, before_id=query.avant.data,
     )
     rows = service.browse(db, current_user.structure_id, filters, limit=PAGE + 1, timezone=current_user.timezone)
     employees = db.exec(select(Employee).where(Employee.structure_id == current_user.structure_id)

@@ -16,9 +16,15 @@ from webapp.domain.accounts.auth import (
 )
 from webapp.models import User
 from webapp.routes._web.db_session import get_session
-from webapp.routes._web.forms import LoginForm, TotpForm
+from webapp.routes._web.forms import EmptyForm, form
 from webapp.routes._web.login import CurrentUser
 from webapp.routes._web.views import client_ip, relying_party, render
+from webapp.routes.accounts.forms import (
+    LoginForm,
+    NextQuery,
+    PasskeyAssertion,
+    TotpForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -46,28 +52,31 @@ def _complete_login(db, user: User, next_url: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@form(LoginForm, query=NextQuery)
 def login():
     """Show the login form; on success, open a session or ask for the second factor."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
-    form = LoginForm()
+    login_form = LoginForm()
+    next_url = NextQuery().next.data
     error = None
-    if form.validate_on_submit():
+    if login_form.validate_on_submit():
         db = get_session()
-        user, error = authenticate(db, form.email.data, form.password.data, request.remote_addr or "")
+        user, error = authenticate(db, login_form.email.data, login_form.password.data, request.remote_addr or "")
         if user is not None:
             if user.totp_secret:
                 session.clear()
                 session["pending_user"] = user.id
                 session["pending_at"] = time.time()
-                session["pending_next"] = request.args.get("next") or ""
+                session["pending_next"] = next_url
                 return redirect(url_for("auth.second_factor"), code=303)
-            return _complete_login(db, user, request.args.get("next"))
+            return _complete_login(db, user, next_url)
     status = 422 if request.method == "POST" else 200
-    return render("accounts/auth/login.html", form=form, error=error, status=status)
+    return render("accounts/auth/login.html", form=login_form, error=error, status=status)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
+@form(TotpForm)
 def second_factor():
     """Ask for the 6-digit code of the authenticator app."""
     pending = session.get("pending_user")
@@ -79,13 +88,13 @@ def second_factor():
     if user is None or not user.active or not user.totp_secret:
         session.clear()
         return redirect(url_for("auth.login"))
-    form = TotpForm()
+    code_form = TotpForm()
     error = None
-    if form.validate_on_submit():
+    if code_form.validate_on_submit():
         if is_throttled(db, user.email):
             error = "Trop de tentatives de connexion. Réessayez dans 15 minutes."
         else:
-            step = totp.accepted_step(user.totp_secret, form.code.data, user.totp_last_step)
+            step = totp.accepted_step(user.totp_secret, code_form.code.data, user.totp_last_step)
             if step is not None:
                 user.totp_last_step = step
                 return _complete_login(db, user, session.get("pending_next"))
@@ -93,10 +102,11 @@ def second_factor():
             db.commit()
             error = "Code incorrect ou expiré."
     status = 422 if request.method == "POST" else 200
-    return render("accounts/auth/code.html", form=form, error=error, status=status)
+    return render("accounts/auth/code.html", form=code_form, error=error, status=status)
 
 
 @bp.route("/login/passkey/options", methods=["POST"])
+@form(EmptyForm)
 def passkey_options():
     """Challenge for logging in with a passkey."""
     options, challenge = passkeys.authentication_options(rp=relying_party())
@@ -105,24 +115,26 @@ def passkey_options():
 
 
 @bp.route("/login/passkey", methods=["POST"])
+@form(PasskeyAssertion, query=NextQuery)
 def passkey_login():
     """Log in with a passkey assertion (a passkey with user verification stands for both factors)."""
     challenge = session.pop("passkey_login_challenge", None)
     db = get_session()
     user = None
-    if challenge and request.is_json:
-        user = passkeys.authenticate(db, request.get_data(as_text=True)[:20000], bytes.fromhex(challenge),
+    if challenge and PasskeyAssertion.read() is not None:
+        user = passkeys.authenticate(db, PasskeyAssertion.raw_body(), bytes.fromhex(challenge),
                                      rp=relying_party())
     if user is None:
         record_failure(db, "", None, request.remote_addr or "", "clé d'accès refusée")
         db.commit()
         return {"error": "Clé d'accès non reconnue. Connectez-vous avec votre mot de passe."}, 400
-    response = _complete_login(db, user, request.args.get("next"))
+    response = _complete_login(db, user, NextQuery().next.data)
     return {"redirect": response.headers["Location"]}, 200
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
+@form(EmptyForm)
 def logout():
     """End the session on the server, then in the browser."""
     db = get_session()

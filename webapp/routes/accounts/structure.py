@@ -8,9 +8,10 @@ from webapp.domain.accounts import audit
 from webapp.domain.accounts.passwords import password_problem
 from webapp.models import Structure
 from webapp.routes._web.db_session import get_session
-from webapp.routes._web.forms import NewStructureForm, StructureForm
+from webapp.routes._web.forms import form
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import client_ip, render, see_other
+from webapp.routes.accounts.forms import NewStructureForm, StructureForm
 
 bp = Blueprint("structure", __name__)
 
@@ -19,17 +20,18 @@ SETTINGS = ("name", "kind", "siret", "address", "phone", "retention_months", "ti
 
 @bp.route("/structure", methods=["GET", "POST"])
 @requires("structure.edit")
+@form(StructureForm)
 def edit():
     """Edit the settings of the director's structure."""
     db = get_session()
     structure = db.get(Structure, current_user.structure_id)
-    form = StructureForm(obj=structure)
+    settings = StructureForm(obj=structure)
     saved = False
-    if form.validate_on_submit():
+    if settings.validate_on_submit():
         before = {name: getattr(structure, name) for name in SETTINGS}
         for name in ("name", "kind", "siret", "address", "phone", "timezone"):
-            setattr(structure, name, getattr(form, name).data or "")
-        structure.retention_months = int(form.retention_months.data)
+            setattr(structure, name, getattr(settings, name).data or "")
+        structure.retention_months = int(settings.retention_months.data)
         changed = [name for name in SETTINGS if getattr(structure, name) != before[name]]
         if changed:
             audit.record(db, user=current_user, ip=client_ip(), action="structure.settings", object_type="structure", object_id=structure.id,
@@ -37,12 +39,13 @@ def edit():
         db.add(structure)
         db.commit()
         saved = True
-    status = 422 if form.errors else 200
-    return render("accounts/structure/edit.html", "accounts/structure/_form.html", form=form, saved=saved, status=status)
+    status = 422 if settings.errors else 200
+    return render("accounts/structure/edit.html", "accounts/structure/_form.html", form=settings, saved=saved, status=status)
 
 
 @bp.route("/structures", methods=["POST"])
 @requires("instance.admin")
+@form(NewStructureForm)
 def create():
     """Create a structure and its first director account."""
     db = get_session()

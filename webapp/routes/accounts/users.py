@@ -6,9 +6,10 @@ from webapp.domain import accounts
 from webapp.domain.accounts.passwords import password_problem
 from webapp.models import User
 from webapp.routes._web.db_session import get_session
-from webapp.routes._web.forms import UserForm
+from webapp.routes._web.forms import form
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import client_ip, get_owned, render, see_other
+from webapp.routes.accounts.forms import UserForm
 
 bp = Blueprint("users", __name__, url_prefix="/comptes")
 
@@ -33,6 +34,7 @@ def _password_ok(form: UserForm, required: bool) -> bool:
 
 @bp.route("/nouveau", methods=["GET", "POST"])
 @requires("user.manage")
+@form(UserForm)
 def create():
     """Create an account in the structure."""
     form = UserForm()
@@ -55,6 +57,7 @@ def create():
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
 @requires("user.manage")
+@form(UserForm)
 def edit(user_id: int):
     """Edit an account; deactivating it ends its sessions at once."""
     db = get_session()

@@ -1,22 +1,22 @@
 """Urgent alerts: raise, follow, inbox, acknowledge, resolve; push subscriptions; director's figures."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from webapp.domain.accounts import audit
 from webapp.domain.alerts import alerts as service
 from webapp.domain.alerts.escalation import base_url
 from webapp.models import Alert, Employee, PushSubscription, User
+from webapp.platform import idempotency
 from webapp.platform.db import write_after_read
 from webapp.platform.delivery.push import endpoint_allowed, public_key
+from webapp.routes._web.capture import content_hash, in_flight
 from webapp.routes._web.db_session import get_session
-from webapp.routes._web.forms import AlertForm, AlertSettingsForm, ResolveForm
+from webapp.routes._web.forms import EmptyForm, form, new_key
 from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import (
     client_ip,
@@ -24,6 +24,13 @@ from webapp.routes._web.views import (
     is_fragment_request,
     render,
     see_other,
+)
+from webapp.routes.alerts.forms import (
+    AlertForm,
+    AlertSettingsForm,
+    PushSubscriptionBody,
+    ResolveForm,
+    StatusQuery,
 )
 
 bp = Blueprint("alerts", __name__, url_prefix="/alertes")
@@ -100,36 +107,38 @@ def _parse_time(value: str | None) -> datetime | None:
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
 @requires("alert.raise")
+@form(AlertForm)
 def new():
     """Raise an alert: employee, situation, a few facts, send."""
     form = AlertForm()
     if request.method == "GET":
-        form.client_key.data = uuid.uuid4().hex
-        form.raiser_id.data = str(current_user.id)
+        form.client_key.data = new_key()
+        form.raiser_id.data = current_user.id
         return _form_context(form)
-    if form.raiser_id.data and form.raiser_id.data != str(current_user.id):
+    if form.raiser_id.typed() and form.raiser_id.data != current_user.id:
         # An alert kept on a shared phone is only ever sent by the account that wrote it.
         return "Cette alerte a été préparée par un autre compte.", 409
     if form.validate_on_submit():
         db = get_session()
         try:
-            employee_id = int(form.employee_id.data) if (form.employee_id.data or "").isdigit() else None
             alert, _created = service.raise_alert(
-                db=db, raiser=current_user, employee_id=employee_id, type_code=form.type_code.data or "",
+                db=db, raiser=current_user, employee_id=form.employee_id.data, type_code=form.type_code.data or "",
                 facts=form.facts.data or "", client_key=form.client_key.data or "",
                 raised_at=_parse_time(form.raised_at.data), base_url=base_url(current_app),
+                content_hash=content_hash(form),
             )
             db.commit()
         except service.AlertError as error:
             db.rollback()
             target = getattr(form, error.field, form.employee_id)
             target.errors = [*target.errors, error.message]
-        except IntegrityError:
-            # The same alert replayed twice at once: the first one stored wins.
+        except idempotency.KeyInFlight as problem:
             db.rollback()
-            alert = db.exec(select(Alert).where(Alert.structure_id == current_user.structure_id,
-                                                Alert.client_key == form.client_key.data)).one()
-            return see_other(url_for(".show", alert_id=alert.id), reload=True)
+            return in_flight(problem)
+        except idempotency.KeyReused as problem:
+            db.rollback()
+            form.client_key.errors = [str(problem)]
+            form.client_key.data = new_key()  # sending again raises this alert as a new one
         else:
             return see_other(url_for(".show", alert_id=alert.id), reload=True)
     return _form_context(form, status=422)
@@ -173,11 +182,12 @@ def show(alert_id: int):
 
 @bp.route("/<int:alert_id>/statut")
 @requires("alert.view")
+@form(query=StatusQuery)
 def status(alert_id: int):
     """The status block of an alert, polled by the page that shows it."""
     alert = _readable(alert_id)
     context = _show_context(alert)
-    if request.args.get("v") == context["version"]:
+    if StatusQuery().v.data == context["version"]:
         return "", 204  # unchanged: htmx keeps the block (and screen readers hear nothing new)
     return render("alerts/alerts/_status.html", "alerts/alerts/_status.html", **context)
 
@@ -192,6 +202,7 @@ def _refused(alert: Alert, message: str | None, form: ResolveForm | None = None)
 
 @bp.route("/<int:alert_id>/prise-en-charge", methods=["POST"])
 @requires("alert.acknowledge")
+@form(EmptyForm)
 def acknowledge(alert_id: int):
     """The current user takes charge of the alert."""
     db = get_session()
@@ -207,6 +218,7 @@ def acknowledge(alert_id: int):
 
 @bp.route("/<int:alert_id>/cloture", methods=["POST"])
 @requires("alert.resolve")
+@form(ResolveForm)
 def resolve(alert_id: int):
     """Close the alert with a note."""
     db = get_session()
@@ -226,12 +238,13 @@ def resolve(alert_id: int):
 
 @bp.route("/abonnements", methods=["POST"])
 @requires("push.subscribe")
+@form(PushSubscriptionBody)
 def subscribe():
     """Store this device's Web Push subscription for the current user."""
-    data = request.get_json(silent=True) or {}
-    endpoint = str(data.get("endpoint") or "")
-    keys = data.get("keys") or {}
-    p256dh, auth = str(keys.get("p256dh") or ""), str(keys.get("auth") or "")
+    body = PushSubscriptionBody.read()
+    if body is None:
+        return jsonify(error="Abonnement aux notifications invalide."), 422
+    endpoint, p256dh, auth = body.endpoint, body.keys.p256dh, body.keys.auth
     if not endpoint_allowed(endpoint, testing=current_app.testing) or len(endpoint) > 1000 or not (20 <= len(p256dh) <= 200) or not (8 <= len(auth) <= 100):
         return jsonify(error="Abonnement aux notifications invalide."), 422
     db = get_session()
@@ -248,6 +261,7 @@ def subscribe():
 
 @bp.route("/reglages", methods=["GET", "POST"])
 @requires("alert.settings")
+@form(AlertSettingsForm)
 def settings():
     """The structure's escalation delays by severity and the roles alerted for each situation."""
     db = get_session()
@@ -255,7 +269,7 @@ def settings():
                              if request.method == "GET" else None)
     roles = service.type_roles(db, current_user.structure_id)
     if request.method == "POST":
-        roles = {t.code: tuple(request.form.getlist(f"roles-{t.code}")) for t in service.alert_types()}
+        roles = {t.code: form.roles.data.get(t.code, ()) for t in service.alert_types()}
     if form.validate_on_submit():
         service.set_escalation_delays(db=db, structure_id=current_user.structure_id,
                                       delays={s: getattr(form, s).data for s in service.SEVERITIES})

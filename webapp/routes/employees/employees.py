@@ -8,9 +8,10 @@ from webapp.domain.employees import employees as service
 from webapp.domain.skills import skills
 from webapp.models import Contract, Employee, Worksite
 from webapp.routes._web.db_session import get_session
-from webapp.routes._web.forms import EmployeeForm, RenewalForm, choices
+from webapp.routes._web.forms import choices, form
 from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes.employees.forms import EmployeeForm, EmployeeSearch, RenewalForm
 
 bp = Blueprint("employees", __name__, url_prefix="/salaries")
 
@@ -19,14 +20,12 @@ PAGE_SIZE = 30
 
 @bp.route("/")
 @requires("employee.list")
+@form(query=EmployeeSearch)
 def index():
     """List and search the structure's employees."""
-    query = request.args.get("q", "")[:100]
-    include_inactive = request.args.get("sortis") == "1"
-    try:
-        page = max(1, min(int(request.args.get("page", 1)), 1000))
-    except ValueError:
-        page = 1
+    search = EmployeeSearch()
+    query, include_inactive = search.q.data, search.sortis.data
+    page = max(1, min(search.page.data or 1, 1000)) if not search.page.errors else 1
     rows = service.search_employees(
         get_session(), current_user.structure_id, query, include_inactive,
         limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
@@ -68,6 +67,7 @@ def _contract_ok(form: EmployeeForm) -> bool:
 
 @bp.route("/nouveau", methods=["GET", "POST"])
 @requires("employee.edit")
+@form(EmployeeForm)
 def create():
     """Create an employee with their first CDDI."""
     form = EmployeeForm()
@@ -109,6 +109,7 @@ def show(employee_id: int):
 
 @bp.route("/<int:employee_id>/modifier", methods=["GET", "POST"])
 @requires("employee.edit")
+@form(EmployeeForm)
 def edit(employee_id: int):
     """Edit an employee and their current contract period."""
     db = get_session()
@@ -139,6 +140,7 @@ def edit(employee_id: int):
 
 @bp.route("/<int:employee_id>/renouveler", methods=["POST"])
 @requires("employee.edit")
+@form(RenewalForm)
 def renew(employee_id: int):
     """Add a renewal period to the employee's CDDI."""
     db = get_session()

@@ -6,18 +6,21 @@ from flask_login import current_user
 
 from webapp.domain import field
 from webapp.models import Instruction, InstructionTemplate, Photo, Worksite
-from webapp.platform import photos
+from webapp.platform import idempotency, photos
 from webapp.routes._web.capture import (
+    content_hash,
     discard_photo,
+    in_flight,
     owned_employees,
-    parse_int,
     photo_from_request,
     read_key,
     retarget,
 )
 from webapp.routes._web.db_session import get_session
+from webapp.routes._web.forms import form, new_key
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, see_other, serve_photo
+from webapp.routes.field.forms import AcknowledgeForm, InstructionForm
 from webapp.routes.field.today import instruction_form_context
 
 bp = Blueprint("instructions", __name__, url_prefix="/consignes")
@@ -30,22 +33,24 @@ def _card(instruction: Instruction, status: int = 200):
 
 @bp.route("/", methods=["POST"])
 @requires("field.capture")
+@form(InstructionForm)
 def create():
     """Give a consigne: answers the new card, and a fresh form out of band."""
     db = get_session()
-    key = read_key()
+    given = InstructionForm()
+    key = read_key(given)
     team = field.today.team_today(db, user=current_user, day=date.today())
-    values = {k: request.form.get(k, "") for k in ("text", "category", "worksite_id", "client_key", "target")}
-    values["employee_ids"] = request.form.getlist("employee_ids")
-    template_id = parse_int(request.form.get("template_id"))
-    if template_id:
-        template = get_owned(InstructionTemplate, template_id)
+    values = given.values()
+    if given.employee_ids.invalid or given.template_id.invalid or given.worksite_id.invalid:
+        abort(404)
+    if given.template_id.data:
+        template = get_owned(InstructionTemplate, given.template_id.data)
         values.update(text=template.text, category=template.category, target="all")
     if values["target"] == "chosen":
-        employees = owned_employees(values["employee_ids"])
+        employees = owned_employees(given.employee_ids.data)
     else:
         employees = team.employees
-    worksite_id = parse_int(values["worksite_id"]) or (team.worksites[0].id if team.worksites else None)
+    worksite_id = given.worksite_id.data or (team.worksites[0].id if team.worksites else None)
     if worksite_id is not None:
         get_owned(Worksite, worksite_id)
     photo = None
@@ -54,15 +59,21 @@ def create():
         instruction, created = field.instructions.give_instruction(
             db, user=current_user, employees=employees, category=values["category"], text=values["text"],
             worksite_id=worksite_id, day=date.today(), client_key=key, photo_id=photo.id if photo else None,
-            save_template=request.form.get("save_template") == "1")
+            save_template=given.save_template.data, content_hash=content_hash(given))
         if not created and photo is not None:
             db.delete(photo)
             discard_photo(photo)
         db.commit()
-    except (field.captures.FieldError, photos.PhotoError) as problem:
+    except idempotency.KeyInFlight as problem:
+        db.rollback()
+        discard_photo(photo)
+        return in_flight(problem)
+    except (field.captures.FieldError, photos.PhotoError, idempotency.KeyReused) as problem:
         db.rollback()
         discard_photo(photo)
         field_name = getattr(problem, "field", "") or "photo"
+        if isinstance(problem, idempotency.KeyReused):
+            values["client_key"] = new_key()  # sending again records this content as a new consigne
         context = instruction_form_context(team, errors={field_name: str(problem)}, values=values)
         response = make_response(render_template("field/instructions/_form.html", form=context), 422)
         return retarget(response, "#instruction-form")
@@ -75,18 +86,19 @@ def create():
 
 @bp.route("/<int:instruction_id>/compris", methods=["POST"])
 @requires("field.capture")
+@form(AcknowledgeForm)
 def acknowledge(instruction_id: int):
     """Tick or untick "compris" for one person (or everyone with `tous`); answers the updated card."""
     db = get_session()
     instruction = get_owned(Instruction, instruction_id)
-    understood = request.form.get("understood", "1") == "1"
-    employee_id = parse_int(request.form.get("employee_id"))
-    everyone = request.form.get("tous") == "1"
-    if not everyone and employee_id is None:
+    tick = AcknowledgeForm()
+    everyone = tick.tous.data
+    if not everyone and tick.employee_id.data is None:
         abort(400)
     try:
         field.instructions.acknowledge(db, user=current_user, instruction=instruction,
-                            employee_ids=None if everyone else [employee_id], understood=understood)
+                                       employee_ids=None if everyone else [tick.employee_id.data],
+                                       understood=tick.understood.data)
     except field.captures.FieldError:
         abort(404)
     db.commit()
@@ -97,7 +109,7 @@ def acknowledge(instruction_id: int):
     # One person's chip only (and the counter out of band): ticks made in quick succession never replace
     # each other's forms, so none is lost while another is in flight.
     card = field.instructions.instruction_cards(db, [instruction])[0]
-    ack, person = next((a, e) for a, e in card.acks if e.id == employee_id)
+    ack, person = next((a, e) for a, e in card.acks if e.id == tick.employee_id.data)
     return render_template("field/instructions/_ack.html", card=card, ack=ack, e=person, oob=True)
 
 

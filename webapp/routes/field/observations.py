@@ -17,17 +17,18 @@ from webapp.models import (
     ObservationEmployee,
     Photo,
 )
-from webapp.platform import photos
+from webapp.platform import idempotency, photos
 from webapp.platform.db import write_after_read
 from webapp.routes._web.capture import (
+    content_hash,
     discard_photo,
-    new_key,
+    in_flight,
     owned_employees,
-    parse_date,
     photo_from_request,
     read_key,
 )
 from webapp.routes._web.db_session import get_session
+from webapp.routes._web.forms import EmptyForm, form, new_key, parse_id
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import (
     client_ip,
@@ -36,6 +37,7 @@ from webapp.routes._web.views import (
     see_other,
     serve_photo,
 )
+from webapp.routes.field.forms import ObservationForm, ObservationQuery
 
 bp = Blueprint("observations", __name__, url_prefix="/observations")
 
@@ -57,7 +59,7 @@ def _candidates(selected_ids: set[int]) -> list[Employee]:
 
 
 def _form(values: dict, errors: dict | None = None, corrects: Observation | None = None):
-    selected = {int(i) for i in values.get("employee_ids", []) if str(i).isdigit()}
+    selected = {i for i in (parse_id(str(v)) for v in values.get("employee_ids", [])) if i is not None}
     return {
         "employees": _candidates(selected), "selected": selected, "values": values, "errors": errors or {},
         "categories": OBSERVATION_CATEGORIES, "tones": OBSERVATION_TONES, "visibilities": VISIBILITIES,
@@ -67,16 +69,21 @@ def _form(values: dict, errors: dict | None = None, corrects: Observation | None
 
 @bp.route("/nouvelle")
 @requires("observation.create")
+@form(query=ObservationQuery)
 def new():
     """The observation form, with the employees given in `salarie` pre-selected."""
-    ids = request.args.getlist("salarie")
+    query = ObservationQuery()
+    if query.salarie.invalid:
+        abort(404)
+    ids = query.salarie.data
     owned_employees(ids)
-    values = {"employee_ids": ids, "tone": "neutre", "visibility": "team", "observed_on": date.today().isoformat()}
+    values = {"employee_ids": [str(i) for i in ids], "tone": "neutre", "visibility": "team", "observed_on": date.today().isoformat()}
     return render("field/observations/new.html", form=_form(values))
 
 
 @bp.route("/", methods=["POST"])
 @requires("observation.create")
+@form(ObservationForm)
 def create():
     """Record an observation; answers a confirmation and a fresh form in the same place."""
     return _record(None)
@@ -84,6 +91,7 @@ def create():
 
 @bp.route("/<int:observation_id>/corriger", methods=["GET", "POST"])
 @requires("observation.create")
+@form(ObservationForm)
 def correct(observation_id: int):
     """Write a corrected version of one's own observation; the earlier one stays in the history."""
     original = get_owned(Observation, observation_id)
@@ -101,27 +109,34 @@ def correct(observation_id: int):
 
 def _record(corrects: Observation | None):
     db = get_session()
-    key = read_key()
-    values = {k: request.form.get(k, "") for k in ("category", "tone", "visibility", "text", "observed_on",
-                                                   "skills_note", "client_key")}
-    values["employee_ids"] = request.form.getlist("employee_ids")
-    employees = owned_employees(values["employee_ids"])
+    sent = ObservationForm()
+    key = read_key(sent)
+    if sent.employee_ids.invalid:
+        abort(404)
+    values = sent.values()
+    employees = owned_employees(sent.employee_ids.data)
     today = date.today()
     photo = None
     try:
         photo = photo_from_request(db)
         observation, created = service.record_observation(
             db, user=current_user, employees=employees, category=values["category"], tone=values["tone"],
-            text=values["text"], visibility=values["visibility"], observed_on=parse_date(values["observed_on"]),
+            text=values["text"], visibility=values["visibility"], observed_on=sent.observed_on.data,
             today=today, client_key=key, photo_id=photo.id if photo else None, skills_note=values["skills_note"],
-            corrects=corrects)
+            corrects=corrects, content_hash=content_hash(sent))
         if not created and photo is not None:
             db.delete(photo)
             discard_photo(photo)
         db.commit()
-    except (service.ObservationError, photos.PhotoError) as problem:
+    except idempotency.KeyInFlight as problem:
         db.rollback()
         discard_photo(photo)
+        return in_flight(problem)
+    except (service.ObservationError, photos.PhotoError, idempotency.KeyReused) as problem:
+        db.rollback()
+        discard_photo(photo)
+        if isinstance(problem, idempotency.KeyReused):
+            values["client_key"] = new_key()  # sending again records this content as a new observation
         errors = {getattr(problem, "field", "") or "photo": str(problem)}
         return render("field/observations/new.html", "field/observations/_form.html",
                       form=_form(values, errors, corrects), status=422)
@@ -160,6 +175,7 @@ def feed():
 
 @bp.route("/fil/lu", methods=["POST"])
 @requires("feed.view")
+@form(EmptyForm)
 def feed_read():
     """Mark the feed as read up to now."""
     db = get_session()

@@ -1,7 +1,7 @@
 """The parcours timeline of an employee, with filters and keyset paging."""
 from datetime import date, timedelta
 
-from flask import Blueprint, request
+from flask import Blueprint
 from flask_login import current_user
 
 from webapp.domain import field
@@ -9,24 +9,25 @@ from webapp.domain.accounts import audit
 from webapp.domain.field import pathway as service
 from webapp.models import ATTENDANCE_STATUSES, Employee
 from webapp.platform.db import write_after_read
-from webapp.routes._web.capture import parse_date
 from webapp.routes._web.db_session import get_session
+from webapp.routes._web.forms import form
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import client_ip, get_owned, render
+from webapp.routes.field.forms import PathwayQuery
 
 bp = Blueprint("pathway", __name__, url_prefix="/salaries")
 
 
 @bp.route("/<int:employee_id>/parcours")
 @requires("employee.view")
+@form(query=PathwayQuery)
 def index(employee_id: int):
     """The employee's timeline: the page, or for htmx the list (or the next page of it)."""
     employee = get_owned(Employee, employee_id)
-    kind = request.args.get("type", "")
+    query = PathwayQuery()
+    kind = query.type.data
     kinds = {kind} if kind in service.KINDS else None
-    start = parse_date(request.args.get("du"))
-    end = parse_date(request.args.get("au"))
-    cursor = service.Cursor.decode(request.args.get("apres"))
+    start, end, cursor = query.du.data, query.au.data, query.apres.data
     entries, next_cursor = service.timeline(get_session(), user=current_user, employee=employee, kinds=kinds,
                                             start=start, end=end, cursor=cursor)
     views = [entry.observation for entry in entries if entry.observation is not None]

@@ -7,24 +7,31 @@ from flask_login import current_user
 from webapp.domain import field
 from webapp.domain.field import production as service
 from webapp.models import ProductionTask, Worksite
-from webapp.routes._web.capture import new_key, parse_date, read_key, retarget
+from webapp.platform import idempotency
+from webapp.routes._web.capture import content_hash, in_flight, read_key, retarget
 from webapp.routes._web.db_session import get_session
+from webapp.routes._web.forms import form, new_key, parse_day
 from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes.field.forms import (
+    DoneForm,
+    ProductionLogForm,
+    ProductionQuery,
+    TaskForm,
+)
 
 bp = Blueprint("production", __name__, url_prefix="/production")
 
 
-def _site_and_day():
-    """The work site and day asked for, defaulting to the supervisor's site today."""
+def _site_and_day(query: ProductionQuery):
+    """The work site and day asked for, defaulting to the supervisor's site today; 404 for a malformed one."""
     db = get_session()
     today = date.today()
-    day = parse_date(request.args.get("jour"), today)
-    if day is None or day > today:
+    day = query.jour.data or today
+    if query.jour.invalid or query.chantier.invalid or day > today:
         abort(404)
-    site_id = request.args.get("chantier", type=int)
-    if site_id:
-        return get_owned(Worksite, site_id), day
+    if query.chantier.data:
+        return get_owned(Worksite, query.chantier.data), day
     team = field.today.team_today(db, user=current_user, day=today)
     sites = team.worksites or service.worksites_of(db, structure_id=current_user.structure_id)
     if not sites:
@@ -34,9 +41,10 @@ def _site_and_day():
 
 @bp.route("/")
 @requires("production.view")
+@form(query=ProductionQuery)
 def index():
     """The production sheet of a work site for a day."""
-    worksite, day = _site_and_day()
+    worksite, day = _site_and_day(ProductionQuery())
     tasks, log = service.day_of(get_session(), worksite=worksite, day=day)
     return render("field/production/index.html", worksite=worksite, day=day, tasks=tasks, log=log,
                   sites=service.worksites_of(get_session(), structure_id=current_user.structure_id),
@@ -50,21 +58,28 @@ def _can_edit() -> bool:
 
 @bp.route("/<int:worksite_id>/<day>/taches", methods=["POST"])
 @requires("field.capture")
+@form(TaskForm)
 def add_task(worksite_id: int, day: str):
     """Add a job of the day; answers its row and a fresh form."""
     db = get_session()
     worksite = get_owned(Worksite, worksite_id)
-    the_day = parse_date(day)
+    the_day = parse_day(day)
     if the_day is None:
         abort(404)
-    key = read_key()
-    values = {k: request.form.get(k, "") for k in ("client", "task", "unit", "planned_quantity", "done_quantity")}
+    sent = TaskForm()
+    key = read_key(sent)
+    values = {k: sent[k].data for k in ("client", "task", "unit", "planned_quantity", "done_quantity")}
     try:
         task, _created = service.add_task(db, user=current_user, worksite=worksite, day=the_day, client_key=key,
-                                          today=date.today(), **values)
+                                          today=date.today(), content_hash=content_hash(sent), **values)
         db.commit()
-    except field.captures.FieldError as problem:
+    except idempotency.KeyInFlight as problem:
         db.rollback()
+        return in_flight(problem)
+    except (field.captures.FieldError, idempotency.KeyReused) as problem:
+        db.rollback()
+        if isinstance(problem, idempotency.KeyReused):
+            key = new_key()  # sending again records this content as a new job
         form = {"key": key, "values": values, "errors": {problem.field: str(problem)}}
         response = make_response(render_template("field/production/_task_form.html", worksite=worksite, day=the_day,
                                                  task_form=form), 422)
@@ -77,13 +92,15 @@ def add_task(worksite_id: int, day: str):
 
 @bp.route("/taches/<int:task_id>", methods=["POST"])
 @requires("field.capture")
+@form(DoneForm)
 def update_task(task_id: int):
     """Record what was done for a job."""
     db = get_session()
     task = get_owned(ProductionTask, task_id)
+    done = DoneForm().done_quantity.data
     error = None
     try:
-        service.update_done(db, task=task, done_quantity=request.form.get("done_quantity", ""), today=date.today())
+        service.update_done(db, task=task, done_quantity=done, today=date.today())
         db.commit()
     except field.captures.FieldError as problem:
         db.rollback()
@@ -91,20 +108,22 @@ def update_task(task_id: int):
     if not request.htmx:
         return see_other(url_for("production.index", chantier=task.worksite_id, jour=task.day.isoformat()))
     return make_response(render_template("field/production/_task.html", task=task, error=error,
-                                         value=request.form.get("done_quantity", ""), can_edit=True),
+                                         value=done, can_edit=True),
                          422 if error else 200)
 
 
 @bp.route("/<int:worksite_id>/<day>/journal", methods=["POST"])
 @requires("field.capture")
+@form(ProductionLogForm)
 def save_log(worksite_id: int, day: str):
     """Save the day's quality issues, incidents and weather notes."""
     db = get_session()
     worksite = get_owned(Worksite, worksite_id)
-    the_day = parse_date(day)
+    the_day = parse_day(day)
     if the_day is None:
         abort(404)
-    values = {k: request.form.get(k, "") for k in ("quality_issues", "incidents", "weather")}
+    sent = ProductionLogForm()
+    values = {k: sent[k].data for k in ("quality_issues", "incidents", "weather")}
     errors, log = {}, None
     try:
         log = service.save_log(db, user=current_user, worksite=worksite, day=the_day, today=date.today(), **values)
@@ -121,12 +140,14 @@ def save_log(worksite_id: int, day: str):
 
 @bp.route("/semaine")
 @requires("production.view")
+@form(query=ProductionQuery)
 def week():
     """Weekly summary of a work site: planned vs done, issues of each day."""
     db = get_session()
-    worksite, _day = _site_and_day()
-    start = parse_date(request.args.get("semaine"), date.today())
-    if start is None:
+    query = ProductionQuery()
+    worksite, _day = _site_and_day(query)
+    start = query.semaine.data or date.today()
+    if query.semaine.invalid:
         abort(404)
     summary = service.week_summary(db, worksite=worksite, start=start)
     return render("field/production/week.html", worksite=worksite, summary=summary, today=date.today(),

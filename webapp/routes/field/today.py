@@ -11,10 +11,11 @@ from webapp.models import (
     Employee,
     Worksite,
 )
-from webapp.routes._web.capture import new_key, parse_date, parse_int
 from webapp.routes._web.db_session import get_session
+from webapp.routes._web.forms import form, new_key
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes.field.forms import AttendanceForm, BriefingForm, DayQuery, TeamForm
 
 bp = Blueprint("today", __name__, url_prefix="/aujourdhui")
 
@@ -26,12 +27,13 @@ def today_page():
     team = field.today.team_today(db, user=current_user, day=day)
     site_ids = [w.id for w in team.worksites]
     cards = field.today.team_cards(db, user=current_user, employees=team.employees, day=day)
+    templates = field.instructions.templates_of(db, structure_id=current_user.structure_id)
     instructions = field.instructions.instruction_cards(
         db, field.instructions.instructions_of_day(db, user=current_user, worksite_ids=site_ids, day=day))
     return render(
         "field/today/index.html", today=day, team=team, cards=cards, instructions=instructions,
         briefings=field.today.briefings_of(db, structure_id=current_user.structure_id, worksite_ids=site_ids, day=day),
-        templates=field.instructions.templates_of(db, structure_id=current_user.structure_id),
+        templates=templates, template_keys={t.id: new_key() for t in templates},
         form=instruction_form_context(team), statuses=ATTENDANCE_STATUSES,
     )
 
@@ -51,11 +53,13 @@ def index():
 
 @bp.route("/presences")
 @requires("field.capture")
+@form(query=DayQuery)
 def attendance():
     """Attendance of the team for a day of the current week."""
     today = date.today()
-    day = parse_date(request.args.get("jour"), today)
-    if day is None or day > today or day not in field.captures.week_days(today):
+    query = DayQuery()
+    day = query.jour.data or today
+    if query.jour.invalid or day > today or day not in field.captures.week_days(today):
         abort(404)
     db = get_session()
     team = field.today.team_today(db, user=current_user, day=day)
@@ -69,14 +73,16 @@ def attendance():
 
 @bp.route("/presences/<int:employee_id>", methods=["POST"])
 @requires("field.capture")
+@form(AttendanceForm)
 def mark(employee_id: int):
     """One tap: set an employee's attendance for a day; answers the person's attendance fragment."""
     db = get_session()
     employee = get_owned(Employee, employee_id)
     today = date.today()
-    day = parse_date(request.form.get("day"), today)
-    minutes = parse_int(request.form.get("late_minutes"))
-    status = request.form.get("status") or ("late" if minutes is not None else "")
+    tap = AttendanceForm()
+    day = None if tap.day.invalid else (tap.day.data or today)
+    minutes = tap.late_minutes.data
+    status = tap.status.data or ("late" if minutes is not None else "")
     error, row = None, None
     if day is None:
         error, day = "Date invalide.", today
@@ -89,8 +95,7 @@ def mark(employee_id: int):
             error = str(problem)
     if error:
         db.rollback()
-        if day > today:
-            day = today
+        day = min(day, today)
         row = field.attendance.attendance_by_employee(db, structure_id=current_user.structure_id,
                                              employee_ids=[employee.id], day=day).get(employee.id)
     if not request.htmx:
@@ -101,13 +106,14 @@ def mark(employee_id: int):
 
 @bp.route("/equipe/<int:employee_id>", methods=["POST"])
 @requires("field.capture")
+@form(TeamForm)
 def team(employee_id: int):
     """Put a person on today's team or take them off."""
     db = get_session()
     employee = get_owned(Employee, employee_id)
     try:
         field.today.toggle_on_team(db, user=current_user, employee=employee, day=date.today(),
-                               on_team=request.form.get("on") == "1")
+                               on_team=TeamForm().on.data)
     except field.captures.FieldError:
         abort(409)
     db.commit()
@@ -127,12 +133,13 @@ def team_edit():
 
 @bp.route("/point/<int:worksite_id>", methods=["POST"])
 @requires("field.capture")
+@form(BriefingForm)
 def briefing(worksite_id: int):
     """Save the point du matin of a work site for today."""
     db = get_session()
     worksite = get_owned(Worksite, worksite_id)
-    safety = request.form.get("safety", "").strip()
-    organisation = request.form.get("organisation", "").strip()
+    note = BriefingForm()
+    safety, organisation = note.safety.data, note.organisation.data
     errors = {}
     if len(safety) > 1000:
         errors["safety"] = "1000 caractères au plus."

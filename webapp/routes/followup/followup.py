@@ -20,25 +20,29 @@ from webapp.models import (
     WelcomeStep,
     WorkConstraint,
 )
-from webapp.routes._web.capture import parse_date, parse_int
 from webapp.routes._web.db_session import get_session
+from webapp.routes._web.forms import EmptyForm, form
 from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import client_ip, get_owned, render, see_other
+from webapp.routes.followup.forms import (
+    BarrierForm,
+    BarrierUpdateForm,
+    ConstraintForm,
+    GoalForm,
+    SignalDecisionForm,
+    SignalForm,
+    SituationForm,
+    StrengthForm,
+    WelcomeStepForm,
+    WelcomeTickForm,
+)
 
 bp = Blueprint("followup", __name__, url_prefix="/suivi")
 
 
-def _text(name: str, limit: int = 4000) -> str:
-    """A form text field, cut to a bound far above any accepted length (the service gives the message)."""
-    return (request.form.get(name) or "")[:limit]
-
-
-def _date_field(name: str, errors: dict) -> date | None:
-    value = request.form.get(name)
-    parsed = parse_date(value)
-    if value and parsed is None:
-        errors[name] = "Date invalide."
-    return parsed
+def _date_errors(sent, *names: str) -> dict[str, str]:
+    """« Date invalide. » for each of these date fields that holds something other than a date."""
+    return {name: sent[name].process_errors[0] for name in names if sent[name].invalid}
 
 
 def employee_page(employee: Employee, errors: dict | None = None, values: dict | None = None, status: int = 200):
@@ -77,14 +81,16 @@ def employee(employee_id: int):
 
 @bp.route("/salaries/<int:employee_id>/accueil", methods=["POST"])
 @requires("welcome.tick")
+@form(WelcomeTickForm)
 def tick(employee_id: int):
     """Tick or untick a welcome step (date and who are recorded)."""
     db = get_session()
     person = get_owned(Employee, employee_id)
+    sent = WelcomeTickForm()
     error = None
     try:
-        service.tick_welcome(db, user=current_user, employee=person, step_id=parse_int(request.form.get("step_id")),
-                             done=request.form.get("done") != "0", note=_text("note"), today=date.today())
+        service.tick_welcome(db, user=current_user, employee=person, step_id=sent.step_id.data,
+                             done=sent.done.data != "0", note=sent.note.data, today=date.today())
         db.commit()
     except service.FollowupError as problem:
         db.rollback()
@@ -101,21 +107,23 @@ def tick(employee_id: int):
 
 @bp.route("/accueil/modele", methods=["GET", "POST"])
 @requires("welcome.edit")
+@form(WelcomeStepForm)
 def welcome_template():
     """Direction edits the structure's welcome checklist."""
     db = get_session()
     sid = current_user.structure_id
     error = None
     if request.method == "POST":
+        sent = WelcomeStepForm()
         try:
-            if request.form.get("action") == "remove":
-                step = db.get(WelcomeStep, parse_int(request.form.get("step_id")) or 0)
+            if sent.action.data == "remove":
+                step = db.get(WelcomeStep, sent.step_id.data) if sent.step_id.data else None
                 if step is None or step.structure_id != sid:
                     raise service.FollowupError("Étape inconnue.", "step_id")
                 step.active = False
                 db.add(step)
             else:
-                service.add_welcome_step(db, structure_id=sid, label=_text("label"))
+                service.add_welcome_step(db, structure_id=sid, label=sent.label.data)
             db.commit()
             return see_other(url_for("followup.welcome_template"))
         except service.FollowupError as problem:
@@ -128,21 +136,23 @@ def welcome_template():
 
 @bp.route("/situations", methods=["GET", "POST"])
 @requires("welcome.edit")
+@form(SituationForm)
 def situations():
     """Direction edits the situations offered for each theme of freins."""
     db = get_session()
     sid = current_user.structure_id
     error = None
     if request.method == "POST":
+        sent = SituationForm()
         try:
-            if request.form.get("action") == "remove":
-                row = db.get(BarrierSituation, parse_int(request.form.get("situation_id")) or 0)
+            if sent.action.data == "remove":
+                row = db.get(BarrierSituation, sent.situation_id.data) if sent.situation_id.data else None
                 if row is None or row.structure_id != sid:
                     raise service.FollowupError("Situation inconnue.", "situation_id")
                 row.active = False
                 db.add(row)
             else:
-                service.add_situation(db, structure_id=sid, theme=_text("theme"), label=_text("label"))
+                service.add_situation(db, structure_id=sid, theme=sent.theme.data, label=sent.label.data)
             db.commit()
             return see_other(url_for("followup.situations"))
         except service.FollowupError as problem:
@@ -156,13 +166,15 @@ def situations():
 
 @bp.route("/salaries/<int:employee_id>/freins", methods=["POST"])
 @requires("barrier.edit")
+@form(BarrierForm)
 def add_barrier(employee_id: int):
     """Record a frein."""
     db = get_session()
     person = get_owned(Employee, employee_id)
-    errors: dict = {}
-    discussed = _date_field("discussed_on", errors)
-    values = {k: _text(k) for k in ("theme", "situation", "status", "note")}
+    sent = BarrierForm()
+    errors = _date_errors(sent, "discussed_on")
+    discussed = sent.discussed_on.data
+    values = {k: sent[k].data for k in ("theme", "situation", "status", "note")}
     if not errors:
         try:
             service.add_barrier(db, user=current_user, employee=person, theme=values["theme"],
@@ -185,16 +197,18 @@ def _owned_barrier(barrier_id: int) -> Barrier:
 
 @bp.route("/freins/<int:barrier_id>", methods=["POST"])
 @requires("barrier.edit")
+@form(BarrierUpdateForm)
 def update_barrier(barrier_id: int):
     """Change a frein's status or note the prise de conscience."""
     db = get_session()
     barrier = _owned_barrier(barrier_id)
     person = db.get(Employee, barrier.employee_id)
-    errors: dict = {}
-    discussed = _date_field("discussed_on", errors)
+    sent = BarrierUpdateForm()
+    errors = _date_errors(sent, "discussed_on")
+    discussed = sent.discussed_on.data
     if not errors:
         try:
-            service.update_barrier(db, barrier=barrier, status=_text("status"), discussed_on=discussed,
+            service.update_barrier(db, barrier=barrier, status=sent.status.data, discussed_on=discussed,
                                    today=date.today())
             db.commit()
             return see_other(url_for("followup.employee", employee_id=person.id) + "#freins")
@@ -206,13 +220,15 @@ def update_barrier(barrier_id: int):
 
 @bp.route("/salaries/<int:employee_id>/signaler", methods=["GET", "POST"])
 @requires("barrier.signal")
+@form(SignalForm)
 def signal(employee_id: int):
     """A supervisor signals a difficulty seen on site; it goes to the CIP as a proposal."""
     db = get_session()
     person = get_owned(Employee, employee_id)
     errors, values, sent = {}, {"theme": "", "text": ""}, False
     if request.method == "POST":
-        values = {"theme": _text("theme"), "text": _text("text")}
+        sent = SignalForm()
+        values = {"theme": sent.theme.data, "text": sent.text.data}
         try:
             service.signal_barrier(db, user=current_user, employee=person, theme=values["theme"], text=values["text"])
             db.commit()
@@ -227,14 +243,17 @@ def signal(employee_id: int):
 
 @bp.route("/signalements/<int:signal_id>", methods=["POST"])
 @requires("barrier.edit")
+@form(SignalDecisionForm)
 def handle_signal(signal_id: int):
     """The CIP qualifies a signal into a frein, or files it."""
     db = get_session()
     row = get_owned(BarrierSignal, signal_id)
     person = db.get(Employee, row.employee_id)
+    sent = SignalDecisionForm()
     try:
-        service.handle_signal(db, user=current_user, signal=row, decision=_text("decision"), theme=_text("theme"),
-                              situation=_text("situation"), status=_text("status") or "identifie", today=date.today())
+        service.handle_signal(db, user=current_user, signal=row, decision=sent.decision.data, theme=sent.theme.data,
+                              situation=sent.situation.data, status=sent.status.data or "identifie",
+                              today=date.today())
         db.commit()
         return see_other(url_for("followup.employee", employee_id=person.id) + "#freins")
     except service.FollowupError as problem:
@@ -245,21 +264,24 @@ def handle_signal(signal_id: int):
 
 @bp.route("/salaries/<int:employee_id>/contraintes", methods=["POST"])
 @requires("barrier.edit")
+@form(ConstraintForm)
 def add_constraint(employee_id: int):
     """Share a work-relevant constraint with the supervisors."""
     db = get_session()
     person = get_owned(Employee, employee_id)
+    text = ConstraintForm().text.data
     try:
-        service.add_constraint(db, user=current_user, employee=person, text=_text("text"))
+        service.add_constraint(db, user=current_user, employee=person, text=text)
         db.commit()
         return see_other(url_for("followup.employee", employee_id=person.id) + "#contraintes")
     except service.FollowupError as problem:
         db.rollback()
-        return employee_page(person, {"constraint": str(problem)}, {"constraint": _text("text")}, 422)
+        return employee_page(person, {"constraint": str(problem)}, {"constraint": text}, 422)
 
 
 @bp.route("/contraintes/<int:constraint_id>/retirer", methods=["POST"])
 @requires("barrier.edit")
+@form(EmptyForm)
 def remove_constraint(constraint_id: int):
     """Stop sharing a constraint."""
     db = get_session()
@@ -272,12 +294,14 @@ def remove_constraint(constraint_id: int):
 
 @bp.route("/salaries/<int:employee_id>/atouts", methods=["POST"])
 @requires("barrier.edit")
+@form(StrengthForm)
 def add_strength(employee_id: int):
     """Note an atout."""
     db = get_session()
     person = get_owned(Employee, employee_id)
     try:
-        service.add_strength(db, user=current_user, employee=person, label=_text("label"), today=date.today())
+        service.add_strength(db, user=current_user, employee=person, label=StrengthForm().label.data,
+                             today=date.today())
         db.commit()
         return see_other(url_for("followup.employee", employee_id=person.id) + "#atouts")
     except service.FollowupError as problem:
@@ -286,11 +310,14 @@ def add_strength(employee_id: int):
 
 
 def _goal_input(errors: dict) -> service.GoalInput:
-    barrier = request.form.get("barrier_id")
+    sent = GoalForm()
+    errors.update(_date_errors(sent, "due_date", "agreed_on"))
+    if sent.barrier_id.invalid:
+        errors["barrier_id"] = sent.barrier_id.process_errors[0]
     return service.GoalInput(
-        text=_text("text") or _text("objective"), barrier_id=parse_int(barrier) if barrier else None,
-        skill_code=_text("skill_code", 100), due_date=_date_field("due_date", errors), next_step=_text("next_step"),
-        status=_text("status") or "en_cours", agreed_on=_date_field("agreed_on", errors))
+        text=sent.text.data or sent.objective.data, barrier_id=sent.barrier_id.data,
+        skill_code=sent.skill_code.data, due_date=sent.due_date.data, next_step=sent.next_step.data,
+        status=sent.status.data or "en_cours", agreed_on=sent.agreed_on.data)
 
 
 def _goal_form(person: Employee, goal: Goal | None, data: service.GoalInput, errors: dict, status: int = 200):
@@ -304,6 +331,7 @@ def _goal_form(person: Employee, goal: Goal | None, data: service.GoalInput, err
 
 @bp.route("/salaries/<int:employee_id>/objectifs/nouveau", methods=["GET", "POST"])
 @requires("goal.edit")
+@form(GoalForm)
 def new_goal(employee_id: int):
     """Define an objective with the employee."""
     db = get_session()
@@ -325,6 +353,7 @@ def new_goal(employee_id: int):
 
 @bp.route("/objectifs/<int:goal_id>", methods=["GET", "POST"])
 @requires("goal.edit")
+@form(GoalForm)
 def edit_goal(goal_id: int):
     """Change an objective; the history of changes is shown below."""
     db = get_session()

@@ -1,7 +1,7 @@
 """Bilans: the list of bilans due, preparation by the CIP, the supervisor's contribution, finalisation, print, PDF."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, url_for
 from flask_login import current_user
 from sqlmodel import select
 
@@ -17,16 +17,18 @@ from webapp.models import (
     Review,
     ReviewContribution,
 )
-from webapp.routes._web.capture import parse_date
 from webapp.routes._web.db_session import get_session
+from webapp.routes._web.forms import EmptyForm, form
 from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import client_ip, get_owned, render, see_other
+from webapp.routes.followup.forms import (
+    AddendumForm,
+    ContributionForm,
+    CounsellorPartForm,
+    ReviewForm,
+)
 
 bp = Blueprint("reviews", __name__, url_prefix="/bilans")
-
-
-def _text(name: str, limit: int = 6000) -> str:
-    return (request.form.get(name) or "")[:limit]
 
 
 @bp.route("/")
@@ -41,21 +43,22 @@ def index():
 
 @bp.route("/salaries/<int:employee_id>", methods=["POST"])
 @requires("review.edit")
+@form(ReviewForm)
 def create(employee_id: int):
     """Open a bilan for an employee (type and due date, usually the computed ones)."""
     db = get_session()
     person = get_owned(Employee, employee_id)
-    raw = request.form.get("due_date")
+    sent = ReviewForm()
     try:
-        review = service.create_review(db, user=current_user, employee=person, kind=_text("kind", 40),
-                                       due_date=parse_date(raw))
+        review = service.create_review(db, user=current_user, employee=person, kind=sent.kind.data,
+                                       due_date=sent.due_date.data)
         db.commit()
     except followup.FollowupError as problem:
         db.rollback()
         from webapp.routes.followup.followup import employee_page
 
-        return employee_page(person, {"review": str(problem)}, {"review_kind": _text("kind", 40),
-                                                                 "review_due": (raw or "")[:10]}, 422)
+        return employee_page(person, {"review": str(problem)}, {"review_kind": sent.kind.data,
+                                                                 "review_due": sent.due_date.typed()[:10]}, 422)
     return see_other(url_for("reviews.show", review_id=review.id))
 
 
@@ -96,13 +99,15 @@ def show(review_id: int):
 
 @bp.route("/<int:review_id>/contribution", methods=["POST"])
 @requires("review.contribute")
+@form(ContributionForm)
 def contribute(review_id: int):
     """The supervisor's contribution: savoir-être, technique, points forts, points à travailler, proposition."""
     db = get_session()
     review = _owned(review_id)
+    sent = ContributionForm()
     try:
         service.save_contribution(db, user=current_user, review=review,
-                                  values={k: _text(k) for k in service.CONTRIBUTION_FIELDS})
+                                  values={k: sent[k].data for k in service.CONTRIBUTION_FIELDS})
         db.commit()
     except followup.FollowupError as problem:
         db.rollback()
@@ -112,16 +117,17 @@ def contribute(review_id: int):
 
 @bp.route("/<int:review_id>", methods=["POST"])
 @requires("review.edit")
+@form(CounsellorPartForm)
 def save(review_id: int):
     """The CIP's part: needs ratings, actions, decision, exit type, conclusion."""
     db = get_session()
     review = _owned(review_id)
-    needs = {code: (request.form.get(f"need_{code}") or "")[:2] for code, _ in service.needs_list()}
+    sent = CounsellorPartForm()
+    needs = {code: sent.needs.data.get(code, "") for code, _ in service.needs_list()}
     try:
         service.save_counsellor_part(
-            db, review=review, needs=needs, done=[a[:300] for a in request.form.getlist("done")[:50]],
-            planned=[a[:300] for a in request.form.getlist("planned")[:50]], decision=_text("decision", 40),
-            exit_type=_text("exit_type", 200), conclusion=_text("conclusion"))
+            db, review=review, needs=needs, done=sent.done.data, planned=sent.planned.data,
+            decision=sent.decision.data, exit_type=sent.exit_type.data, conclusion=sent.conclusion.data)
         db.commit()
     except followup.FollowupError as problem:
         db.rollback()
@@ -131,6 +137,7 @@ def save(review_id: int):
 
 @bp.route("/<int:review_id>/finaliser", methods=["POST"])
 @requires("review.edit")
+@form(EmptyForm)
 def finalise(review_id: int):
     """Lock the bilan."""
     db = get_session()
@@ -146,12 +153,13 @@ def finalise(review_id: int):
 
 @bp.route("/<int:review_id>/avenant", methods=["POST"])
 @requires("review.edit")
+@form(AddendumForm)
 def addendum(review_id: int):
     """Add a note to a finalised bilan."""
     db = get_session()
     review = _owned(review_id)
     try:
-        service.add_addendum(db, user=current_user, review=review, text=_text("text"))
+        service.add_addendum(db, user=current_user, review=review, text=AddendumForm().text.data)
         db.commit()
     except followup.FollowupError as problem:
         db.rollback()

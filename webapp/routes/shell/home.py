@@ -9,9 +9,9 @@ from sqlmodel import col, func, select
 from webapp.domain.employees.employees import latest_contracts
 from webapp.models import Contract, Employee, Structure, User, Worksite
 from webapp.routes._web.db_session import get_session
-from webapp.routes._web.forms import StructureForm
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import render
+from webapp.routes.accounts.forms import StructureForm
 
 bp = Blueprint("home", __name__)
 

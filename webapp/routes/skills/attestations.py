@@ -6,6 +6,7 @@ from webapp.domain.skills import attestations as service
 from webapp.domain.skills import openbadges
 from webapp.models import Attestation, Employee
 from webapp.routes._web.db_session import get_session
+from webapp.routes._web.forms import EmptyForm, form
 from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import get_owned, render, see_other
 
@@ -14,6 +15,7 @@ bp = Blueprint("attestations", __name__, url_prefix="/attestations")
 
 @bp.route("/salaries/<int:employee_id>", methods=["GET", "POST"])
 @requires("attestation.view")
+@form(EmptyForm)
 def employee(employee_id: int):
     """What the attestation would say today, the attestations already issued, and the button to issue one."""
     person = get_owned(Employee, employee_id)

@@ -8,8 +8,15 @@ from webapp.domain.skills import learning_sessions as service
 from webapp.domain.skills import skills as skills_service
 from webapp.models import Employee, LearningSession, LearningSessionTemplate, Worksite
 from webapp.routes._web.db_session import get_session
+from webapp.routes._web.forms import form, parse_count
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes.skills.forms import (
+    FinishForm,
+    NewSessionQuery,
+    SessionForm,
+    SessionsQuery,
+)
 from webapp.routes.skills.skills import (
     active_sites,
     chosen_site,
@@ -21,23 +28,20 @@ bp = Blueprint("learning_sessions", __name__, url_prefix="/seances")
 
 @bp.route("/")
 @requires("learning_session.view")
+@form(query=SessionsQuery)
 def index():
     """Sessions planned and held, for a work site or for one employee."""
     db = get_session()
     sites = active_sites()
-    employee = get_owned(Employee, request.args.get("salarie", type=int) or 0) if request.args.get("salarie") else None
-    site = None if employee else chosen_site(sites)
+    query = SessionsQuery()
+    if query.salarie.invalid:
+        abort(404)
+    employee = get_owned(Employee, query.salarie.data) if query.salarie.data else None
+    site = None if employee else chosen_site(sites, query.chantier)
     planned, held = service.sessions_list(db, current_user.structure_id, worksite_id=site.id if site else None,
                                           employee_id=employee.id if employee else None)
     return render("skills/learning_sessions/index.html", sites=sites, site=site, employee=employee, planned=planned, held=held,
                   templates=service.templates_of(db, current_user.structure_id))
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _form_context(site: Worksite | None, values: dict, problems: dict | None = None):
@@ -53,42 +57,42 @@ def _form_context(site: Worksite | None, values: dict, problems: dict | None = N
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
 @requires("learning_session.manage")
+@form(SessionForm, query=NewSessionQuery)
 def create():
     """Prepare a session: title, targeted skills, situation, method, material, safety, duration, people, date."""
     ensure_frameworks()
     db = get_session()
-    site = chosen_site(active_sites()) if request.method == "GET" else (
-        get_owned(Worksite, _int(request.form.get("worksite_id")) or 0) if request.form.get("worksite_id") else None)
     if request.method == "GET":
+        query = NewSessionQuery()
+        if query.modele.invalid:
+            abort(404)
+        site = chosen_site(active_sites(), query.chantier)
         values = {"planned_on": date.today().isoformat(), "duration_minutes": 60, "skill_ids": [],
                   "participant_ids": [], "method": "demonstration"}
-        template = get_owned(LearningSessionTemplate, request.args.get("modele", type=int) or 0) \
-            if request.args.get("modele") else None
+        template = get_owned(LearningSessionTemplate, query.modele.data) if query.modele.data else None
         if template:
             values.update(title=template.title, situation=template.situation, method=template.method,
                           material=template.material, safety=template.safety,
                           duration_minutes=template.duration_minutes, template_id=template.id,
                           skill_ids=service.template_skill_ids(db, template))
         return render("skills/learning_sessions/form.html", **_form_context(site, values))
-    form = request.form
-    values = {key: form.get(key, "").strip() for key in ("title", "situation", "method", "material", "safety",
-                                                        "planned_on", "duration_minutes")}
-    values["skill_ids"] = [v for v in (_int(x) for x in form.getlist("skill_ids")) if v]
-    values["participant_ids"] = [v for v in (_int(x) for x in form.getlist("participant_ids")) if v]
-    values["save_as_template"] = form.get("save_as_template") == "1"
-    values["template_id"] = _int(form.get("template_id"))
+    sent = SessionForm()
+    if any(sent[name].invalid for name in ("worksite_id", "skill_ids", "participant_ids", "template_id")):
+        abort(404)
+    site = get_owned(Worksite, sent.worksite_id.data) if sent.worksite_id.data else None
+    values = {key: sent[key].data for key in ("title", "situation", "method", "material", "safety",
+                                              "duration_minutes", "skill_ids", "participant_ids",
+                                              "save_as_template", "template_id")}
+    values["planned_on"] = sent.planned_on.typed().strip()
     if values["template_id"]:
         get_owned(LearningSessionTemplate, values["template_id"])
-    try:
-        planned_on = date.fromisoformat(values["planned_on"])
-    except ValueError:
-        planned_on = None
+    planned_on = sent.planned_on.data
     try:
         session = service.create_session(
             db, user=current_user, title=values["title"], planned_on=planned_on, skill_ids=values["skill_ids"],
             participant_ids=values["participant_ids"], worksite_id=site.id if site else None,
             situation=values["situation"], method=values["method"], material=values["material"],
-            safety=values["safety"], duration_minutes=_int(values["duration_minutes"]),
+            safety=values["safety"], duration_minutes=parse_count(values["duration_minutes"]),
             save_as_template=values["save_as_template"], template_id=values["template_id"])
     except service.LearningError as exc:
         db.rollback()
@@ -111,21 +115,17 @@ def show(session_id: int):
 
 @bp.route("/<int:session_id>/terminer", methods=["POST"])
 @requires("learning_session.manage")
+@form(FinishForm)
 def finish(session_id: int):
     """Record attendance, notes and end-of-session ratings."""
     session = get_owned(LearningSession, session_id)
     db = get_session()
-    present = {v for v in (_int(x) for x in request.form.getlist("present")) if v}
-    levels = {}
-    for key, value in request.form.items():
-        if key.startswith("level-"):
-            parts = key.split("-")
-            if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-                abort(400)
-            levels[(int(parts[1]), int(parts[2]))] = value
+    sent = FinishForm()
+    if sent.present.invalid or sent.levels.invalid:
+        abort(400)
     try:
-        ratings = service.finish_session(db, session=session, user=current_user, present_ids=present,
-                                         notes=request.form.get("notes", "").strip(), levels=levels)
+        ratings = service.finish_session(db, session=session, user=current_user, present_ids=set(sent.present.data),
+                                         notes=sent.notes.data, levels=sent.levels.data)
     except service.LearningError as exc:
         db.rollback()
         site = db.get(Worksite, session.worksite_id) if session.worksite_id else None

@@ -19,6 +19,7 @@ from webapp.platform.db import write_after_read
 from webapp.platform.photos import PhotoError
 from webapp.routes._web import capture
 from webapp.routes._web.db_session import get_session
+from webapp.routes._web.forms import EmptyForm, IdField, form
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import (
     get_owned,
@@ -26,6 +27,17 @@ from webapp.routes._web.views import (
     render,
     see_other,
     serve_photo,
+)
+from webapp.routes.skills.forms import (
+    CorrectionForm,
+    FrameworkImportForm,
+    GroupRatingForm,
+    GroupResultQuery,
+    RateQuery,
+    RatingForm,
+    SiteQuery,
+    SkillForm,
+    SkillLabelForm,
 )
 
 bp = Blueprint("skills", __name__, url_prefix="/competences")
@@ -52,11 +64,12 @@ def active_sites():
                                                      Worksite.active.is_(True)).order_by(Worksite.name)).all()
 
 
-def chosen_site(sites) -> Worksite | None:
-    """The site asked for (?chantier=), else the supervisor's own team's site, else the first one."""
-    wanted = request.args.get("chantier", type=int)
-    if wanted:
-        return get_owned(Worksite, wanted)
+def chosen_site(sites, wanted: IdField) -> Worksite | None:
+    """The site asked for (?chantier=), else the supervisor's own team's site, else the first one; 404 if bad."""
+    if wanted.invalid:
+        abort(404)
+    if wanted.data:
+        return get_owned(Worksite, wanted.data)
     if current_user.role == "supervisor":
         site_id = get_session().exec(select(Employee.worksite_id).where(
             Employee.structure_id == current_user.structure_id, Employee.referent_eti_id == current_user.id,
@@ -69,18 +82,20 @@ def chosen_site(sites) -> Worksite | None:
 
 @bp.route("/")
 @requires("skill.view")
+@form(query=SiteQuery)
 def index():
     """The team matrix of a work site: people × skills, latest levels, rate from a cell."""
     ensure_frameworks()
     sites = active_sites()
-    site = chosen_site(sites)
+    site = chosen_site(sites, SiteQuery().chantier)
     grid = service.matrix(get_session(), site) if site else None
     return render("skills/skills/index.html", sites=sites, site=site, grid=grid, levels=service.LEVELS)
 
 
-def _rate_context(employee: Employee, query: str = ""):
+def _rate_context(employee: Employee, search: RateQuery):
     """What the one-person rating screen needs: skills being worked on first, then the others."""
     db = get_session()
+    query = search.q.data
     sector = service.worksite_sector(db, employee.worksite_id)
     rows = service.skills_for_sector(db, employee.structure_id, sector, query)
     latest = service.latest_ratings(db, [employee.id], [r.skill.code for r in rows])
@@ -88,7 +103,7 @@ def _rate_context(employee: Employee, query: str = ""):
     first = [r for r in rows if r.skill.code in working]
     others = [r for r in rows if r.skill.code not in working]
     return {"employee": employee, "first": first, "others": others, "latest": latest, "q": query,
-            "open_code": request.args.get("competence", ""), "levels": service.LEVELS,
+            "open_code": search.competence.data, "levels": service.LEVELS,
             "situation": session.get(LAST_SITUATION, ""), "sector": sector}
 
 
@@ -103,6 +118,7 @@ def _rate_item(employee: Employee, skill: Skill, status: int = 200, **context):
 
 @bp.route("/salaries/<int:employee_id>/evaluer", methods=["GET", "POST"])
 @requires("skill.rate")
+@form(RatingForm, query=RateQuery)
 def rate(employee_id: int):
     """Rate one employee: open a skill, tap a level."""
     ensure_frameworks()
@@ -110,20 +126,21 @@ def rate(employee_id: int):
     error = None
     if request.method == "POST":
         db = get_session()
-        skill = db.get(Skill, request.form.get("skill_id", type=int) or 0)
+        sent = RatingForm()
+        skill = db.get(Skill, sent.skill_id.data) if sent.skill_id.data else None
         if skill is None or skill.structure_id != current_user.structure_id:
             abort(404)
-        situation = request.form.get("situation", "").strip()[:300]
+        situation = sent.situation.data
         photo = None
         try:
-            service.parse_level(request.form.get("level"))
+            service.parse_level(sent.level.data)
             # Same store as observation photos: checked by content, metadata stripped, resized.
             photo = capture.photo_from_request(db)
             reference = f"{service.PHOTO_PREFIX}{photo.id}" if photo else ""
-            rating = service.record_rating(db, employee=employee, skill=skill, level=request.form.get("level"),
+            rating = service.record_rating(db, employee=employee, skill=skill, level=sent.level.data,
                                            user=current_user, worksite_id=employee.worksite_id,
                                            situation=situation, evidence_ref=reference,
-                                           evidence_note=request.form.get("evidence_note", "").strip())
+                                           evidence_note=sent.evidence_note.data)
         except (service.SkillError, PhotoError) as exc:
             db.rollback()
             capture.discard_photo(photo)
@@ -140,7 +157,7 @@ def rate(employee_id: int):
             return see_other(url_for("skills.rate", employee_id=employee.id))
         if is_fragment_request():
             return _rate_item(employee, skill, item_error=error, status=422)
-    context = _rate_context(employee, request.args.get("q", "")[:100])
+    context = _rate_context(employee, RateQuery())
     return render("skills/skills/rate.html", "skills/skills/_rate_list.html", status=422 if error else 200, error=error,
                   **context)
 
@@ -169,35 +186,43 @@ def progress(employee_id: int):
 
 @bp.route("/groupe")
 @requires("skill.rate")
+@form(query=SiteQuery)
 def group():
     """Group rating, step 1: pick the skill the group worked on."""
     ensure_frameworks()
     sites = active_sites()
-    site = chosen_site(sites)
-    query = request.args.get("q", "")[:100]
+    search = SiteQuery()
+    site = chosen_site(sites, search.chantier)
+    query = search.q.data
     rows = service.skills_for_sector(get_session(), current_user.structure_id, site.sector if site else None, query)
     return render("skills/skills/group.html", "skills/skills/_group_skills.html", sites=sites, site=site, rows=rows, q=query)
 
 
 @bp.route("/groupe/<int:skill_id>", methods=["GET", "POST"])
 @requires("skill.rate")
+@form(GroupRatingForm, query=SiteQuery)
 def group_rate(skill_id: int):
     """Group rating, step 2: tick the people, tap one level for all."""
     db = get_session()
     skill = get_owned(Skill, skill_id)
-    site = get_owned(Worksite, request.values.get("chantier", type=int) or 0) \
-        if request.values.get("chantier") else None
+    sent = GroupRatingForm() if request.method == "POST" else None
+    wanted = sent.chantier if sent else SiteQuery().chantier
+    if wanted.invalid:
+        abort(404)
+    site = get_owned(Worksite, wanted.data) if wanted.data else None
     people = service.site_employees(db, site) if site else []
     error, selected = None, set()
-    if request.method == "POST":
-        selected = {int(v) for v in request.form.getlist("employee_ids") if v.isdigit()}
+    if sent is not None:
+        if sent.employee_ids.invalid:
+            abort(404)
+        selected = set(sent.employee_ids.data)
         employees = db.exec(select(Employee).where(col(Employee.id).in_(selected or {0}))).all()
         if any(e.structure_id != current_user.structure_id for e in employees) or len(employees) != len(selected):
             abort(404)
-        situation = request.form.get("situation", "").strip()[:300]
+        situation = sent.situation.data
         try:
             ratings = service.record_group(db, employees=list(employees), skill=skill,
-                                           level=request.form.get("level"), user=current_user,
+                                           level=sent.level.data, user=current_user,
                                            worksite_id=site.id if site else None, situation=situation)
         except service.SkillError as exc:
             db.rollback()
@@ -213,16 +238,14 @@ def group_rate(skill_id: int):
                   situation=session.get(LAST_SITUATION, ""))
 
 
-def _rating_ids(value: str) -> list[int]:
-    return [int(v) for v in value.split(",") if v.isdigit()][:100]
-
-
 @bp.route("/groupe/resultat")
 @requires("skill.rate")
+@form(query=GroupResultQuery)
 def group_result():
     """Group rating, step 3: what was recorded, with a tap to change one person's level."""
     db = get_session()
-    ids = _rating_ids(request.args.get("r", ""))
+    query = GroupResultQuery()
+    ids = query.r.data
     rows = db.exec(select(SkillRating, Employee).join(Employee, Employee.id == SkillRating.employee_id)
                    .where(col(SkillRating.id).in_(ids or [0]),
                           SkillRating.structure_id == current_user.structure_id)
@@ -230,24 +253,26 @@ def group_result():
     if not rows:
         abort(404)
     return render("skills/skills/group_result.html", rows=rows, levels=service.LEVELS, ids=",".join(map(str, ids)),
-                  chantier=request.args.get("chantier", type=int))
+                  chantier=query.chantier.data)
 
 
 @bp.route("/evaluations/<int:rating_id>/corriger", methods=["POST"])
 @requires("skill.rate")
+@form(CorrectionForm)
 def correct(rating_id: int):
     """Change the level of a rating just recorded (an exception in a group)."""
     db = get_session()
     rating = get_owned(SkillRating, rating_id)
+    sent = CorrectionForm()
     try:
-        service.correct_rating(db, rating=rating, level=request.form.get("level"), user=current_user)
+        service.correct_rating(db, rating=rating, level=sent.level.data, user=current_user)
     except service.SkillError as exc:
         db.rollback()
         flash(str(exc), "error")
     else:
         db.commit()
-    ids = request.form.get("r", str(rating.id))
-    return see_other(url_for("skills.group_result", r=ids, chantier=request.form.get("chantier", type=int)))
+    ids = sent.r.typed() or str(rating.id)
+    return see_other(url_for("skills.group_result", r=ids, chantier=sent.chantier.data))
 
 
 # --- frameworks ---------------------------------------------------------------------------------
@@ -290,27 +315,32 @@ def _edit(framework: SkillFramework, action) -> Response:
 
 @bp.route("/referentiels/<int:framework_id>/ajouter", methods=["POST"])
 @requires("framework.edit")
+@form(SkillForm)
 def add_skill(framework_id: int):
     """Add a skill to a framework."""
     framework = get_owned(SkillFramework, framework_id)
+    sent = SkillForm()
     return _edit(framework, lambda db: service.add_skill(
-        db, framework=framework, activity_name=request.form.get("activity", ""),
-        label=request.form.get("label", ""), pictogram=request.form.get("pictogram", "tools")) and
+        db, framework=framework, activity_name=sent.activity.data,
+        label=sent.label.data, pictogram=sent.pictogram.data) and
         "Compétence ajoutée.")
 
 
 @bp.route("/referentiels/competences/<int:skill_id>/modifier", methods=["POST"])
 @requires("framework.edit")
+@form(SkillLabelForm)
 def revise_skill(skill_id: int):
     """Reword a skill (a new version; past ratings keep their wording)."""
     skill = get_owned(Skill, skill_id)
     framework = get_owned(SkillFramework, skill.framework_id)
-    return _edit(framework, lambda db: service.revise_skill(db, skill=skill, label=request.form.get("label", ""))
+    label = SkillLabelForm().label.data
+    return _edit(framework, lambda db: service.revise_skill(db, skill=skill, label=label)
                  and "Compétence modifiée : les évaluations passées gardent l'ancien libellé.")
 
 
 @bp.route("/referentiels/competences/<int:skill_id>/retirer", methods=["POST"])
 @requires("framework.edit")
+@form(EmptyForm)
 def retire_skill(skill_id: int):
     """Take a skill out of its framework."""
     skill = get_owned(Skill, skill_id)
@@ -332,10 +362,11 @@ def export(framework_id: int):
 
 @bp.route("/referentiels/<int:framework_id>/import", methods=["POST"])
 @requires("framework.edit")
+@form(FrameworkImportForm)
 def import_csv(framework_id: int):
     """Replace a framework's skills from a CSV file (same columns as the export)."""
     framework = get_owned(SkillFramework, framework_id)
-    upload = request.files.get("file")
+    upload = FrameworkImportForm().file.data
     try:
         text = upload.read().decode("utf-8") if upload else ""
     except UnicodeDecodeError:
