@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from webapp.domain.followup import deadlines as deadline_service
-from webapp.domain.followup import followup
+from webapp.domain.followup import followup, sensitivity
 from webapp.domain.followup import reviews as service
 from webapp.models import (
     NEED_RATINGS,
@@ -71,13 +71,13 @@ def _page(review: Review, errors: dict | None = None, status: int = 200):
         # The supervisor sees the bilan's type and dates and their own contribution form, nothing of the diagnostic.
         return render("followup/reviews/contribute.html", review=review, employee=person, mine=mine, errors=errors or {},
                       fields=service.CONTRIBUTION_FIELDS, kinds=REVIEW_KINDS, status=status)
-    sensitive = followup.sees_sensitive(current_user)
-    doc = service.for_viewer(service.document(db, review=review), sensitive=sensitive)
-    if sensitive and service.has_sensitive(doc):
+    sensitive = sensitivity.sees_sensitive(current_user)
+    doc = sensitivity.for_viewer(service.document(db, review=review), sensitive=sensitive)
+    if sensitive and sensitivity.has_sensitive(doc):
         from webapp.domain.accounts import audit
 
         audit.record(db, action="sensitive.read", object_type="review", object_id=review.id, employee_id=person.id,
-                     detail="Bilan contenant des freins, objectifs ou besoins sensibles")
+                     detail="Bilan contenant des éléments sensibles (freins, objectifs, besoins, actions ou alertes)")
     db.commit()
     actions_by_theme: dict[str, list[str]] = {}
     for theme, action in service.actions_list():
@@ -162,9 +162,9 @@ def addendum(review_id: int):
 
 def _document_for_print(review: Review) -> dict:
     db = get_session()
-    sensitive = followup.sees_sensitive(current_user)
-    doc = service.for_viewer(service.document(db, review=review), sensitive=sensitive)
-    if sensitive and service.has_sensitive(doc):
+    sensitive = sensitivity.sees_sensitive(current_user)
+    doc = sensitivity.for_viewer(service.document(db, review=review), sensitive=sensitive)
+    if sensitive and sensitivity.has_sensitive(doc):
         from webapp.domain.accounts import audit
 
         audit.record(db, action="sensitive.read", object_type="review", object_id=review.id,
