@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
+from webapp.domain.alerts.alerts import alert_type
 from webapp.domain.field.attendance import attendance_rates
 from webapp.domain.followup.followup import FollowupError, themes
 from webapp.domain.followup.sensitivity import SENSITIVE_NEEDS
@@ -279,8 +280,6 @@ def compile_summary(db: Session, *, employee: Employee, start: date, end: date, 
     alerts = db.exec(select(Alert.type_code, func.count()).where(
         Alert.employee_id == employee.id, Alert.raised_at >= dates.day_bounds(start, timezone)[0],
         Alert.raised_at < dates.day_bounds(end, timezone)[1]).group_by(Alert.type_code)).all()
-    from webapp.domain.alerts.alerts import alert_type
-
     return {
         "period": [start.isoformat(), end.isoformat()],
         "attendance": {"present": rate.present, "late": rate.late, "absent": rate.absent, "excused": rate.excused,

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, request, url_for
 from flask_login import current_user
 from sqlmodel import select
 
+from webapp.domain.accounts import audit
 from webapp.domain.followup import deadlines as deadline_service
 from webapp.domain.followup import followup, sensitivity
 from webapp.domain.followup import reviews as service
@@ -74,8 +75,6 @@ def _page(review: Review, errors: dict | None = None, status: int = 200):
     sensitive = sensitivity.sees_sensitive(current_user)
     doc = sensitivity.for_viewer(service.document(db, review=review), sensitive=sensitive)
     if sensitive and sensitivity.has_sensitive(doc):
-        from webapp.domain.accounts import audit
-
         audit.record(db, action="sensitive.read", object_type="review", object_id=review.id, employee_id=person.id,
                      detail="Bilan contenant des éléments sensibles (freins, objectifs, besoins, actions ou alertes)")
     db.commit()
@@ -165,8 +164,6 @@ def _document_for_print(review: Review) -> dict:
     sensitive = sensitivity.sees_sensitive(current_user)
     doc = sensitivity.for_viewer(service.document(db, review=review), sensitive=sensitive)
     if sensitive and sensitivity.has_sensitive(doc):
-        from webapp.domain.accounts import audit
-
         audit.record(db, action="sensitive.read", object_type="review", object_id=review.id,
                      employee_id=review.employee_id, detail="Bilan imprimé ou téléchargé")
         db.commit()
