@@ -94,7 +94,7 @@ def seed_followup(db: Session, structure: Structure, today: date, rng: random.Ra
             goal = Goal(structure_id=structure.id, employee_id=employee.id, text=text, theme=theme,
                         due_date=max(entry + timedelta(days=1), today + timedelta(days=days)), next_step=next_step,
                         status=status, agreed_on=min(today, entry + timedelta(days=12)),
-                        sensitive=followup.is_sensitive(theme), created_by_id=cip.id)
+                        sensitive=followup.is_sensitive(theme, text), created_by_id=cip.id)
             db.add(goal)
             db.flush()
             db.add(GoalChange(structure_id=structure.id, goal_id=goal.id, changed_by_id=cip.id,

@@ -72,6 +72,7 @@ def sweep_full_name(db: Session, employee: Employee) -> int:
     pattern = mentions(employee, parts=False)
     if pattern is None:
         return 0
+    db.flush()  # the rows read below include what the other wings have just changed
     # A cheap SQL filter first (the last name without its first letter, whose case may differ), then the regex.
     hint = f"%{employee.last_name.strip()[1:]}%"
     changed = 0

@@ -1,6 +1,7 @@
 """Consignes given to the team or to chosen people, and who showed they understood them."""
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -126,3 +127,10 @@ def templates_of(db: Session, *, structure_id: int) -> list[InstructionTemplate]
 def category_counts(cards: list[InstructionCard]) -> Counter:
     """How many consignes of each category (for the day's summary)."""
     return Counter(c.instruction.category for c in cards)
+
+
+def form_context(team, *, errors: dict | None = None, values: dict | None = None) -> dict:
+    """What the consigne form shows: people, sites, categories, a fresh idempotency key, errors and kept input."""
+    return {"employees": team.employees, "worksites": team.worksites, "categories": INSTRUCTION_CATEGORIES,
+            "key": (values or {}).get("client_key") or str(uuid.uuid4()), "errors": errors or {},
+            "values": values or {}}

@@ -1,18 +1,21 @@
 """Today: the supervisor's team of the day, their cards, the morning briefing; shared checks of field captures."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlmodel import Session, col, func, select
 
 from webapp.domain.alerts.alerts import unresolved_by_employee
+from webapp.domain.field import instructions
 from webapp.domain.field.attendance import attendance_by_employee
 from webapp.domain.field.captures import FieldError, check_day
 from webapp.domain.field.observations import visible_clause
 from webapp.domain.followup import followup
 from webapp.domain.skills import skills
 from webapp.models import (
+    ATTENDANCE_STATUSES,
     Alert,
     Assignment,
     Attendance,
@@ -172,3 +175,18 @@ def save_briefing(db: Session, *, user: User, worksite: Worksite, day: date, saf
     row.safety, row.organisation, row.author_id, row.updated_at = safety, organisation, user.id, utcnow()
     db.add(row)
     return row
+
+
+def screen(db: Session, *, user: User, day: date) -> dict:
+    """Everything the Today screen shows for a supervisor, as plain data (also the supervisor's home)."""
+    team = team_today(db, user=user, day=day)
+    site_ids = [w.id for w in team.worksites]
+    templates = instructions.templates_of(db, structure_id=user.structure_id)
+    return {
+        "today": day, "team": team, "cards": team_cards(db, user=user, employees=team.employees, day=day),
+        "instructions": instructions.instruction_cards(
+            db, instructions.instructions_of_day(db, user=user, worksite_ids=site_ids, day=day)),
+        "briefings": briefings_of(db, structure_id=user.structure_id, worksite_ids=site_ids, day=day),
+        "templates": templates, "template_keys": {t.id: str(uuid.uuid4()) for t in templates},
+        "form": instructions.form_context(team), "statuses": ATTENDANCE_STATUSES,
+    }

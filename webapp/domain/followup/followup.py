@@ -8,6 +8,11 @@ from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from webapp.domain.accounts import audit
+from webapp.domain.followup.sensitivity import (
+    SENSITIVE_THEMES,
+    is_sensitive,
+    sees_sensitive,
+)
 from webapp.domain.policy import PERMISSIONS
 from webapp.domain.skills.skills import history
 from webapp.models import (
@@ -30,9 +35,6 @@ from webapp.models import (
 )
 from webapp.platform import dates, reference_lists
 
-SENSITIVE_THEMES = frozenset({"sante", "difficulte_financiere", "difficulte_administrative"})
-# Justice-related situations are sensitive whatever their theme (GDPR art. 10).
-SENSITIVE_WORDS = ("juridique", "judiciaire", "justice")
 INTEGRATION_DAYS = 42  # "en intégration" on Today: the first six weeks
 MAX_TODAY_GOALS = 3
 
@@ -95,11 +97,6 @@ def objectives_list() -> list[tuple[str, str]]:
     return [(r["theme"], r["objectif"]) for r in reference_lists.load("objectifs")]
 
 
-def is_sensitive(theme: str, situation: str = "") -> bool:
-    """Health, finances, administrative/legal themes and justice-related situations are sensitive."""
-    return theme in SENSITIVE_THEMES or any(word in situation.lower() for word in SENSITIVE_WORDS)
-
-
 def public_themes() -> dict[str, str]:
     """Themes a supervisor may choose when signalling a difficulty (no sensitive one)."""
     return {code: label for code, label in themes().items() if code not in SENSITIVE_THEMES}
@@ -108,11 +105,6 @@ def public_themes() -> dict[str, str]:
 def sees_diagnostic(user: User) -> bool:
     """May `user` read the freins (non-sensitive ones)?"""
     return user.structure_id is not None and user.role in PERMISSIONS["barrier.view"]
-
-
-def sees_sensitive(user: User) -> bool:
-    """May `user` read sensitive freins and objectives?"""
-    return user.structure_id is not None and user.role in PERMISSIONS["barrier.view_sensitive"]
 
 
 def barrier_clause(user: User):
@@ -437,7 +429,8 @@ def create_goal(db: Session, *, user: User, employee: Employee, data: GoalInput,
     goal = Goal(structure_id=employee.structure_id, employee_id=employee.id, text=data.text.strip(), theme=theme,
                 barrier_id=data.barrier_id, skill_code=data.skill_code.strip(), due_date=data.due_date,
                 next_step=data.next_step.strip(), status=data.status, agreed_on=data.agreed_on,
-                sensitive=is_sensitive(theme) or bool(barrier and barrier.sensitive), created_by_id=user.id)
+                sensitive=is_sensitive(theme, data.text) or bool(barrier and barrier.sensitive),
+                created_by_id=user.id)
     db.add(goal)
     db.flush()
     db.add(GoalChange(structure_id=goal.structure_id, goal_id=goal.id, changed_by_id=user.id, summary="Objectif créé."))
@@ -472,7 +465,7 @@ def update_goal(db: Session, *, user: User, goal: Goal, data: GoalInput, today: 
     for k, v in new.items():
         setattr(goal, k, v)
     goal.theme = theme
-    goal.sensitive = is_sensitive(theme) or bool(barrier and barrier.sensitive)
+    goal.sensitive = is_sensitive(theme, goal.text) or bool(barrier and barrier.sensitive)
     goal.updated_at = utcnow()
     db.add(goal)
     db.add(GoalChange(structure_id=goal.structure_id, goal_id=goal.id, changed_by_id=user.id,

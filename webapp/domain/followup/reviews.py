@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 from webapp.domain.alerts.alerts import alert_type
 from webapp.domain.field.attendance import attendance_rates
 from webapp.domain.followup.followup import FollowupError, themes
+from webapp.domain.followup.sensitivity import SENSITIVE_NEEDS
 from webapp.domain.skills.skills import first_and_last
 from webapp.models import (
     BARRIER_STATUSES,
@@ -41,8 +42,6 @@ from webapp.platform.pdf import a4_document
 
 INTERMEDIATE_BEFORE_END = 30  # days before the end of a CDDI period: the renewal is decided at this bilan
 MATCH_DAYS = 45  # a bilan created within this many days of a computed due date counts for it
-SENSITIVE_NEEDS = frozenset({"sante", "finances", "judiciaire", "recours_droits", "administratif",
-                             "handicap_compensation", "handicap_retablissement"})
 CONTRIBUTION_FIELDS = {"savoir_etre": "Savoir-être", "technique": "Technique", "strengths": "Points forts",
                        "to_work": "Points à travailler", "proposal": "Proposition"}
 
@@ -342,19 +341,6 @@ def document(db: Session, *, review: Review, today: date | None = None) -> dict:
         "exit_type": review.exit_type,
         "conclusion": review.conclusion,
     }
-
-
-def for_viewer(doc: dict, *, sensitive: bool) -> dict:
-    """The document without sensitive freins, objectives, needs and alerts for a role that may not read them."""
-    if sensitive:
-        return doc
-    return {**doc, "barriers": [b for b in doc.get("barriers", []) if not b.get("sensitive")],
-            "goals": [g for g in doc.get("goals", []) if not g.get("sensitive")],
-            "needs": [n for n in doc.get("needs", []) if not n.get("sensitive")], "alerts": []}
-
-
-def has_sensitive(doc: dict) -> bool:
-    return any(x.get("sensitive") for key in ("barriers", "goals", "needs") for x in doc.get(key, []))
 
 
 def addenda_of(db: Session, review_id: int) -> list[tuple[Addendum, User]]:

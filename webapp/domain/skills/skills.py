@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from webapp.models import (
@@ -23,6 +24,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.platform import dates, reference_lists
+from webapp.platform.db import write_after_read
 
 ACQUIRED = 3  # "acquis" and above go on the attestation
 CORRECTION_WINDOW = timedelta(hours=2)
@@ -106,6 +108,40 @@ def ensure_frameworks(db: Session, structure_id: int) -> int:
     for sector, rome in missing:
         create_framework(db, structure_id=structure_id, sector=sector, rome_code=rome)
     return len(missing)
+
+
+def ensure_frameworks_before_reading(db: Session, structure_id: int) -> None:
+    """Create the frameworks missing for the structure's work sites, from a reading request (commits if it writes)."""
+    if not missing_sectors(db, structure_id):
+        return
+    try:
+        with write_after_read(db):
+            ensure_frameworks(db, structure_id)
+    except IntegrityError:  # another request created them at the same moment
+        db.rollback()
+
+
+def active_sites(db: Session, structure_id: int) -> list[Worksite]:
+    """Active work sites of the structure, by name."""
+    return db.exec(select(Worksite).where(Worksite.structure_id == structure_id, Worksite.active.is_(True))
+                   .order_by(Worksite.name)).all()
+
+
+def pick_site(db: Session, *, user: User, sites: list[Worksite], wanted_id: int | None) -> Worksite | None:
+    """The site asked for, else the supervisor's own team's site, else the first; LookupError for a foreign one."""
+    if wanted_id:
+        site = db.get(Worksite, wanted_id)
+        if site is None or site.structure_id != user.structure_id:
+            raise LookupError(wanted_id)
+        return site
+    if user.role == "supervisor":
+        site_id = db.exec(select(Employee.worksite_id).where(
+            Employee.structure_id == user.structure_id, Employee.referent_eti_id == user.id,
+            Employee.active.is_(True), col(Employee.worksite_id).is_not(None))).first()
+        for site in sites:
+            if site.id == site_id:
+                return site
+    return sites[0] if sites else None
 
 
 def frameworks_of(db: Session, structure_id: int) -> list[SkillFramework]:

@@ -21,7 +21,6 @@ from webapp.routes._web.forms import form, new_key
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, see_other, serve_photo
 from webapp.routes.field.forms import AcknowledgeForm, InstructionForm
-from webapp.routes.field.today import instruction_form_context
 
 bp = Blueprint("instructions", __name__, url_prefix="/consignes")
 
@@ -74,13 +73,13 @@ def create():
         field_name = getattr(problem, "field", "") or "photo"
         if isinstance(problem, idempotency.KeyReused):
             values["client_key"] = new_key()  # sending again records this content as a new consigne
-        context = instruction_form_context(team, errors={field_name: str(problem)}, values=values)
+        context = field.instructions.form_context(team, errors={field_name: str(problem)}, values=values)
         response = make_response(render_template("field/instructions/_form.html", form=context), 422)
         return retarget(response, "#instruction-form")
     if not request.htmx:
         return see_other(url_for("today.index"))
     card = field.instructions.instruction_cards(db, [instruction])[0]
-    fresh = instruction_form_context(team)
+    fresh = field.instructions.form_context(team)
     return render_template("field/instructions/_created.html", card=card, form=fresh)
 
 

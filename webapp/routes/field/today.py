@@ -7,12 +7,11 @@ from flask_login import current_user
 from webapp.domain import field
 from webapp.models import (
     ATTENDANCE_STATUSES,
-    INSTRUCTION_CATEGORIES,
     Employee,
     Worksite,
 )
 from webapp.routes._web.db_session import get_session
-from webapp.routes._web.forms import form, new_key
+from webapp.routes._web.forms import form
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render, see_other
 from webapp.routes.field.forms import AttendanceForm, BriefingForm, DayQuery, TeamForm
@@ -20,35 +19,11 @@ from webapp.routes.field.forms import AttendanceForm, BriefingForm, DayQuery, Te
 bp = Blueprint("today", __name__, url_prefix="/aujourdhui")
 
 
-def today_page():
-    """Render the Today screen of the logged-in supervisor (also the supervisor's home)."""
-    db = get_session()
-    day = date.today()
-    team = field.today.team_today(db, user=current_user, day=day)
-    site_ids = [w.id for w in team.worksites]
-    cards = field.today.team_cards(db, user=current_user, employees=team.employees, day=day)
-    templates = field.instructions.templates_of(db, structure_id=current_user.structure_id)
-    instructions = field.instructions.instruction_cards(
-        db, field.instructions.instructions_of_day(db, user=current_user, worksite_ids=site_ids, day=day))
-    return render(
-        "field/today/index.html", today=day, team=team, cards=cards, instructions=instructions,
-        briefings=field.today.briefings_of(db, structure_id=current_user.structure_id, worksite_ids=site_ids, day=day),
-        templates=templates, template_keys={t.id: new_key() for t in templates},
-        form=instruction_form_context(team), statuses=ATTENDANCE_STATUSES,
-    )
-
-
-def instruction_form_context(team, errors=None, values=None):
-    """What the consigne form needs: people, sites, categories, a fresh key, errors and kept input."""
-    return {"employees": team.employees, "worksites": team.worksites, "categories": INSTRUCTION_CATEGORIES,
-            "key": (values or {}).get("client_key") or new_key(), "errors": errors or {}, "values": values or {}}
-
-
 @bp.route("/")
 @requires("field.capture")
 def index():
     """The Today screen."""
-    return today_page()
+    return render("field/today/index.html", **field.today.screen(get_session(), user=current_user, day=date.today()))
 
 
 @bp.route("/presences")

@@ -6,12 +6,10 @@ from flask_login import current_user
 
 from webapp.domain.employees.employees import staff_names
 from webapp.domain.followup import followup as service
-from webapp.domain.followup import reviews
+from webapp.domain.followup import overview
 from webapp.domain.skills import skills
 from webapp.models import (
-    BARRIER_STATUSES,
     GOAL_STATUSES,
-    REVIEW_KINDS,
     Barrier,
     BarrierSignal,
     BarrierSituation,
@@ -22,7 +20,7 @@ from webapp.models import (
 )
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import EmptyForm, form
-from webapp.routes._web.permissions import allowed, requires
+from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import client_ip, get_owned, render, see_other
 from webapp.routes.followup.forms import (
     BarrierForm,
@@ -46,30 +44,11 @@ def _date_errors(sent, *names: str) -> dict[str, str]:
 
 
 def employee_page(employee: Employee, errors: dict | None = None, values: dict | None = None, status: int = 200):
-    """The follow-up page, with what the user's role may see."""
+    """The follow-up page, with what the user's role may see (its reads of sensitive items are traced)."""
     db = get_session()
-    today = date.today()
-    ctx = {"employee": employee, "errors": errors or {}, "values": values or {}, "today": today,
-           "welcome": service.welcome_of(db, employee),
-           "constraints": service.constraints_of(db, [employee.id]).get(employee.id, []),
-           "goals": service.goals_of(db, user=current_user, employee_id=employee.id),
-           "goal_statuses": GOAL_STATUSES, "barrier_statuses": BARRIER_STATUSES, "themes": service.themes(),
-           "public_themes": service.public_themes(), "due": reviews.due_for(db, employee) if allowed("review.view") or
-           allowed("review.contribute") else [], "review_kinds": REVIEW_KINDS}
-    barriers = []
-    if allowed("barrier.view"):
-        barriers = service.barriers_of(db, user=current_user, employee_id=employee.id)
-        ctx.update(barriers=barriers, strengths=service.strengths_of(db, employee.id),
-                   signals=service.open_signals(db, employee_ids=[employee.id]),
-                   situations=service.situations_of(db, employee.structure_id),
-                   strength_choices=service.strength_choices(db, employee.id))
-    ids = [b.detected_by_id for b in barriers] + [s.signalled_by_id for s in ctx.get("signals", [])]
-    ids += [item.check.done_by_id for item in ctx["welcome"] if item.check]
-    ctx["names"] = {i: u.full_name for i, u in staff_names(db, ids).items()}
-    service.trace_sensitive(db, user=current_user, ip=client_ip(), employee_id=employee.id, barriers=barriers, goals=ctx["goals"],
-                            what="(page de suivi)")
+    ctx = overview.employee_screen(db, user=current_user, employee=employee, today=date.today(), ip=client_ip())
     db.commit()
-    return render("followup/followup/employee.html", status=status, **ctx)
+    return render("followup/followup/employee.html", status=status, errors=errors or {}, values=values or {}, **ctx)
 
 
 @bp.route("/salaries/<int:employee_id>")

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from webapp.domain.accounts import audit
 from webapp.domain.followup import deadlines as deadline_service
-from webapp.domain.followup import followup
+from webapp.domain.followup import followup, overview, sensitivity
 from webapp.domain.followup import reviews as service
 from webapp.models import (
     NEED_RATINGS,
@@ -55,10 +55,10 @@ def create(employee_id: int):
         db.commit()
     except followup.FollowupError as problem:
         db.rollback()
-        from webapp.routes.followup.followup import employee_page
-
-        return employee_page(person, {"review": str(problem)}, {"review_kind": sent.kind.data,
-                                                                 "review_due": sent.due_date.typed()[:10]}, 422)
+        ctx = overview.employee_screen(db, user=current_user, employee=person, today=date.today(), ip=client_ip())
+        db.commit()
+        return render("followup/followup/employee.html", status=422, errors={"review": str(problem)},
+                      values={"review_kind": sent.kind.data, "review_due": sent.due_date.typed()[:10]}, **ctx)
     return see_other(url_for("reviews.show", review_id=review.id))
 
 
@@ -75,11 +75,11 @@ def _page(review: Review, errors: dict | None = None, status: int = 200):
         # The supervisor sees the bilan's type and dates and their own contribution form, nothing of the diagnostic.
         return render("followup/reviews/contribute.html", review=review, employee=person, mine=mine, errors=errors or {},
                       fields=service.CONTRIBUTION_FIELDS, kinds=REVIEW_KINDS, status=status)
-    sensitive = followup.sees_sensitive(current_user)
-    doc = service.for_viewer(service.document(db, review=review), sensitive=sensitive)
-    if sensitive and service.has_sensitive(doc):
+    sensitive = sensitivity.sees_sensitive(current_user)
+    doc = sensitivity.for_viewer(service.document(db, review=review), sensitive=sensitive)
+    if sensitive and sensitivity.has_sensitive(doc):
         audit.record(db, user=current_user, ip=client_ip(), action="sensitive.read", object_type="review", object_id=review.id, employee_id=person.id,
-                     detail="Bilan contenant des freins, objectifs ou besoins sensibles")
+                     detail="Bilan contenant des éléments sensibles (freins, objectifs, besoins, actions ou alertes)")
     db.commit()
     actions_by_theme: dict[str, list[str]] = {}
     for theme, action in service.actions_list():
@@ -169,9 +169,9 @@ def addendum(review_id: int):
 
 def _document_for_print(review: Review) -> dict:
     db = get_session()
-    sensitive = followup.sees_sensitive(current_user)
-    doc = service.for_viewer(service.document(db, review=review), sensitive=sensitive)
-    if sensitive and service.has_sensitive(doc):
+    sensitive = sensitivity.sees_sensitive(current_user)
+    doc = sensitivity.for_viewer(service.document(db, review=review), sensitive=sensitive)
+    if sensitive and sensitivity.has_sensitive(doc):
         audit.record(db, user=current_user, ip=client_ip(), action="sensitive.read", object_type="review", object_id=review.id,
                      employee_id=review.employee_id, detail="Bilan imprimé ou téléchargé")
         db.commit()

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlmodel import col, func, select
 
+from webapp.domain import field
 from webapp.domain.employees.employees import latest_contracts
 from webapp.models import Contract, Employee, Structure, User, Worksite
 from webapp.routes._web.db_session import get_session
@@ -26,9 +27,7 @@ def index():
         return render("shell/home/admin.html", structures=structures, form=StructureForm(retention_months=24))
     today = date.today()
     if current_user.role == "supervisor":
-        from webapp.routes.field.today import today_page
-
-        return today_page()
+        return render("field/today/index.html", **field.today.screen(db, user=current_user, day=today))
     if current_user.role == "counsellor":
         followed = _followed(db, Employee.referent_cip_id)
         ending = [r for r in followed if r[1] and r[1].end_date <= today + timedelta(days=60)]

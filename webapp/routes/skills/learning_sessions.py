@@ -10,17 +10,13 @@ from webapp.models import Employee, LearningSession, LearningSessionTemplate, Wo
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import form, parse_count
 from webapp.routes._web.permissions import requires
+from webapp.routes._web.sites import active_sites, chosen_site, ensure_frameworks
 from webapp.routes._web.views import get_owned, render, see_other
 from webapp.routes.skills.forms import (
     FinishForm,
     NewSessionQuery,
     SessionForm,
     SessionsQuery,
-)
-from webapp.routes.skills.skills import (
-    active_sites,
-    chosen_site,
-    ensure_frameworks,
 )
 
 bp = Blueprint("learning_sessions", __name__, url_prefix="/seances")

@@ -1,7 +1,6 @@
 """Skills: team matrix, quick rating (one person, a group), progress, frameworks (edit, CSV import/export)."""
 from flask import Blueprint, Response, abort, flash, request, session, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from webapp.domain.skills import learning_sessions
@@ -15,12 +14,12 @@ from webapp.models import (
     SkillRating,
     Worksite,
 )
-from webapp.platform.db import write_after_read
 from webapp.platform.photos import PhotoError
 from webapp.routes._web import capture
 from webapp.routes._web.db_session import get_session
-from webapp.routes._web.forms import EmptyForm, IdField, form
+from webapp.routes._web.forms import EmptyForm, form
 from webapp.routes._web.permissions import requires
+from webapp.routes._web.sites import active_sites, chosen_site, ensure_frameworks
 from webapp.routes._web.views import (
     get_owned,
     is_fragment_request,
@@ -43,41 +42,6 @@ from webapp.routes.skills.forms import (
 bp = Blueprint("skills", __name__, url_prefix="/competences")
 
 LAST_SITUATION = "skills_last_situation"
-
-
-def ensure_frameworks() -> None:
-    """Create the frameworks missing for the sectors of the structure's work sites, before the view reads."""
-    db = get_session()
-    sid = current_user.structure_id
-    if not service.missing_sectors(db, sid):
-        return
-    try:
-        with write_after_read(db):
-            service.ensure_frameworks(db, sid)
-    except IntegrityError:  # another request created them at the same moment
-        db.rollback()
-
-
-def active_sites():
-    """Active work sites of the structure, by name."""
-    return get_session().exec(select(Worksite).where(Worksite.structure_id == current_user.structure_id,
-                                                     Worksite.active.is_(True)).order_by(Worksite.name)).all()
-
-
-def chosen_site(sites, wanted: IdField) -> Worksite | None:
-    """The site asked for (?chantier=), else the supervisor's own team's site, else the first one; 404 if bad."""
-    if wanted.invalid:
-        abort(404)
-    if wanted.data:
-        return get_owned(Worksite, wanted.data)
-    if current_user.role == "supervisor":
-        site_id = get_session().exec(select(Employee.worksite_id).where(
-            Employee.structure_id == current_user.structure_id, Employee.referent_eti_id == current_user.id,
-            Employee.active.is_(True), col(Employee.worksite_id).is_not(None))).first()
-        for site in sites:
-            if site.id == site_id:
-                return site
-    return sites[0] if sites else None
 
 
 @bp.route("/")
