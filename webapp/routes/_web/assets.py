@@ -1,0 +1,61 @@
+"""Static files under versioned URLs: a content hash in the query string, cached for a year when it matches."""
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+
+from flask import Flask, current_app, request
+from werkzeug.security import safe_join
+
+# A versioned URL never changes content: the browser keeps it a year without asking again.
+IMMUTABLE = "public, max-age=31536000, immutable"
+# An unversioned (or outdated) URL is revalidated on every use, so that a deployment is seen at once.
+REVALIDATE = "no-cache"
+
+
+@lru_cache(maxsize=256)
+def _digest(path: str, stamp: int) -> str:
+    """The first 12 hex digits of the file's SHA-256 (`stamp` renews the entry when the file changes)."""
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()[:12]
+
+
+def static_version(filename: str, app: Flask | None = None) -> str:
+    """The content hash of a file of the static folder."""
+    app = app or current_app
+    path = safe_join(app.static_folder, filename)
+    if path is None:
+        raise FileNotFoundError(filename)
+    # In development the files change under the running server: their modification time renews the hash.
+    stamp = os.stat(path).st_mtime_ns if app.debug else 0
+    return _digest(path, stamp)
+
+
+def static_url(filename: str) -> str:
+    """The URL of a static file with its content hash, e.g. /static/css/terrain.css?v=3f2a9c0d1e4b."""
+    app = current_app
+    return f"{request.script_root}{app.static_url_path}/{filename}?v={static_version(filename, app)}"
+
+
+def static_cache_control(filename: str) -> str:
+    """A year for the URL that carries the file's current hash, revalidation for any other."""
+    try:
+        current = static_version(filename)
+    except OSError:
+        return REVALIDATE
+    return IMMUTABLE if request.args.get("v") == current else REVALIDATE
+
+
+def _buffer_static(response):
+    """Read a static file into the response, so that it is compressed whole, with its length, and closed."""
+    if request.endpoint == "static" and response.direct_passthrough and response.status_code == 200:
+        response.direct_passthrough = False
+        response.get_data()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Offer `static_url` to the templates; buffer static files (called after the compression is registered)."""
+    app.add_template_global(static_url)
+    app.after_request(_buffer_static)
