@@ -92,6 +92,14 @@ class Loader:
             return int(value)
         return value
 
+    def checkpoint(self) -> None:
+        """Commit what was inserted so far and go on in a new transaction."""
+        if self.sqlite:
+            self.raw.execute("COMMIT")
+            self.raw.execute("BEGIN IMMEDIATE")
+        else:
+            self.raw.commit()
+
     def insert(self, table: str, columns: tuple[str, ...], rows) -> None:
         """Insert every row (a tuple in the order of `columns`)."""
         rows = list(rows)
@@ -393,6 +401,10 @@ def _by_day(loader, ids, employees, teams, skills, types, rng, weekdays, today, 
         loader.insert("alert_recipient", ("id", "structure_id", "alert_id", "user_id", "reason", "added_at",
                                           "seen_at"), recipients)
         loader.insert("alert_event", ("id", "structure_id", "alert_id", "kind", "actor_id", "at", "detail"), events)
+        if day.weekday() == 4:
+            loader.checkpoint()  # a week at a time: the SQLite write-ahead log stays small
+        if day.day == 1 and day.month in (1, 4, 7, 10):
+            print(f"    {day.isoformat()} : {loader.counts['observation']} observations", flush=True)
 
 
 def _alert(ids, rng, types, sid, row, supervisor, staff, day, today, alerts, recipients, events) -> None:

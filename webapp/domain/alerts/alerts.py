@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import and_, case, exists, func, or_, update
 from sqlmodel import Session, col, select
 
 from webapp.models import (
@@ -29,6 +29,7 @@ DEFAULT_ESCALATION_MINUTES = {"critique": 10, "haute": 30, "moyenne": 120}
 REMINDER_MINUTES = 5
 REMINDERS = 2
 OPEN_STATUSES = ("raised", "seen")
+UNRESOLVED_STATUSES = (*OPEN_STATUSES, "acknowledged")
 STATUS_LABELS = {
     "raised": "Envoyée — en attente de prise en charge",
     "seen": "Vue — en attente de prise en charge",
@@ -337,29 +338,58 @@ def _rows(db: Session, alerts: list[Alert]) -> list[AlertRow]:
             for a in alerts]
 
 
-def _by_severity_then_age(alert: Alert):
-    return (SEVERITIES.index(alert.severity) if alert.severity in SEVERITIES else 9, alert.raised_at)
+OPEN_LIMIT = 50
 
 
-def inbox(db: Session, user, limit_closed: int = 20) -> tuple[list[AlertRow], list[AlertRow]]:
-    """(open alerts by severity then age, recently closed) that this user may read."""
-    stmt = select(Alert).where(Alert.structure_id == user.structure_id)
-    if user.role != "director":
-        mine = select(AlertRecipient.alert_id).where(AlertRecipient.user_id == user.id)
-        stmt = stmt.where((col(Alert.id).in_(mine)) | (Alert.raised_by_id == user.id))
-    open_alerts = db.exec(stmt.where(Alert.status != "resolved")).all()
-    closed = db.exec(stmt.where(Alert.status == "resolved")
-                     .order_by(col(Alert.resolved_at).desc()).limit(limit_closed)).all()
-    open_alerts = sorted(open_alerts, key=lambda a: (a.status == "acknowledged", *_by_severity_then_age(a)))
-    return _rows(db, list(open_alerts)), _rows(db, list(closed))
+@dataclass
+class Inbox:
+    """What the inbox lists: open alerts (the first `OPEN_LIMIT`), how many are open, the recently closed."""
+
+    open_rows: list[AlertRow]
+    open_total: int
+    closed_rows: list[AlertRow]
+
+
+def readable_clause(user):
+    """SQL condition on Alert: received or raised by `user` (direction reads every alert of its structure).
+
+    Written as EXISTS on the (alert, user) unique index, so that each candidate alert costs one lookup
+    instead of a list of every alert the user ever received.
+    """
+    clause = Alert.structure_id == user.structure_id
+    if user.role == "director":
+        return clause
+    received = exists().where(AlertRecipient.alert_id == Alert.id, AlertRecipient.user_id == user.id)
+    return and_(clause, or_(received, Alert.raised_by_id == user.id))
+
+
+def _open_order():
+    """Waiting alerts before those taken in charge, then by severity, then oldest first."""
+    severity = case(*((Alert.severity == s, n) for n, s in enumerate(SEVERITIES)), else_=len(SEVERITIES))
+    return case((Alert.status == "acknowledged", 1), else_=0), severity, Alert.raised_at, Alert.id
+
+
+def inbox(db: Session, user, *, limit_closed: int = 20, limit_open: int = OPEN_LIMIT) -> Inbox:
+    """Open alerts by severity then age (at most `limit_open`), and the recently closed, that this user may read."""
+    readable = readable_clause(user)
+    open_alerts = list(db.exec(select(Alert).where(readable, col(Alert.status).in_(UNRESOLVED_STATUSES))
+                               .order_by(*_open_order()).limit(limit_open + 1)).all())
+    total = len(open_alerts)
+    if total > limit_open:
+        open_alerts = open_alerts[:limit_open]
+        total = db.exec(select(func.count()).select_from(Alert).where(
+            readable, col(Alert.status).in_(UNRESOLVED_STATUSES))).one()
+    closed = list(db.exec(select(Alert).where(readable, Alert.status == "resolved")
+                          .order_by(col(Alert.resolved_at).desc()).limit(limit_closed)).all())
+    rows = _rows(db, open_alerts + closed)
+    return Inbox(rows[:len(open_alerts)], total, rows[len(open_alerts):])
 
 
 def unacknowledged_count(db: Session, user) -> int:
     """How many alerts this user receives that nobody has taken in charge yet."""
-    mine = select(AlertRecipient.alert_id).where(AlertRecipient.user_id == user.id)
-    return len(db.exec(select(Alert.id).where(Alert.structure_id == user.structure_id,
-                                              col(Alert.status).in_(OPEN_STATUSES),
-                                              col(Alert.id).in_(mine))).all())
+    received = exists().where(AlertRecipient.alert_id == Alert.id, AlertRecipient.user_id == user.id)
+    return db.exec(select(func.count()).select_from(Alert).where(
+        Alert.structure_id == user.structure_id, col(Alert.status).in_(OPEN_STATUSES), received)).one()
 
 
 def history(db: Session, alert: Alert) -> list[tuple[AlertEvent, User | None]]:

@@ -14,7 +14,7 @@ from webapp.domain.accounts import audit
 from webapp.domain.alerts import alerts as service
 from webapp.domain.alerts.escalation import base_url
 from webapp.models import Alert, Employee, PushSubscription, User, utcnow
-from webapp.platform.db import get_session, writing
+from webapp.platform.db import get_session, write_after_read
 from webapp.platform.delivery.push import endpoint_allowed, public_key
 from webapp.routes._web.forms import AlertForm, AlertSettingsForm, ResolveForm
 from webapp.routes._web.permissions import allowed, requires
@@ -82,13 +82,13 @@ def _readable(alert_id: int) -> Alert:
 def index():
     """Inbox: open alerts by severity then age, recently closed; figures for direction."""
     db = get_session()
-    open_rows, closed_rows = service.inbox(db, current_user)
+    listed = service.inbox(db, current_user)
+    lists = {"open_rows": listed.open_rows, "open_total": listed.open_total, "closed_rows": listed.closed_rows}
     if is_fragment_request():  # the inbox polling itself: only the list
-        return render("alerts/alerts/index.html", "alerts/alerts/_inbox.html", open_rows=open_rows, closed_rows=closed_rows,
-                      **_common())
+        return render("alerts/alerts/index.html", "alerts/alerts/_inbox.html", **lists, **_common())
     figures = service.response_times(db, current_user.structure_id) if allowed("alert.stats") else None
     subscribed = db.exec(select(PushSubscription.id).where(PushSubscription.user_id == current_user.id)).first()
-    return render("alerts/alerts/index.html", open_rows=open_rows, closed_rows=closed_rows, figures=figures,
+    return render("alerts/alerts/index.html", **lists, figures=figures,
                   vapid_key=public_key(_config()), subscribed=subscribed is not None, **_common())
 
 
@@ -188,14 +188,12 @@ def show(alert_id: int):
     db = get_session()
     alert = _readable(alert_id)
     is_recipient = service.recipient_row(db, alert, current_user.id) is not None
-    db.rollback()  # end the read snapshot; the writes below lock at BEGIN
-    with writing():
+    with write_after_read(db):
         if is_recipient:
             service.mark_seen(db=db, alert=alert, user=current_user)
         # Alert facts may touch health or justice: every opening of the page is traced.
         audit.record(db, action="alert.read", object_type="alert", object_id=alert.id,
                      employee_id=alert.employee_id)
-        db.commit()
     return render("alerts/alerts/show.html", form=ResolveForm(), **_show_context(alert))
 
 

@@ -18,7 +18,7 @@ from webapp.models import (
     Photo,
 )
 from webapp.platform import photos
-from webapp.platform.db import get_session, writing
+from webapp.platform.db import get_session, write_after_read
 from webapp.routes._web.capture import (
     discard_photo,
     new_key,
@@ -142,14 +142,15 @@ def photo(observation_id: int):
 @bp.route("/fil")
 @requires("feed.view")
 def feed():
-    """What the supervisors recorded since the counsellor's last visit."""
+    """What the supervisors recorded since the counsellor's last visit; `apres` asks for the next page."""
     db = get_session()
-    feed = service.counsellor_feed(db, user=current_user, today=date.today())
+    cursor = service.FeedCursor.decode(request.args.get("apres"))
+    feed = service.counsellor_feed(db, user=current_user, today=date.today(), cursor=cursor)
     if any(view.observation.visibility == "restricted" for view in feed.observations):
-        db.rollback()  # end the read snapshot before writing the trace
-        with writing():
+        with write_after_read(db):
             audit.record_restricted_observation_reads(db, feed.observations)
-            db.commit()
+    if cursor is not None:
+        return render("field/observations/feed.html", "field/observations/_feed_page.html", feed=feed)
     return render("field/observations/feed.html", "field/observations/_feed.html", feed=feed)
 
 

@@ -8,7 +8,7 @@ from webapp.domain import field
 from webapp.domain.accounts import audit
 from webapp.domain.field import pathway as service
 from webapp.models import ATTENDANCE_STATUSES, Employee
-from webapp.platform.db import get_session, writing
+from webapp.platform.db import get_session, write_after_read
 from webapp.routes._web.capture import parse_date
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import get_owned, render
@@ -30,11 +30,8 @@ def index(employee_id: int):
                                             start=start, end=end, cursor=cursor)
     views = [entry.observation for entry in entries if entry.observation is not None]
     if any(view.observation.visibility == "restricted" for view in views):
-        db = get_session()
-        db.rollback()  # end the read snapshot before writing the trace
-        with writing():
+        with write_after_read(get_session()) as db:
             audit.record_restricted_observation_reads(db, views)
-            db.commit()
     fragment = "field/pathway/_entries.html" if cursor else "field/pathway/_timeline.html"
     today = date.today()
     rates = None
