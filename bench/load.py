@@ -1,12 +1,15 @@
 """Load test of the main screens on a large deployment: p50/p95/p99, throughput, SQL statements per request.
 
-Usage (on a database made by bench/generate.py; work on a copy, `flask init-db` runs on it first as `make run` does):
-  .venv/bin/python bench/load.py --database-url sqlite:////tmp/terrain-1m.sqlite --label sqlite-1m
+Usage (on databases made by bench/generate.py; work on copies, `flask init-db` runs on each first as `make run` does):
+  .venv/bin/python bench/load.py --database-url sqlite:////tmp/terrain-10k.sqlite --label sqlite-10k \
+                                 --database-url sqlite:////tmp/terrain-1m.sqlite --label sqlite-1m
   .venv/bin/python bench/load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5433/terrain --label pg-1m
+Several databases are measured side by side (each screen on each database in turn), so that the ratios between
+them do not depend on what else the machine was doing.
 Options: --requests N per screen and round (default 200), --seconds S at most per screen and round (default 20),
 --rounds R (default 2; percentiles over every round's samples), --concurrency C clients (default 4),
 --workers W × --threads T of gunicorn (default 2 × 4), --app-dir DIR (serve another checkout, e.g. the previous
-version, for a before/after comparison), --out FILE (JSON, default bench/results/<label>.json).
+version, for a before/after comparison). Results go to bench/results/<label>.json.
 
 gunicorn serves on 127.0.0.1 with the settings of bench/gunicorn_count_sql.py; each screen is measured on its own,
 C clients at once on keep-alive connections, and compared with /healthz measured in the same run.
@@ -27,6 +30,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
@@ -174,10 +178,110 @@ def machine() -> dict:
             "python": platform.python_version(), "load_before": os.getloadavg()[0]}
 
 
+class Deployment:
+    """One database served by its own gunicorn, with its logged-in clients and its own figures."""
+
+    def __init__(self, url: str, label: str, args, app_dir: Path):
+        self.url, self.label, self.app_dir = url, label, app_dir
+        self.env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", TERRAIN_TOTP_REQUIRED_ROLES="",
+                        PYTHONPATH=str(app_dir), WEB_CONCURRENCY=str(args.workers),
+                        TERRAIN_THREADS=str(args.threads))
+        self.init_seconds = None
+        if not args.no_init:
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "flask", "--app", "webapp", "init-db"], env=self.env, cwd=app_dir,
+                           check=True, capture_output=True)
+            self.init_seconds = time.perf_counter() - started
+        self.ids = targets(url)
+        self.sql_log = Path(tempfile.mkdtemp(prefix="terrain-load-")) / "sql.log"
+        self.port = free_port()
+        self.env.update(TERRAIN_BENCH_SQL_LOG=str(self.sql_log), TERRAIN_BIND=f"127.0.0.1:{self.port}")
+        self.server = None
+        self.samples: dict[str, list[float]] = defaultdict(list)
+        self.walls: dict[str, float] = defaultdict(float)
+        self.statements: dict[str, list[int]] = defaultdict(list)
+
+    def start(self) -> None:
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", str(BENCH / "gunicorn_count_sql.py"), "webapp:create_app()"],
+            env=self.env, cwd=self.app_dir, stdout=subprocess.DEVNULL)
+        for _ in range(300):
+            try:
+                Client(self.port).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.supervisor = login(self.port, "encadrant@demo.terrain")
+        self.counsellor = login(self.port, "cip@demo.terrain")
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.terminate()
+            self.server.wait(timeout=30)
+
+    def screens(self) -> list[tuple]:
+        """(label, client, method, path, body, htmx) of every measured screen."""
+        supervisor, ids = self.supervisor, self.ids
+
+        def observation():
+            return {"client_key": f"load-{uuid.uuid4().hex}", "employee_ids": [str(ids["member"])],
+                    "category": "technique", "tone": "positive", "visibility": "team",
+                    "text": "Coupe nette et régulière, range le matériel.", "observed_on": date.today().isoformat(),
+                    "csrf_token": supervisor.token}
+
+        return [
+            ("/healthz", Client(self.port), "GET", "/healthz", None, False),
+            ("Aujourd'hui (page)", supervisor, "GET", "/aujourdhui/", None, False),
+            ("Parcours (salarié le plus suivi)", supervisor, "GET", f"/salaries/{ids['busiest']}/parcours", None, False),
+            ("Nouvelles du terrain (CIP)", self.counsellor, "GET", "/observations/fil", None, False),
+            ("Matrice de compétences", supervisor, "GET", "/competences/", None, False),
+            ("Alertes (CIP)", self.counsellor, "GET", "/alertes/", None, False),
+            ("Observation POST (htmx)", supervisor, "POST", "/observations/", observation, True),
+        ]
+
+    def run(self, screen: tuple, args) -> None:
+        """Measure one screen once: warm-up, then the clients at once; keep samples and statement counts."""
+        label, client, method, path, body, htmx = screen
+        measure(client, method, path, body, htmx, 10, args.seconds, 1)
+        self.sql_log.write_text("")
+        latencies, wall = measure(client, method, path, body, htmx, args.requests, args.seconds, args.concurrency)
+        self.samples[label] += latencies
+        self.walls[label] += wall
+        wanted = f"{method} {path}"
+        self.statements[label] += [int(line.split("\t")[1]) for line in self.sql_log.read_text().splitlines()
+                                   if line.split("\t")[0] == wanted]
+
+    def report(self, args, labels: list[str], baseline: str | None) -> dict:
+        results = []
+        for label in labels:
+            values = self.samples[label]
+            results.append({
+                "screen": label, "requests": len(values), "p50": statistics.median(values),
+                "p95": percentile(values, 95), "p99": percentile(values, 99),
+                "throughput": len(values) / self.walls[label],
+                "statements": statistics.median(self.statements[label]) if self.statements[label] else None,
+                "statements_max": max(self.statements[label]) if self.statements[label] else None,
+            })
+        bare = results[0]
+        for row in results:
+            row["p50_ratio"] = row["p50"] / bare["p50"]
+            row["throughput_ratio"] = row["throughput"] / bare["throughput"]
+        return {"label": self.label, "date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
+                "database": self.url.split("://")[0].split("+")[0],
+                "observations": self.ids["observations"], "busiest_observations": self.ids["busiest_observations"],
+                "measured_with": baseline,
+                "command": "bench/load.py " + " ".join(a for a in sys.argv[1:] if "://" not in a),
+                "settings": {"requests": args.requests, "seconds": args.seconds, "rounds": args.rounds,
+                             "concurrency": args.concurrency, "workers": args.workers, "threads": args.threads},
+                "app": "previous version" if self.app_dir != ROOT else "this version",
+                "init_db_seconds": self.init_seconds, "results": results}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--label", required=True)
+    parser.add_argument("--database-url", action="append", required=True,
+                        help="repeat to measure several databases side by side, screen after screen")
+    parser.add_argument("--label", action="append", required=True, help="one per --database-url")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rounds", type=int, default=2)
@@ -186,96 +290,36 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--app-dir", default=str(ROOT))
     parser.add_argument("--no-init", action="store_true", help="do not run `flask init-db` first")
-    parser.add_argument("--out")
     args = parser.parse_args()
+    if len(args.label) != len(args.database_url):
+        parser.error("one --label per --database-url")
     app_dir = Path(args.app_dir).resolve()
-    env = dict(os.environ, DATABASE_URL=args.database_url, SECRET_KEY="bench", TERRAIN_TOTP_REQUIRED_ROLES="",
-               PYTHONPATH=str(app_dir), WEB_CONCURRENCY=str(args.workers), TERRAIN_THREADS=str(args.threads))
-    init_seconds = None
-    if not args.no_init:
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "flask", "--app", "webapp", "init-db"], env=env, cwd=app_dir,
-                       check=True, capture_output=True)
-        init_seconds = time.perf_counter() - started
-    ids = targets(args.database_url)
-    sql_log = Path(tempfile.mkdtemp(prefix="terrain-load-")) / "sql.log"
-    port = free_port()
-    env.update(TERRAIN_BENCH_SQL_LOG=str(sql_log), TERRAIN_BIND=f"127.0.0.1:{port}")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", str(BENCH / "gunicorn_count_sql.py"),
-                               "webapp:create_app()"], env=env, cwd=app_dir, stdout=subprocess.DEVNULL)
-    results = []
+    deployments = [Deployment(url, label, args, app_dir) for url, label in zip(args.database_url, args.label)]
     try:
-        for _ in range(300):
-            try:
-                Client(port).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
-        supervisor = login(port, "encadrant@demo.terrain")
-        counsellor = login(port, "cip@demo.terrain")
-
-        def observation():
-            return {"client_key": f"load-{uuid.uuid4().hex}", "employee_ids": [str(ids["member"])],
-                    "category": "technique", "tone": "positive", "visibility": "team",
-                    "text": "Coupe nette et régulière, range le matériel.", "observed_on": date.today().isoformat(),
-                    "csrf_token": supervisor.token}
-
-        screens = [
-            ("/healthz", Client(port), "GET", "/healthz", None, False),
-            ("Aujourd'hui (page)", supervisor, "GET", "/aujourdhui/", None, False),
-            ("Parcours (salarié le plus suivi)", supervisor, "GET", f"/salaries/{ids['busiest']}/parcours", None, False),
-            ("Nouvelles du terrain (CIP)", counsellor, "GET", "/observations/fil", None, False),
-            ("Matrice de compétences", supervisor, "GET", "/competences/", None, False),
-            ("Alertes (CIP)", counsellor, "GET", "/alertes/", None, False),
-            ("Observation POST (htmx)", supervisor, "POST", "/observations/", observation, True),
-        ]
-        samples: dict[str, list[float]] = {s[0]: [] for s in screens}
-        walls: dict[str, float] = {s[0]: 0.0 for s in screens}
-        statements: dict[str, list[int]] = {s[0]: [] for s in screens}
+        for deployment in deployments:
+            deployment.start()
+        # Screen after screen, each database in turn: a change in the machine's load hits all of them alike.
+        labels = [screen[0] for screen in deployments[0].screens()]
         for _round in range(args.rounds):
-            for label, client, method, path, body, htmx in screens:
-                measure(client, method, path, body, htmx, 10, args.seconds, 1)  # warm-up
-                sql_log.write_text("")
-                latencies, wall = measure(client, method, path, body, htmx, args.requests, args.seconds,
-                                          args.concurrency)
-                samples[label] += latencies
-                walls[label] += wall
-                wanted = f"{method} {path}"
-                statements[label] += [int(line.split("\t")[1]) for line in sql_log.read_text().splitlines()
-                                      if line.split("\t")[0] == wanted]
-        for label, *_rest in screens:
-            values = samples[label]
-            results.append({
-                "screen": label, "requests": len(values), "p50": statistics.median(values),
-                "p95": percentile(values, 95), "p99": percentile(values, 99),
-                "throughput": len(values) / walls[label],
-                "statements": statistics.median(statements[label]) if statements[label] else None,
-                "statements_max": max(statements[label]) if statements[label] else None,
-            })
+            for index in range(len(labels)):
+                for deployment in deployments:
+                    deployment.run(deployment.screens()[index], args)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-    bare = results[0]
-    for row in results:
-        row["p50_ratio"] = row["p50"] / bare["p50"]
-        row["throughput_ratio"] = row["throughput"] / bare["throughput"]
-    report = {"label": args.label, "date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
-              "database": re.sub(r"//[^@/]*@", "//", args.database_url).split("://")[0],
-              "observations": ids["observations"], "busiest_observations": ids["busiest_observations"],
-              "command": "bench/load.py " + " ".join(a for a in sys.argv[1:] if "://" not in a),
-              "settings": {"requests": args.requests, "seconds": args.seconds, "rounds": args.rounds,
-                           "concurrency": args.concurrency, "workers": args.workers, "threads": args.threads},
-              "init_db_seconds": init_seconds, "results": results}
-    out = Path(args.out) if args.out else BENCH / "results" / f"{args.label}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
-    print(f"{args.label}: {ids['observations']} observations, {args.concurrency} clients, "
-          f"gunicorn {args.workers}×{args.threads}")
-    print(f"{'écran':<34} {'n':>5} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>7} {'×healthz':>8} {'SQL':>5}")
-    for row in results:
-        print(f"{row['screen']:<34} {row['requests']:>5} {row['p50']:7.1f} {row['p95']:7.1f} {row['p99']:7.1f} "
-              f"{row['throughput']:7.1f} {row['p50_ratio']:8.1f} {row['statements']!s:>5}")
-    print(f"→ {out}")
+        for deployment in deployments:
+            deployment.stop()
+    together = [d.label for d in deployments]
+    for deployment in deployments:
+        report = deployment.report(args, labels, ", ".join(l for l in together if l != deployment.label) or None)
+        out = BENCH / "results" / f"{deployment.label}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+        print(f"{deployment.label}: {report['observations']} observations, {args.concurrency} clients, "
+              f"gunicorn {args.workers}×{args.threads}")
+        print(f"{'écran':<34} {'n':>5} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>7} {'×healthz':>8} {'SQL':>5}")
+        for row in report["results"]:
+            print(f"{row['screen']:<34} {row['requests']:>5} {row['p50']:7.1f} {row['p95']:7.1f} {row['p99']:7.1f} "
+                  f"{row['throughput']:7.1f} {row['p50_ratio']:8.1f} {row['statements']!s:>5}")
+        print(f"→ {out}")
     return 0
 
 

@@ -5,6 +5,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import and_, case, exists, func, or_, update
 from sqlmodel import Session, col, select
@@ -77,19 +78,25 @@ class AlertType:
     numbers: tuple[str, ...]
 
 
-def alert_types() -> list[AlertType]:
-    """Every situation type, in the order of the référentiel."""
-    return [
+@lru_cache(maxsize=1)
+def _alert_types() -> tuple[AlertType, ...]:
+    return tuple(
         AlertType(row["code"], row["libelle"], row["gravite"],
                   tuple(r for r in row["destinataires_par_defaut"].split(";") if r),
                   tuple(n for n in row["numeros_utiles"].split(";") if n))
         for row in reference_lists.load("alertes")
-    ]
+    )
 
 
+def alert_types() -> list[AlertType]:
+    """Every situation type, in the order of the référentiel (read once: the list ships with the code)."""
+    return list(_alert_types())
+
+
+@lru_cache(maxsize=None)
 def alert_type(code: str) -> AlertType | None:
     """The situation type with this code, or None."""
-    return next((t for t in alert_types() if t.code == code), None)
+    return next((t for t in _alert_types() if t.code == code), None)
 
 
 def useful_numbers(codes) -> list[tuple[str, str]]:

@@ -26,7 +26,7 @@ from webapp.models import (
 )
 
 MAX_TEXT = 2000
-FEED_LIMIT = 30
+FEED_LIMIT = 20
 
 
 class ObservationError(ValueError):

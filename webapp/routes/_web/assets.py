@@ -32,10 +32,23 @@ def static_version(filename: str, app: Flask | None = None) -> str:
     return _digest(path, stamp)
 
 
+@lru_cache(maxsize=512)
+def _versioned(static_folder: str, prefix: str, filename: str) -> str:
+    """The versioned URL of a file that cannot change while the server runs (outside development)."""
+    path = safe_join(static_folder, filename)
+    if path is None:
+        raise FileNotFoundError(filename)
+    return f"{prefix}/{filename}?v={_digest(path, 0)}"
+
+
 def static_url(filename: str) -> str:
     """The URL of a static file with its content hash, e.g. /static/css/terrain.css?v=3f2a9c0d1e4b."""
     app = current_app
-    return f"{request.script_root}{app.static_url_path}/{filename}?v={static_version(filename, app)}"
+    prefix = f"{request.script_root}{app.static_url_path}"
+    if not app.debug:
+        # A page uses an icon dozens of times: the URL is computed once per process.
+        return _versioned(app.static_folder, prefix, filename)
+    return f"{prefix}/{filename}?v={static_version(filename, app)}"
 
 
 def static_cache_control(filename: str) -> str:
