@@ -404,3 +404,38 @@ def test_feed_query_count_does_not_grow_with_observations(app, client, login_as,
             event.remove(get_engine(app), "before_cursor_execute", listener)
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def _restricted(db, employees, author, count: int):
+    """`count` observations reserved to the CIP, spread over the given employees, written now."""
+    with writing():
+        for n in range(count):
+            employee = employees[n % len(employees)]
+            obs = Observation(structure_id=employee.structure_id, author_id=author.id, observed_on=date.today(),
+                              category="sante_travail", tone="neutre", text=f"Note réservée {n}",
+                              visibility="restricted", client_key=uuid.uuid4().hex)
+            db.add(obs)
+            db.flush()
+            db.add(ObservationEmployee(observation_id=obs.id, employee_id=employee.id,
+                                       structure_id=employee.structure_id))
+        db.commit()
+
+
+@pytest.mark.parametrize("url", ["/observations/fil", "timeline"])
+def test_tracing_restricted_reads_does_not_reload_the_page_row_by_row(app, client, login_as, crew, db, users, url):
+    login_as("counsellor")
+    people = crew["people"]
+    path = f"/salaries/{people[0].id}/parcours" if url == "timeline" else url
+    counts = []
+    for count in (1, 12):
+        _restricted(db, people if url != "timeline" else people[:1], users["supervisor"], count)
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(get_engine(app), "before_cursor_execute", listener)
+        try:
+            response = client.get(path)
+            assert response.status_code == 200 and "Note réservée" in response.get_data(as_text=True)
+        finally:
+            event.remove(get_engine(app), "before_cursor_execute", listener)
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
