@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import sys
 import time
@@ -26,7 +27,8 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# TERRAIN_APP_DIR: generate with another checkout's schema (e.g. the previous version, for a before/after run).
+sys.path.insert(0, os.environ.get("TERRAIN_APP_DIR", str(ROOT)))
 
 from webapp import create_app  # noqa: E402
 from webapp.demo import seed_demo_data  # noqa: E402

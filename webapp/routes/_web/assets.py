@@ -1,10 +1,12 @@
 """Static files under versioned URLs: a content hash in the query string, cached for a year when it matches."""
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 from functools import lru_cache
 
+import brotli
 from flask import Flask, current_app, request
 from werkzeug.security import safe_join
 
@@ -60,11 +62,48 @@ def static_cache_control(filename: str) -> str:
     return IMMUTABLE if request.args.get("v") == current else REVALIDATE
 
 
+# Text files of the static folder, compressed once per process at the strongest settings (they never change).
+COMPRESSIBLE = {"text/css", "text/javascript", "application/javascript", "image/svg+xml", "application/json"}
+
+
+@lru_cache(maxsize=256)
+def _precompressed(path: str, stamp: int, encoding: str) -> bytes:
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if encoding == "br":
+        return brotli.compress(data, quality=11)
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def _accepted(header: str) -> set[str]:
+    """Content codings the client accepts (those not refused with q=0)."""
+    accepted = set()
+    for part in header.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
+            accepted.add(name.strip())
+    return accepted
+
+
 def _buffer_static(response):
-    """Read a static file into the response, so that it is compressed whole, with its length, and closed."""
-    if request.endpoint == "static" and response.direct_passthrough and response.status_code == 200:
-        response.direct_passthrough = False
+    """Send a static file whole: text files precompressed (brotli, else gzip), the others read into the response."""
+    if request.endpoint != "static" or not response.direct_passthrough or response.status_code != 200:
+        return response
+    response.direct_passthrough = False
+    accepted = _accepted(request.headers.get("Accept-Encoding", ""))
+    encoding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else None
+    path = safe_join(current_app.static_folder, (request.view_args or {}).get("filename", ""))
+    if encoding and path and response.mimetype in COMPRESSIBLE:
+        stamp = os.stat(path).st_mtime_ns
+        getattr(response.response, "close", lambda: None)()  # the open file is not read: close it now
+        response.set_data(_precompressed(path, stamp, encoding))
+        response.headers["Content-Encoding"] = encoding
+        etag, weak = response.get_etag()
+        if etag:
+            response.set_etag(f"{etag}-{encoding}", weak=weak)
+    else:
         response.get_data()
+    response.vary.add("Accept-Encoding")
     return response
 
 
