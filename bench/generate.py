@@ -14,6 +14,7 @@ Bulk inserts (executemany on SQLite, COPY on PostgreSQL) in one transaction; the
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import random
@@ -449,9 +450,17 @@ def main() -> int:
     started = time.perf_counter()
     print(f"Génération de {args.observations:,} observations dans {args.database_url}".replace(",", " "), flush=True)
     counts = generate(args.database_url, args.observations, args.password)
+    seconds = time.perf_counter() - started
     for table, count in sorted(counts.items()):
         print(f"  {table:<22} {count:>10,}".replace(",", " "))
-    print(f"Terminé en {time.perf_counter() - started:.0f} s.")
+    print(f"Terminé en {seconds:.0f} s.")
+    dialect = args.database_url.split("://")[0].split("+")[0]
+    out = Path(__file__).resolve().parent / "results" / f"generate-{dialect}-{args.observations}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M %Z"), "database": dialect,
+                               "observations": args.observations, "seconds": round(seconds),
+                               "command": f"bench/generate.py --observations {args.observations}",
+                               "rows": dict(sorted(counts.items()))}, indent=1) + "\n")
     return 0
 
 

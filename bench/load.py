@@ -270,7 +270,7 @@ class Deployment:
                 "database": self.url.split("://")[0].split("+")[0],
                 "observations": self.ids["observations"], "busiest_observations": self.ids["busiest_observations"],
                 "measured_with": baseline,
-                "command": "bench/load.py " + " ".join(a for a in sys.argv[1:] if "://" not in a),
+                "command": "bench/load.py " + " ".join(re.sub(r"^\w[\w+]*://.*", "…", a) for a in sys.argv[1:]),
                 "settings": {"requests": args.requests, "seconds": args.seconds, "rounds": args.rounds,
                              "concurrency": args.concurrency, "workers": args.workers, "threads": args.threads},
                 "app": "previous version" if self.app_dir != ROOT else "this version",
