@@ -125,7 +125,7 @@ def main() -> int:
     for name in ("explain-sqlite-1m-before", "explain-sqlite-1m", "explain-pg-1m-before", "explain-pg-1m"):
         if load(name):
             out.append(f"bench/explain.py --label {name.removeprefix('explain-')}")
-    for name in ("weight", "lighthouse"):
+    for name in ("weight", "lighthouse", "two-workers"):
         report = load(name)
         if report:
             out.append(report["command"])
@@ -161,6 +161,14 @@ def main() -> int:
         out += [f"| {c['capture']} | {c['bytes'] / 1024:.1f} KB ({c['encoding']}) | {c['decoded_bytes'] / 1024:.1f} KB "
                 f"| {mark(c['bytes'] <= 5 * 1024)} |" for c in weight["captures"]]
         out.append("")
+    workers = load("two-workers")
+    if workers:
+        out += ["## Le worker des alertes lancé deux fois", "",
+                f"{workers['date']}, {workers['database']} : {workers['alerts']} alertes, "
+                f"{workers['emails_waiting']} courriels en attente, {workers['workers']} workers en même temps ; "
+                f"le serveur SMTP a reçu {workers['messages_received']} messages, {workers['distinct_messages']} "
+                f"distincts, doublons : {workers['duplicates'] or 'aucun'} ; travaux : {workers['job_statuses']} "
+                f"({workers['seconds']} s).", ""]
     lighthouse = load("lighthouse")
     out += ["## Lighthouse (mobile, limitation simulée)", ""]
     if lighthouse:
