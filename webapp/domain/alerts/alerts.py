@@ -376,8 +376,10 @@ def _open_order():
     return case((Alert.status == "acknowledged", 1), else_=0), severity, Alert.raised_at, Alert.id
 
 
-def inbox(db: Session, user, *, limit_closed: int = 20, limit_open: int = OPEN_LIMIT) -> Inbox:
-    """Open alerts by severity then age (at most `limit_open`), and the recently closed, that this user may read."""
+def inbox(db: Session, user, *, limit_closed: int = 20, limit_open: int | None = None) -> Inbox:
+    """Open alerts by severity then age (at most `limit_open`, default OPEN_LIMIT), and the recently closed,
+    that this user may read."""
+    limit_open = OPEN_LIMIT if limit_open is None else limit_open
     readable = readable_clause(user)
     open_alerts = list(db.exec(select(Alert).where(readable, col(Alert.status).in_(UNRESOLVED_STATUSES))
                                .order_by(*_open_order()).limit(limit_open + 1)).all())
