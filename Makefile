@@ -1,4 +1,5 @@
 # Terrain — two commands: `make run` (demo on SQLite) and `make test` (everything, browser included).
+# `make dev` serves with Flask's development server instead (reloads on change, debugger).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ FLASK := $(BIN)/flask --app webapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test browser postgres clean
+.PHONY: run dev test install install-test browser postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,13 +37,22 @@ browser: install-test
 		$(BIN)/python -m playwright install chromium; \
 	fi
 
+## Production server (gunicorn, 2 processes × 4 threads: gunicorn.conf.py) with the alerts worker beside it.
 run: install
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
 	@echo "Terrain : http://$(HOST):$(PORT)"
 	@# The alerts worker (escalation + e-mail/push outbox) runs beside the server and stops with it.
 	export TERRAIN_BASE_URL=http://$(HOST):$(PORT); $(FLASK) alerts worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(FLASK) run --host $(HOST) --port $(PORT)
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) 'webapp:create_app()'
+
+## Flask's development server (reloader, debugger) with the same worker: for working on the code only.
+dev: install
+	$(FLASK) init-db
+	$(FLASK) seed-demo --if-empty
+	export TERRAIN_BASE_URL=http://$(HOST):$(PORT); $(FLASK) alerts worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(FLASK) run --debug --host $(HOST) --port $(PORT)
 
 ## PostgreSQL server binaries for the second pass of the tests (Debian's package when apt is there).
 postgres:

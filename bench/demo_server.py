@@ -24,7 +24,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def demo_server(work: Path, password: str):
-    """Migrate and seed a SQLite database in `work`, serve it (threaded Werkzeug), yield the base URL."""
+    """Migrate and seed a SQLite database in `work`, serve it as `make run` does (gunicorn), yield the base URL."""
     # No second factor here: the scripts log in through the password form only.
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{work}/demo.sqlite", SECRET_KEY="bench",
                TERRAIN_TOTP_REQUIRED_ROLES="")
@@ -32,7 +32,8 @@ def demo_server(work: Path, password: str):
     subprocess.run(flask + ["init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run(flask + ["seed-demo", "--password", password], env=env, cwd=ROOT, check=True, capture_output=True)
     port = free_port()
-    server = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(port), "--with-threads"],
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"),
+                               "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "webapp:create_app()"],
                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -1,10 +1,12 @@
 """Platform: health check, headers, PWA files, error pages, CLI."""
 import json
 
+from sqlalchemy import text
 from sqlmodel import func, select
 
 from tests.conftest import build_app
 from webapp.models import Contract, Employee, Structure, User
+from webapp.platform.db import get_engine
 
 
 def test_healthz_answers_ok_with_database(client):
@@ -150,3 +152,16 @@ def test_cli_create_user(app, tmp_path):
 def test_nul_bytes_in_input_get_a_400_page(client, login_as):
     login_as("counsellor")
     assert client.get("/salaries/?q=a%00b").status_code == 400
+
+
+def test_init_db_gives_the_query_planner_statistics(app, make, structure):
+    make.employee(structure)
+    assert "Base de données prête." in app.test_cli_runner().invoke(args=["init-db"]).output
+    with get_engine(app).connect() as connection:
+        if connection.dialect.name == "sqlite":
+            analysed = connection.execute(text("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'employee'")).scalar()
+        else:
+            analysed = connection.execute(text("SELECT COUNT(*) FROM pg_stat_user_tables "
+                                               "WHERE relname = 'employee' AND last_analyze IS NOT NULL")).scalar()
+    assert analysed > 0
+

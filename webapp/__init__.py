@@ -7,12 +7,14 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import cli
 from webapp.config import load_config
-from webapp.routes._web import db_session, errors, headers, login, templating
+from webapp.routes._web import assets, db_session, errors, headers, login, templating
 from webapp.routes.accounts import account, audit, auth, structure, users
 from webapp.routes.alerts import alerts
 from webapp.routes.employees import employees, privacy
@@ -23,6 +25,7 @@ from webapp.routes.skills import attestations, learning_sessions, skills
 
 csrf = CSRFProtect()
 htmx = Htmx()
+compress = Compress()
 
 from webapp.routes._web.forms import IdConverter
 
@@ -58,11 +61,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     login.init_app(app)
     headers.init_app(app)
+    # after_request hooks run last-registered first: compression, then the security and cache headers.
+    compress.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    assets.init_app(app)
     # Ids in URLs stay within the 32-bit integer columns of every database engine.
     app.url_map.converters["int"] = IdConverter
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     cli.init_app(app)
+    if app.config.get("PROXY_HOPS"):
+        # Behind an HTTPS proxy: the client's address (audit, login throttling) and scheme (HSTS, cookies).
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app

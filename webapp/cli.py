@@ -21,7 +21,7 @@ from webapp.domain.accounts.users import create_user as create
 from webapp.domain.alerts import escalation
 from webapp.models import ROLES, Structure, User
 from webapp.platform import migrate
-from webapp.platform.db import get_engine, writing
+from webapp.platform.db import get_engine, refresh_planner_statistics, writing
 
 db_cli = AppGroup("db", help="Migrations du schéma de la base.")
 
@@ -55,6 +55,7 @@ def db_revision(message: str, empty: bool) -> None:
 def init_db() -> None:
     """Create or update the database schema through the migrations."""
     migrate.upgrade(current_app)
+    refresh_planner_statistics(get_engine(), full=True)
     click.echo("Base de données prête.")
 
 
@@ -143,7 +144,9 @@ def purge(dry_run: bool, today) -> None:
         now = datetime.combine(reference, time.min, UTC)
         removed = audit.purge(db, months=current_app.config["AUDIT_RETENTION_MONTHS"], now=now)
         db.commit()
-        click.echo(f"{len(candidates)} salarié(s) anonymisé(s), {removed} événement(s) de journal supprimé(s).")
+    # The nightly run is also when the planner's statistics follow the day's inserts.
+    refresh_planner_statistics(get_engine())
+    click.echo(f"{len(candidates)} salarié(s) anonymisé(s), {removed} événement(s) de journal supprimé(s).")
 
 
 @click.command("demo-code")
@@ -179,10 +182,20 @@ def worker_command(interval: float) -> None:
     app = current_app._get_current_object()
     stop = threading.Event()
     click.echo(f"Envoi des alertes : passage toutes les {interval:g} s.")
+    threading.Thread(target=statistics_loop, args=(app, stop), daemon=True).start()
     try:
         escalation.worker_loop(app, stop, interval)
     except KeyboardInterrupt:
         stop.set()
+
+
+def statistics_loop(app: Flask, stop: threading.Event, every: float = 3600.0) -> None:
+    """Refresh the query planner's statistics every hour while the worker runs (init-db gathered the first)."""
+    while not stop.wait(every):
+        try:
+            refresh_planner_statistics(get_engine(app))
+        except Exception as error:  # a busy database must not stop the worker
+            app.logger.exception("planner statistics: %s", error)
 
 
 def init_app(app: Flask) -> None:

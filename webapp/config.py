@@ -52,6 +52,8 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES": 10,
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
+        # Reverse proxies in front of Terrain whose X-Forwarded-For/-Proto/-Host headers are believed (0: none).
+        "PROXY_HOPS": int(env.get("TERRAIN_PROXIES", "0")),
         "HTTPS": https,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
@@ -60,4 +62,9 @@ def load_config(instance_path: str) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "0") == "1",
         "MAIL_FROM": env.get("MAIL_FROM", "terrain@localhost"),
+        # Responses (pages, fragments, CSS, JS, JSON, SVG) go out in brotli or gzip, whichever the browser takes.
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],
+        "COMPRESS_BR_LEVEL": 5,
+        "COMPRESS_MIN_SIZE": 500,
     }

@@ -330,3 +330,19 @@ def test_alert_kept_on_a_shared_phone_is_not_sent_by_another_account(client, db,
     response = post(client, "/alertes/nouvelle", alert_form(employee, raiser_id=str(users["supervisor"].id)))
     assert response.status_code == 409
     assert count(db, Alert) == 0
+
+
+def test_inbox_lists_the_most_urgent_open_alerts_and_says_how_many_wait(client, db, login_as, employee, users,
+                                                                         monkeypatch):
+    monkeypatch.setattr(service, "OPEN_LIMIT", 3)
+    with writing():
+        for n, code in enumerate(("absence", "accident", "logement", "absence", "accident")):
+            service.raise_alert(db=db, raiser=users["supervisor"], employee_id=employee.id, type_code=code,
+                                client_key=f"inbox-{n}")
+        db.commit()
+    login_as("counsellor")
+    listed = service.inbox(db, users["counsellor"])
+    assert listed.open_total == 5 and len(listed.open_rows) == 3
+    assert [r.alert.severity for r in listed.open_rows][0] == "critique"
+    body = client.get("/alertes/", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "En cours (5)" in body and "2 autre(s) alerte(s) en cours" in body

@@ -1,5 +1,7 @@
 """Observations, photos, the parcours timeline and the counsellor's feed."""
+import html
 import io
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -404,3 +406,66 @@ def test_feed_query_count_does_not_grow_with_observations(app, client, login_as,
             event.remove(get_engine(app), "before_cursor_execute", listener)
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def _restricted(db, employees, author, count: int):
+    """`count` observations reserved to the CIP, spread over the given employees, written now."""
+    with writing():
+        for n in range(count):
+            employee = employees[n % len(employees)]
+            obs = Observation(structure_id=employee.structure_id, author_id=author.id, observed_on=date.today(),
+                              category="sante_travail", tone="neutre", text=f"Note réservée {n}",
+                              visibility="restricted", client_key=uuid.uuid4().hex)
+            db.add(obs)
+            db.flush()
+            db.add(ObservationEmployee(observation_id=obs.id, employee_id=employee.id,
+                                       structure_id=employee.structure_id))
+        db.commit()
+
+
+@pytest.mark.parametrize("url", ["/observations/fil", "timeline"])
+def test_tracing_restricted_reads_does_not_reload_the_page_row_by_row(app, client, login_as, crew, db, users, url):
+    login_as("counsellor")
+    people = crew["people"]
+    path = f"/salaries/{people[0].id}/parcours" if url == "timeline" else url
+    counts = []
+    for count in (1, 12):
+        _restricted(db, people if url != "timeline" else people[:1], users["supervisor"], count)
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(get_engine(app), "before_cursor_execute", listener)
+        try:
+            response = client.get(path)
+            assert response.status_code == 200 and "Note réservée" in response.get_data(as_text=True)
+        finally:
+            event.remove(get_engine(app), "before_cursor_execute", listener)
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+
+
+def test_feed_pages_by_keyset_worrying_first_without_gaps_or_duplicates(client, login_as, crew, db, users):
+    people = crew["people"]
+    with writing():
+        for n in range(25):
+            obs = Observation(structure_id=people[0].structure_id, author_id=users["supervisor"].id,
+                              observed_on=date.today(), category="technique",
+                              tone="preoccupante" if n % 5 == 0 else "neutre", text=f"Note de fil {n:02d}",
+                              client_key=uuid.uuid4().hex)
+            db.add(obs)
+            db.flush()
+            db.add(ObservationEmployee(observation_id=obs.id, employee_id=people[n % 4].id,
+                                       structure_id=obs.structure_id))
+        db.commit()
+    login_as("counsellor")
+    first = client.get("/observations/fil").get_data(as_text=True)
+    shown = re.findall(r"Note de fil (\d\d)", first)
+    assert len(shown) == 20 and set(shown[:5]) == {"00", "05", "10", "15", "20"}  # préoccupantes first
+    following = re.search(r'hx-get="(/observations/fil\?apres=[^"]+)"', first).group(1)
+    rest = client.get(html.unescape(following), headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in rest and "apres=" not in rest
+    assert sorted(shown + re.findall(r"Note de fil (\d\d)", rest)) == [f"{n:02d}" for n in range(25)]
+
+
+def test_feed_with_a_malformed_cursor_shows_the_first_page(client, login_as, crew):
+    login_as("counsellor")
+    assert client.get("/observations/fil?apres=pas-un-curseur").status_code == 200

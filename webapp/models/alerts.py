@@ -15,6 +15,7 @@ class Alert(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("structure_id", "client_key"),
         Index("ix_alert_due", "status", "next_escalation_at"),
+        Index("ix_alert_inbox", "structure_id", "status", "resolved_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     structure_id: int = Field(foreign_key="structure.id", index=True)

@@ -152,7 +152,8 @@ class Contract(SQLModel, table=True):
 class Assignment(SQLModel, table=True):
     """Who works on which site, in which team, on which day."""
 
-    __table_args__ = (UniqueConstraint("employee_id", "day"),)
+    __table_args__ = (UniqueConstraint("employee_id", "day"),
+                      Index("ix_assignment_structure_day", "structure_id", "day", "team_id"))
     id: int | None = Field(default=None, primary_key=True)
     structure_id: int = Field(foreign_key="structure.id", index=True)
     day: date = Field(index=True)

@@ -40,7 +40,8 @@ class Photo(SQLModel, table=True):
 class Attendance(SQLModel, table=True):
     """One employee's presence on one day (one row per person and day, updated in place)."""
 
-    __table_args__ = (UniqueConstraint("employee_id", "day"),)
+    __table_args__ = (UniqueConstraint("employee_id", "day"),
+                      Index("ix_attendance_structure_status_day", "structure_id", "status", "day"))
     id: int | None = Field(default=None, primary_key=True)
     structure_id: int = Field(foreign_key="structure.id", index=True)
     employee_id: int = Field(foreign_key="employee.id")

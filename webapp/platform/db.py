@@ -5,7 +5,7 @@ import contextlib
 from contextvars import ContextVar
 
 from flask import Flask, current_app
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -65,6 +65,36 @@ def writing():
         _write_intent.reset(token)
 
 
+@contextlib.contextmanager
+def write_after_read(db: Session):
+    """End the session's read transaction, then write in a new one that locks at BEGIN; commits at the end.
+
+    The read transaction ends with a commit, not a rollback: a rollback expires every row already loaded,
+    and the page would then reload them one by one.
+    """
+    db.commit()
+    with writing():
+        yield db
+        db.commit()
+
+
+def refresh_planner_statistics(engine: Engine, *, full: bool = False) -> None:
+    """Give the query planner fresh statistics: a full ANALYZE, or SQLite's cheap `PRAGMA optimize`.
+
+    SQLite never gathers them by itself; without them it may walk a structure's whole history through the
+    structure index instead of the index that fits the query. PostgreSQL's autovacuum keeps its own up to date,
+    so only the full pass (after a migration or a bulk load) runs there.
+    """
+    with writing(), engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            # Bounded sampling keeps a periodic pass to milliseconds on a large file.
+            connection.exec_driver_sql("PRAGMA analysis_limit=0" if full else "PRAGMA analysis_limit=1000")
+            connection.exec_driver_sql("ANALYZE" if full else "PRAGMA optimize")
+        elif full:
+            connection.execute(text("ANALYZE"))
+        connection.commit()
+
+
 def get_engine(app: Flask | None = None) -> Engine:
     """Return the application's engine, created on first use."""
     app = app or current_app
@@ -73,16 +103,3 @@ def get_engine(app: Flask | None = None) -> Engine:
         engine = make_engine(app.config["DATABASE_URL"])
         app.extensions["terrain_engine"] = engine
     return engine
-
-
-@contextlib.contextmanager
-def write_after_read(db: Session):
-    """Write after reading in the same session: end the read snapshot, take the write lock at BEGIN, commit.
-
-    The read transaction is committed, not rolled back: with `expire_on_commit=False` the rows already loaded
-    stay usable, where a rollback would expire them and make every later attribute access a query.
-    """
-    db.commit()
-    with writing():
-        yield db
-        db.commit()

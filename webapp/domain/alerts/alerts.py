@@ -5,8 +5,9 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import update
+from sqlalchemy import and_, case, exists, func, or_, update
 from sqlmodel import Session, col, select
 
 from webapp.models import (
@@ -75,19 +76,25 @@ class AlertType:
     numbers: tuple[str, ...]
 
 
-def alert_types() -> list[AlertType]:
-    """Every situation type, in the order of the référentiel."""
-    return [
+@lru_cache(maxsize=1)
+def _alert_types() -> tuple[AlertType, ...]:
+    return tuple(
         AlertType(row["code"], row["libelle"], row["gravite"],
                   tuple(r for r in row["destinataires_par_defaut"].split(";") if r),
                   tuple(n for n in row["numeros_utiles"].split(";") if n))
         for row in reference_lists.load("alertes")
-    ]
+    )
 
 
+def alert_types() -> list[AlertType]:
+    """Every situation type, in the order of the référentiel (read once: the list ships with the code)."""
+    return list(_alert_types())
+
+
+@lru_cache(maxsize=None)
 def alert_type(code: str) -> AlertType | None:
     """The situation type with this code, or None."""
-    return next((t for t in alert_types() if t.code == code), None)
+    return next((t for t in _alert_types() if t.code == code), None)
 
 
 def useful_numbers(codes) -> list[tuple[str, str]]:
@@ -344,21 +351,53 @@ def _rows(db: Session, alerts: list[Alert]) -> list[AlertRow]:
             for a in alerts]
 
 
-def _by_severity_then_age(alert: Alert):
-    return (SEVERITIES.index(alert.severity) if alert.severity in SEVERITIES else 9, alert.raised_at)
+OPEN_LIMIT = 50
 
 
-def inbox(db: Session, user, limit_closed: int = 20) -> tuple[list[AlertRow], list[AlertRow]]:
-    """(open alerts by severity then age, recently closed) that this user may read."""
-    stmt = select(Alert).where(Alert.structure_id == user.structure_id)
-    if user.role != "director":
-        mine = select(AlertRecipient.alert_id).where(AlertRecipient.user_id == user.id)
-        stmt = stmt.where((col(Alert.id).in_(mine)) | (Alert.raised_by_id == user.id))
-    open_alerts = db.exec(stmt.where(Alert.status != "resolved")).all()
-    closed = db.exec(stmt.where(Alert.status == "resolved")
-                     .order_by(col(Alert.resolved_at).desc()).limit(limit_closed)).all()
-    open_alerts = sorted(open_alerts, key=lambda a: (a.status == "acknowledged", *_by_severity_then_age(a)))
-    return _rows(db, list(open_alerts)), _rows(db, list(closed))
+@dataclass
+class Inbox:
+    """What the inbox lists: open alerts (the first `OPEN_LIMIT`), how many are open, the recently closed."""
+
+    open_rows: list[AlertRow]
+    open_total: int
+    closed_rows: list[AlertRow]
+
+
+def readable_clause(user):
+    """SQL condition on Alert: received or raised by `user` (direction reads every alert of its structure).
+
+    Written as EXISTS on the (alert, user) unique index, so that each candidate alert costs one lookup
+    instead of a list of every alert the user ever received.
+    """
+    clause = Alert.structure_id == user.structure_id
+    if user.role == "director":
+        return clause
+    received = exists().where(AlertRecipient.alert_id == Alert.id, AlertRecipient.user_id == user.id)
+    return and_(clause, or_(received, Alert.raised_by_id == user.id))
+
+
+def _open_order():
+    """Waiting alerts before those taken in charge, then by severity, then oldest first."""
+    severity = case(*((Alert.severity == s, n) for n, s in enumerate(SEVERITIES)), else_=len(SEVERITIES))
+    return case((Alert.status == "acknowledged", 1), else_=0), severity, Alert.raised_at, Alert.id
+
+
+def inbox(db: Session, user, *, limit_closed: int = 20, limit_open: int | None = None) -> Inbox:
+    """Open alerts by severity then age (at most `limit_open`, default OPEN_LIMIT), and the recently closed,
+    that this user may read."""
+    limit_open = OPEN_LIMIT if limit_open is None else limit_open
+    readable = readable_clause(user)
+    open_alerts = list(db.exec(select(Alert).where(readable, col(Alert.status).in_(UNRESOLVED_STATUSES))
+                               .order_by(*_open_order()).limit(limit_open + 1)).all())
+    total = len(open_alerts)
+    if total > limit_open:
+        open_alerts = open_alerts[:limit_open]
+        total = db.exec(select(func.count()).select_from(Alert).where(
+            readable, col(Alert.status).in_(UNRESOLVED_STATUSES))).one()
+    closed = list(db.exec(select(Alert).where(readable, Alert.status == "resolved")
+                          .order_by(col(Alert.resolved_at).desc()).limit(limit_closed)).all())
+    rows = _rows(db, open_alerts + closed)
+    return Inbox(rows[:len(open_alerts)], total, rows[len(open_alerts):])
 
 
 def waiting_for(db: Session, user) -> list[tuple[Alert, Employee]]:
@@ -366,13 +405,15 @@ def waiting_for(db: Session, user) -> list[tuple[Alert, Employee]]:
     mine = select(AlertRecipient.alert_id).where(AlertRecipient.user_id == user.id)
     rows = db.exec(select(Alert, Employee).join(Employee, Employee.id == Alert.employee_id)
                    .where(Alert.structure_id == user.structure_id, col(Alert.status).in_(OPEN_STATUSES),
-                          col(Alert.id).in_(mine))).all()
-    return sorted(rows, key=lambda row: _by_severity_then_age(row[0]))
+                          col(Alert.id).in_(mine)).order_by(*_open_order())).all()
+    return list(rows)
 
 
 def unacknowledged_count(db: Session, user) -> int:
     """How many alerts this user receives that nobody has taken in charge yet."""
-    return len(waiting_for(db, user))
+    received = exists().where(AlertRecipient.alert_id == Alert.id, AlertRecipient.user_id == user.id)
+    return db.exec(select(func.count()).select_from(Alert).where(
+        Alert.structure_id == user.structure_id, col(Alert.status).in_(OPEN_STATUSES), received)).one()
 
 
 def history(db: Session, alert: Alert) -> list[tuple[AlertEvent, User | None]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, exists, not_
+from sqlalchemy import and_, case, exists, not_, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -26,7 +26,7 @@ from webapp.models import (
 from webapp.platform import idempotency
 
 MAX_TEXT = 2000
-FEED_LIMIT = 60
+FEED_LIMIT = 20
 
 
 class ObservationError(ValueError):
@@ -171,46 +171,99 @@ def observation_views(db: Session, *, user: User, observations: list[Observation
             for o in observations]
 
 
+FEED_MAX_DAYS = 31  # a feed left unread for months starts a month back: older notes stay on each timeline
+
+
+@dataclass(frozen=True)
+class FeedCursor:
+    """Position after the last observation shown in the feed: its rank (préoccupante first), time and id."""
+
+    rank: int
+    created_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.rank}~{self.created_at.isoformat()}~{self.id}"
+
+    @classmethod
+    def decode(cls, value: str | None) -> FeedCursor | None:
+        """Parse a cursor from the query string; anything malformed means the first page."""
+        try:
+            rank, moment, ident = (value or "").split("~")
+            return cls(int(rank), datetime.fromisoformat(moment), int(ident))
+        except ValueError:
+            return None
+
+
 @dataclass
 class Feed:
-    """What a counsellor has not seen yet about the employees they follow."""
+    """What a counsellor has not seen yet about the employees they follow (a page of it)."""
 
     since: datetime
     observations: list[ObservationView]
     pending_acks: list[tuple[InstructionAck, Instruction, Employee]]
     absences: list[tuple[Attendance, Employee]]
+    next_cursor: FeedCursor | None = None
 
 
-def counsellor_feed(db: Session, *, user: User, today: date) -> Feed:
-    """Since the last "tout lu": observations (préoccupantes first), unacknowledged consignes, absences."""
-    visit = db.get(FeedVisit, user.id)
-    since = visit.seen_at if visit else utcnow() - timedelta(days=14)
-    followed = select(Employee.id).where(Employee.structure_id == user.structure_id, Employee.active.is_(True))
+def _followed_clause(user: User, employee_id_column):
+    """SQL condition: the employee is an active one of the structure that the user follows (every one for others)."""
+    person = aliased(Employee)  # its own name: the enclosing query may join Employee too
+    condition = and_(person.id == employee_id_column, person.structure_id == user.structure_id,
+                     person.active.is_(True))
     if user.role == "counsellor":
-        followed = followed.where(Employee.referent_cip_id == user.id)
-    linked = select(ObservationEmployee.observation_id).where(col(ObservationEmployee.employee_id).in_(followed))
-    observations = db.exec(
-        select(Observation).where(visible_clause(user), current_clause(), Observation.created_at > since,
-                                  col(Observation.id).in_(linked))
-        .order_by(case((Observation.tone == "preoccupante", 0), else_=1), col(Observation.created_at).desc())
-        .limit(FEED_LIMIT)
-    ).all()
+        condition = and_(condition, person.referent_cip_id == user.id)
+    return exists().where(condition)
+
+
+def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor | None = None,
+                    limit: int = FEED_LIMIT) -> Feed:
+    """Since the last "tout lu": observations (préoccupantes first, paged by keyset), unacknowledged consignes,
+    absences (on the first page).
+
+    Every query starts from the period (an index on the structure and the time) and checks each candidate with
+    a lookup, so the cost follows the number of new rows, never the length of the history.
+    """
+    visit = db.get(FeedVisit, user.id)
+    floor = utcnow() - timedelta(days=FEED_MAX_DAYS)
+    since = visit.seen_at if visit else utcnow() - timedelta(days=14)
+    since = max(since, floor.replace(tzinfo=since.tzinfo))
+    about_followed = exists().where(ObservationEmployee.observation_id == Observation.id,
+                                    _followed_clause(user, ObservationEmployee.employee_id))
+    rank = case((Observation.tone == "preoccupante", 0), else_=1)
+    stmt = select(Observation).where(visible_clause(user), current_clause(), Observation.created_at > since,
+                                     about_followed)
+    if cursor is not None:
+        stmt = stmt.where(or_(rank > cursor.rank, and_(rank == cursor.rank, or_(
+            Observation.created_at < cursor.created_at,
+            and_(Observation.created_at == cursor.created_at, Observation.id < cursor.id)))))
+    rows = list(db.exec(stmt.order_by(rank, col(Observation.created_at).desc(), col(Observation.id).desc())
+                        .limit(limit + 1)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = FeedCursor(0 if last.tone == "preoccupante" else 1, last.created_at, last.id)
+    views = observation_views(db, user=user, observations=rows)
+    if cursor is not None:
+        return Feed(since, views, [], [], next_cursor)
     since_day = since.date()
     pending = db.exec(
         select(InstructionAck, Instruction, Employee)
         .join(Instruction, Instruction.id == InstructionAck.instruction_id)
         .join(Employee, Employee.id == InstructionAck.employee_id)
-        .where(InstructionAck.structure_id == user.structure_id, col(InstructionAck.employee_id).in_(followed),
-               col(InstructionAck.acknowledged_at).is_(None), Instruction.day >= since_day, Instruction.day < today)
+        .where(Instruction.structure_id == user.structure_id, Instruction.day >= since_day, Instruction.day < today,
+               InstructionAck.structure_id == user.structure_id, col(InstructionAck.acknowledged_at).is_(None),
+               _followed_clause(user, InstructionAck.employee_id))
         .order_by(col(Instruction.day).desc()).limit(FEED_LIMIT)
     ).all()
     absences = db.exec(
         select(Attendance, Employee).join(Employee, Employee.id == Attendance.employee_id)
-        .where(Attendance.structure_id == user.structure_id, col(Attendance.employee_id).in_(followed),
-               col(Attendance.status).in_(["absent", "late"]), Attendance.day >= since_day)
+        .where(Attendance.structure_id == user.structure_id, Attendance.day >= since_day,
+               col(Attendance.status).in_(["absent", "late"]), _followed_clause(user, Attendance.employee_id))
         .order_by(col(Attendance.day).desc()).limit(FEED_LIMIT)
     ).all()
-    return Feed(since, observation_views(db, user=user, observations=list(observations)), list(pending), list(absences))
+    return Feed(since, views, list(pending), list(absences), next_cursor)
 
 
 def mark_feed_read(db: Session, *, user: User) -> None:

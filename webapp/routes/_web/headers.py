@@ -2,6 +2,8 @@
 from flask import Flask, abort, request
 from flask_login import current_user
 
+from webapp.routes._web.assets import static_cache_control
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -30,8 +32,12 @@ def _set_headers(response):
     headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
     if request.is_secure or request.environ.get("wsgi.url_scheme") == "https":
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    headers.add("Vary", "HX-Request")
-    if not request.path.startswith("/static/") and request.path not in PUBLIC_CACHEABLE:
+    # One Vary header: the compression hook has already named Accept-Encoding.
+    vary = [v.strip() for value in headers.getlist("Vary") for v in value.split(",") if v.strip()]
+    headers["Vary"] = ", ".join(dict.fromkeys([*vary, "HX-Request"]))
+    if request.endpoint == "static":
+        headers["Cache-Control"] = static_cache_control((request.view_args or {}).get("filename", ""))
+    elif request.path not in PUBLIC_CACHEABLE:
         if current_user and current_user.is_authenticated or response.mimetype == "text/html":
             headers["Cache-Control"] = "no-store"
     return response

@@ -59,14 +59,14 @@ def _readable(alert_id: int) -> Alert:
 def index():
     """Inbox: open alerts by severity then age, recently closed; figures for direction."""
     db = get_session()
-    open_rows, closed_rows = service.inbox(db, current_user)
+    listed = service.inbox(db, current_user)
+    lists = {"open_rows": listed.open_rows, "open_total": listed.open_total, "closed_rows": listed.closed_rows}
     if is_fragment_request():  # the inbox polling itself: only the list
-        return render("alerts/alerts/index.html", "alerts/alerts/_inbox.html", open_rows=open_rows, closed_rows=closed_rows,
-                      **_common())
+        return render("alerts/alerts/index.html", "alerts/alerts/_inbox.html", **lists, **_common())
     figures = (service.response_times(db, current_user.structure_id, timezone=current_user.timezone)
                if allowed("alert.stats") else None)
     subscribed = db.exec(select(PushSubscription.id).where(PushSubscription.user_id == current_user.id)).first()
-    return render("alerts/alerts/index.html", open_rows=open_rows, closed_rows=closed_rows, figures=figures,
+    return render("alerts/alerts/index.html", **lists, figures=figures,
                   vapid_key=public_key(_config()), subscribed=subscribed is not None, **_common())
 
 

@@ -164,12 +164,15 @@ def photo(observation_id: int):
 @bp.route("/fil")
 @requires("feed.view")
 def feed():
-    """What the supervisors recorded since the counsellor's last visit."""
+    """What the supervisors recorded since the counsellor's last visit; `apres` asks for the next page."""
     db = get_session()
-    feed = service.counsellor_feed(db, user=current_user, today=date.today())
+    cursor = service.FeedCursor.decode(request.args.get("apres"))
+    feed = service.counsellor_feed(db, user=current_user, today=date.today(), cursor=cursor)
     if any(view.observation.visibility == "restricted" for view in feed.observations):
         with write_after_read(db):
             audit.record_restricted_observation_reads(db, feed.observations, user=current_user, ip=client_ip())
+    if cursor is not None:
+        return render("field/observations/feed.html", "field/observations/_feed_page.html", feed=feed)
     return render("field/observations/feed.html", "field/observations/_feed.html", feed=feed)
 
 

@@ -32,8 +32,7 @@ def index(employee_id: int):
                                             start=start, end=end, cursor=cursor)
     views = [entry.observation for entry in entries if entry.observation is not None]
     if any(view.observation.visibility == "restricted" for view in views):
-        db = get_session()
-        with write_after_read(db):
+        with write_after_read(get_session()) as db:
             audit.record_restricted_observation_reads(db, views, user=current_user, ip=client_ip())
     fragment = "field/pathway/_entries.html" if cursor else "field/pathway/_timeline.html"
     today = date.today()

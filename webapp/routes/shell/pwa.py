@@ -5,6 +5,8 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, url_for
 
+from webapp.routes._web.assets import static_url
+
 bp = Blueprint("pwa", __name__)
 
 # The static shell the service worker keeps for offline use.
@@ -41,7 +43,7 @@ def service_worker():
     """The service worker, served from the root so that its scope is the whole site."""
     body = render_template(
         "shell/pwa/sw.js", version=shell_version(),
-        shell_urls=[url_for("static", filename=name) for name in SHELL] + [url_for("pwa.offline")],
+        shell_urls=[static_url(name) for name in SHELL] + [url_for("pwa.offline")],
         offline_url=url_for("pwa.offline"),
     )
     return body, 200, {

@@ -44,7 +44,7 @@ self.addEventListener("push", (event) => {
       tag: data.tag || "terrain-alerte",
       renotify: true,
       requireInteraction: true,
-      icon: "/static/icons/icon-192.png",
+      icon: {{ static_url("icons/icon-192.png") | tojson }},
       data: { url: data.url || "/alertes/" },
     })
   );

@@ -1,0 +1,190 @@
+"""Write bench/RESULTS.md from the JSON files that the bench scripts left in bench/results/ (no figure typed by hand).
+
+Usage: .venv/bin/python bench/report.py
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+READ_P95_MS, WRITE_P95_MS, FLAT_RATIO = 50, 100, 1.2
+WRITES = {"Observation POST (htmx)"}
+
+
+def load(name: str) -> dict | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def n(value: int) -> str:
+    """12 345 (a thin space between thousands, as in French)."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def ms(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def mark(ok: bool) -> str:
+    return "✓" if ok else "✗"
+
+
+def scale_table(small: dict, large: dict) -> list[str]:
+    """One line per screen: figures at 10k and at 1M side by side, and whether each target holds."""
+    lines = [
+        "| écran | p50 / p95 / p99 à 10k (ms) | p50 / p95 / p99 à 1M (ms) | p50 1M ÷ 10k | p50 ÷ /healthz (1M) "
+        "| débit ÷ /healthz (1M) | SQL 10k → 1M | objectifs |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for a, b in zip(small["results"], large["results"]):
+        ratio = b["p50"] / a["p50"]
+        limit = WRITE_P95_MS if a["screen"] in WRITES else READ_P95_MS
+        checks = []
+        if a["screen"] != "/healthz":
+            checks = [f"p95 ≤ {limit} {mark(b['p95'] <= limit)}", f"×{FLAT_RATIO} {mark(ratio <= FLAT_RATIO)}",
+                      f"SQL {mark(a['statements'] == b['statements'])}"]
+        lines.append(
+            f"| {a['screen']} | {ms(a['p50'])} / {ms(a['p95'])} / {ms(a['p99'])} "
+            f"| {ms(b['p50'])} / {ms(b['p95'])} / {ms(b['p99'])} | {ratio:.2f} | {b['p50_ratio']:.1f} "
+            f"| {b['throughput_ratio']:.2f} | {a['statements']:g} → {b['statements']:g} | {' · '.join(checks)} |")
+    return lines
+
+
+def comparison(before: dict, after: dict) -> list[str]:
+    """The previous version against this one on the same database."""
+    lines = ["| écran | p50 avant → après (ms) | p95 avant → après (ms) | req/s avant → après | SQL avant → après |",
+             "|---|---|---|---|---|"]
+    for a, b in zip(before["results"], after["results"]):
+        lines.append(f"| {a['screen']} | {ms(a['p50'])} → {ms(b['p50'])} | {ms(a['p95'])} → {ms(b['p95'])} "
+                     f"| {a['throughput']:.0f} → {b['throughput']:.0f} | {a['statements']:g} → {b['statements']:g} |")
+    return lines
+
+
+def run_facts(report: dict) -> str:
+    settings = report["settings"]
+    machine = report["machine"]
+    init = f", `flask init-db` {report['init_db_seconds']:.1f} s" if report.get("init_db_seconds") else ""
+    return (f"{report['label']} : {report['date']}, {n(report['observations'])} observations "
+            f"(le salarié le plus suivi : {n(report['busiest_observations'])}), {report.get('app', '')}, gunicorn "
+            f"{settings['workers']}×{settings['threads']}, {settings['concurrency']} clients, {settings['rounds']} "
+            f"tours d'au plus {settings['requests']} requêtes ou {settings['seconds']:g} s par écran{init} ; charge "
+            f"de la machine au départ {machine['load_before']:.1f}")
+
+
+def explain_section(before: dict | None, after: dict | None, title: str) -> list[str]:
+    if not before and not after:
+        return []
+    lines = [f"### {title}", ""]
+    screens = (after or before)["screens"]
+    for index, screen in enumerate(screens):
+        lines.append(f"**{screen['screen']}**")
+        lines.append("")
+        for label, report in (("avant", before), ("après", after)):
+            if not report:
+                continue
+            entry = report["screens"][index]
+            lines.append(f"{label} : {entry['statements']} requêtes, {entry['sql_ms']} ms de SQL ; les plus lentes :")
+            lines.append("")
+            lines.append("```")
+            for statement in entry["slowest"]:
+                lines.append(f"-- {statement['ms']} ms : {statement['sql'][:160]}")
+                lines += [f"   {line}" for line in statement["plan"]]
+            lines.append("```")
+            lines.append("")
+    return lines
+
+
+def main() -> int:
+    out: list[str] = [
+        "# Mesures de vitesse",
+        "",
+        f"Écrit par `bench/report.py` le {time.strftime('%Y-%m-%d %H:%M %Z')} à partir de `bench/results/*.json` ; "
+        "chaque chiffre vient d'un script de `bench/`, aucun n'est saisi à la main.",
+        "",
+    ]
+    any_run = next((load(n) for n in ("sqlite-1m", "pg-1m", "sqlite-1m-before") if load(n)), None)
+    if any_run:
+        m = any_run["machine"]
+        out += [f"Machine : {m['cpu']}, {m['cores']} cœurs, {m['memory']}, {m['system']}, Python {m['python']}. "
+                "Elle est partagée : la charge au départ de chaque mesure est notée, et les bases comparées sont "
+                "mesurées côte à côte, écran après écran, dans la même exécution.", ""]
+    out += ["## Commandes", "", "```sh"]
+    for name in ("generate-sqlite-10000", "generate-sqlite-1000000", "generate-postgresql-10000",
+                 "generate-postgresql-1000000"):
+        report = load(name)
+        if report:
+            out.append(f"{report['command']} --database-url {report['database']}://…   # {report['seconds']} s")
+    for name in ("sqlite-1m-before", "sqlite-1m", "pg-1m-before", "pg-1m"):
+        report = load(name)
+        if report:
+            out.append(report["command"])
+    for name in ("explain-sqlite-1m-before", "explain-sqlite-1m", "explain-pg-1m-before", "explain-pg-1m"):
+        if load(name):
+            out.append(f"bench/explain.py --label {name.removeprefix('explain-')}")
+    for name in ("weight", "lighthouse", "two-workers"):
+        report = load(name)
+        if report:
+            out.append(report["command"])
+    out += ["bench/report.py", "```", ""]
+    for dialect, title in (("sqlite", "SQLite (la base de `make run`)"), ("pg", "PostgreSQL")):
+        small, large = load(f"{dialect}-10k"), load(f"{dialect}-1m")
+        if not (small and large):
+            continue
+        out += [f"## {title} : de 10 000 à 1 000 000 d'observations", "", run_facts(small), "", run_facts(large), ""]
+        out += scale_table(small, large) + [""]
+        before_small, before_large = load(f"{dialect}-10k-before"), load(f"{dialect}-1m-before")
+        if before_small and before_large:
+            out += [f"### Version précédente, mesurée de même", "", run_facts(before_large), ""]
+            out += scale_table(before_small, before_large) + [""]
+            out += ["### Avant → après, à 1 000 000 d'observations", ""] + comparison(before_large, large) + [""]
+    plans = explain_section(load("explain-sqlite-1m-before"), load("explain-sqlite-1m"),
+                            "SQLite, 1 000 000 d'observations : EXPLAIN QUERY PLAN")
+    plans += explain_section(load("explain-pg-1m-before"), load("explain-pg-1m"),
+                             "PostgreSQL, 1 000 000 d'observations : EXPLAIN")
+    if plans:
+        out += ["## Plans des requêtes les plus lentes de chaque écran, avant et après", ""] + plans
+    weight = load("weight")
+    if weight:
+        out += ["## Poids transféré (sur le fil, Accept-Encoding de Chrome, cache vide)", "",
+                f"{weight['date']}, démo sous gunicorn.", "", "| ressource | octets | codage |", "|---|---|---|"]
+        out += [f"| {r['what']} | {n(r['bytes'])} | {r['encoding']} |" for r in weight["first_visit"]]
+        out += ["",
+                f"Première visite d'Aujourd'hui : **{weight['first_visit_bytes'] / 1024:.1f} KB** (objectif ≤ 60 KB "
+                f"{mark(weight['first_visit_bytes'] <= 60 * 1024)}), dont JavaScript "
+                f"**{weight['javascript_bytes'] / 1024:.1f} KB** (≤ 25 KB {mark(weight['javascript_bytes'] <= 25 * 1024)}) ; "
+                f"avec l'installation du service worker : {weight['with_service_worker_bytes'] / 1024:.1f} KB.", "",
+                "| saisie (htmx) | sur le fil | décompressé | ≤ 5 KB |", "|---|---|---|---|"]
+        out += [f"| {c['capture']} | {c['bytes'] / 1024:.1f} KB ({c['encoding']}) | {c['decoded_bytes'] / 1024:.1f} KB "
+                f"| {mark(c['bytes'] <= 5 * 1024)} |" for c in weight["captures"]]
+        out.append("")
+    workers = load("two-workers")
+    if workers:
+        out += ["## Le worker des alertes lancé deux fois", "",
+                f"{workers['date']}, {workers['database']} : {workers['alerts']} alertes, "
+                f"{workers['emails_waiting']} courriels en attente, {workers['workers']} workers en même temps ; "
+                f"le serveur SMTP a reçu {workers['messages_received']} messages, {workers['distinct_messages']} "
+                f"distincts, doublons : {workers['duplicates'] or 'aucun'} ; travaux : {workers['job_statuses']} "
+                f"({workers['seconds']} s).", ""]
+    lighthouse = load("lighthouse")
+    out += ["## Lighthouse (mobile, limitation simulée)", ""]
+    if lighthouse:
+        out += [f"{lighthouse['date']}, {lighthouse['chromium']}, Lighthouse {lighthouse['results'][0]['lighthouse']}.",
+                "", "| écran | performance | accessibilité | bonnes pratiques | TBT (ms) | LCP (ms) | transféré |",
+                "|---|---|---|---|---|---|---|"]
+        out += [f"| {r['screen']} | {r['performance']} | {r['accessibility']} | {r['best-practices']} "
+                f"| {r['total_blocking_time_ms']} | {r['largest_contentful_paint_ms']} "
+                f"| {r['transferred_bytes'] / 1024:.0f} KB |" for r in lighthouse["results"]]
+    else:
+        out.append("Pas de mesure : `bench/lighthouse.py` n'a pas été lancé.")
+    out.append("")
+    (BENCH / "RESULTS.md").write_text("\n".join(out))
+    print(f"→ {BENCH / 'RESULTS.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

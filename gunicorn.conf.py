@@ -1,0 +1,23 @@
+"""gunicorn settings for Terrain (`make run`, and production behind a reverse proxy: see docs/deploy.md).
+
+Every value can be changed from the environment without editing this file.
+"""
+import os
+
+bind = os.environ.get("TERRAIN_BIND", "127.0.0.1:5000")
+# Threads: most of a request's time is spent waiting on the database, and SQLite allows one writer anyway.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("TERRAIN_THREADS", "4"))
+# A request is short; a stuck one is ended instead of holding a worker.
+timeout = int(os.environ.get("TERRAIN_TIMEOUT", "60"))
+graceful_timeout = 20
+keepalive = 5
+# Photo uploads are at most 12 MB (MAX_CONTENT_LENGTH); headers stay small.
+limit_request_field_size = 8190
+accesslog = os.environ.get("TERRAIN_ACCESS_LOG", "-")
+errorlog = "-"
+# Each worker opens its own database engine after the fork (no preload): connections are never shared.
+preload_app = False
+# The addresses whose X-Forwarded-* headers gunicorn trusts; the application's ProxyFix reads them too.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
