@@ -136,3 +136,82 @@ def test_a_12_megapixel_photo_is_shrunk_on_the_phone_and_saved_quickly_on_slow_4
     db.rollback()
     stored = db.exec(select(Photo).order_by(Photo.id.desc())).first()
     assert stored is not None and max(stored.width, stored.height) <= 1600
+
+
+class Taps:
+    """Counts the taps a person makes, so that the tests hold the promised numbers."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, locator):
+        locator.click()
+        self.count += 1
+
+
+def in_viewport(page, locator) -> bool:
+    """The element is on screen, where the eyes already are (not scrolled away above or below)."""
+    box = locator.bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 60) <= height
+
+
+def action_position(page, name: str) -> float:
+    """Top of the main action's box as a fraction of the viewport height (≥ 0.6 means the lower 40 %)."""
+    box = page.get_by_role("button", name=name).bounding_box()
+    return box["y"] / page.viewport_size["height"]
+
+
+@pytest.mark.parametrize("size", [None, {"width": 360, "height": 640}], ids=["pixel-7", "360x640"])
+def test_observation_from_the_today_card_in_three_taps_with_the_save_under_the_thumb(phone, users, crew, size):
+    if size:
+        phone.set_viewport_size(size)
+    amina = crew["people"][0]
+    login(phone, users["supervisor"].email)
+    tap = Taps()
+    tap(phone.get_by_role("link", name=f"Observer {amina.full_name}"))
+    phone.get_by_role("heading", name="Nouvelle observation").wait_for()
+    assert action_position(phone, "Enregistrer l'observation") >= 0.6  # sticky in the lower 40 %
+    # A failed save shows its reason on screen, not 700 px above it.
+    phone.get_by_label("Ce que j'ai observé").fill("Bonne attention aux consignes.")
+    phone.mouse.wheel(0, 2000)
+    phone.get_by_role("button", name="Enregistrer l'observation").click()
+    problem = phone.get_by_role("alert").filter(has_text="L'observation n'est pas enregistrée")
+    problem.wait_for()
+    assert in_viewport(phone, problem)
+    assert phone.get_by_label("Ce que j'ai observé").input_value() == "Bonne attention aux consignes."  # kept
+    tap(phone.locator("label[for=oc-technique]"))
+    tap(phone.get_by_role("button", name="Enregistrer l'observation"))
+    saved = phone.get_by_role("status").filter(has_text=f"Observation enregistrée pour {amina.full_name}.")
+    saved.wait_for()
+    assert in_viewport(phone, saved)
+    assert tap.count == 3  # Observer, category, save (+ the text): the tone has its default
+    assert_text_contrast(phone, 7.0)
+
+
+def test_alert_from_a_person_card_in_three_taps(phone, users, crew, db):
+    amina = crew["people"][0]
+    login(phone, users["supervisor"].email)
+    tap = Taps()
+    tap(phone.get_by_role("link", name=f"Alerte pour {amina.full_name}"))
+    phone.get_by_role("heading", name="Alerte urgente").wait_for()
+    assert phone.locator(f"#employee-{amina.id}").is_checked()  # the person is preselected
+    tap(phone.get_by_text("Accident du travail / blessure"))
+    phone.get_by_label("Quelques faits (facultatif)").fill("Coupure légère à la main.")
+    tap(phone.get_by_role("button", name="Envoyer l'alerte"))
+    status = phone.get_by_text("Envoyée — en attente de prise en charge")
+    status.wait_for()
+    assert in_viewport(phone, status)
+    assert tap.count == 3
+
+
+def test_giving_a_consigne_shows_it_with_tous_ont_compris_on_screen(phone, users, crew):
+    login(phone, users["supervisor"].email)
+    phone.goto("/aujourdhui/#consignes")
+    assert action_position(phone, "Donner la consigne") >= 0.6 or not phone.get_by_role(
+        "button", name="Donner la consigne").is_visible()
+    phone.get_by_label("Consigne", exact=True).fill("Gants et lunettes pour la débroussailleuse.")
+    phone.get_by_role("button", name="Donner la consigne").click()
+    card = phone.locator("#instruction-list article").first
+    card.get_by_text("Gants et lunettes").wait_for()
+    assert in_viewport(phone, card.get_by_role("button", name="Tous ont compris"))

@@ -65,9 +65,9 @@ def owned_employees(ids: list[int]) -> list[Employee]:
 
 
 def retarget(response, target: str):
-    """Swap a 422 fragment into `target` instead of the request's own target."""
+    """Swap a 422 fragment into `target` instead of the request's own target, its message brought into view."""
     response.headers["HX-Retarget"] = target
-    response.headers["HX-Reswap"] = "outerHTML"
+    response.headers["HX-Reswap"] = "outerHTML show:top"
     return response
 
 

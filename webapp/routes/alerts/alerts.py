@@ -28,6 +28,7 @@ from webapp.routes._web.views import (
 from webapp.routes.alerts.forms import (
     AlertForm,
     AlertSettingsForm,
+    NewAlertQuery,
     PushSubscriptionBody,
     ResolveForm,
     StatusQuery,
@@ -107,13 +108,14 @@ def _parse_time(value: str | None) -> datetime | None:
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
 @requires("alert.raise")
-@form(AlertForm)
+@form(AlertForm, query=NewAlertQuery)
 def new():
-    """Raise an alert: employee, situation, a few facts, send."""
+    """Raise an alert: employee, situation, a few facts, send (the person preselected from their card or page)."""
     form = AlertForm()
     if request.method == "GET":
         form.client_key.data = new_key()
         form.raiser_id.data = current_user.id
+        form.employee_id.data = NewAlertQuery().salarie.data
         return _form_context(form)
     if form.raiser_id.typed() and form.raiser_id.data != current_user.id:
         # An alert kept on a shared phone is only ever sent by the account that wrote it.

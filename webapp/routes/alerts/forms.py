@@ -53,6 +53,12 @@ class AlertSettingsForm(TerrainForm):
                           parse_suffix=lambda s: s if len(s) <= 60 else None, example_suffixes=("violence",))
 
 
+class NewAlertQuery(QueryForm):
+    """The person an alert raised from their card or page is about (preselected)."""
+
+    salarie = IdField()
+
+
 class StatusQuery(QueryForm):
     """The version of the status block the page already shows."""
 
