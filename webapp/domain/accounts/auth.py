@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -12,8 +14,14 @@ from sqlmodel import Session, func, select
 
 from webapp.domain.accounts import audit
 from webapp.models import LoginAttempt, User, UserSession, utcnow
+from webapp.platform.db import reading, writing
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Password checks run a few at a time per process: a login flood queues instead of starving every other request
+# of CPU (each argon2 check uses several cores for about 0.1 s).
+_CHECK_SLOTS = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
+CHECK_QUEUE_SECONDS = 20
+BUSY_MESSAGE = "Trop de connexions en même temps. Réessayez dans une minute."
 
 
 def hash_password(password: str) -> str:
@@ -50,24 +58,37 @@ def is_throttled(db: Session, email: str) -> bool:
 
 
 def authenticate(db: Session, email: str, password: str, ip: str = "") -> tuple[User | None, str | None]:
-    """Check credentials; return (user, None) or (None, French error message). Records the attempt."""
+    """Check credentials; return (user, None) or (None, French error message). Records the attempt.
+
+    The slow argon2 check runs with no transaction open: a login flood never holds the write lock.
+    """
     email = email.strip().lower()
-    if is_throttled(db, email):
+    with reading():
+        throttled = is_throttled(db, email)
+        user = None if throttled else db.exec(select(User).where(User.email == email)).first()
+        db.commit()  # end the read transaction before hashing
+    if throttled:
         return None, "Trop de tentatives de connexion. Réessayez dans 15 minutes."
-    user = db.exec(select(User).where(User.email == email)).first()
-    if user is None:
-        _safe_dummy_verify(password)
-        ok = False
-    else:
-        ok = verify_password(user, password) and user.active
-    if not ok:
-        record_failure(db, email, user, ip, "" if user is None or user.active else "compte désactivé")
-        db.commit()
-        return None, "Identifiants incorrects."
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-        db.add(user)
-        db.commit()
+    if not _CHECK_SLOTS.acquire(timeout=CHECK_QUEUE_SECONDS):
+        return None, BUSY_MESSAGE
+    try:
+        if user is None:
+            _safe_dummy_verify(password)
+            ok = False
+        else:
+            ok = verify_password(user, password) and user.active
+        new_hash = hash_password(password) if ok and _hasher.check_needs_rehash(user.password_hash) else None
+    finally:
+        _CHECK_SLOTS.release()
+    with writing():
+        if not ok:
+            record_failure(db, email, user, ip, "" if user is None or user.active else "compte désactivé")
+            db.commit()
+            return None, "Identifiants incorrects."
+        if new_hash:
+            user.password_hash = new_hash
+            db.add(user)
+            db.commit()
     return user, None
 
 
