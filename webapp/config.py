@@ -60,4 +60,6 @@ def load_config(instance_path: str) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "0") == "1",
         "MAIL_FROM": env.get("MAIL_FROM", "terrain@localhost"),
+        # Seconds to wait for each SMTP answer (a relay may take a while to answer DATA).
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "60")),
     }
