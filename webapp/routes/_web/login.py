@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user
@@ -92,6 +93,10 @@ def _unauthorized():
     """Send anonymous visitors to the login page; htmx gets a 401 it can follow."""
     login_url = url_for("auth.login")
     if getattr(request, "htmx", False):
+        # Back to the page the request came from after logging in, where terrain.js puts back what was typed.
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        if current.path.startswith("/") and current.netloc == request.host:
+            login_url = url_for("auth.login", next=current.path + (f"?{current.query}" if current.query else ""))
         return "", 401, {"HX-Redirect": login_url}
     next_url = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("auth.login", next=next_url))

@@ -33,8 +33,88 @@
       413: "Fichier trop volumineux.",
       429: "Trop de demandes : patientez un instant."
     };
-    toast(messages[status] || "Erreur du serveur : rien n'a été perdu, réessayez dans un instant.");
+    toast(messages[status] || "Erreur du serveur : la demande n'a pas abouti. Réessayez dans un instant.");
   });
+
+  /* Drafts: a form sent after the session expired is kept on the phone and put back after logging in again. */
+  var DRAFTS = "terrain.drafts";
+  var DRAFT_MS = 24 * 3600 * 1000;
+
+  function readDrafts() {
+    try { return JSON.parse(window.localStorage.getItem(DRAFTS) || "[]"); } catch (e) { return []; }
+  }
+
+  function writeDrafts(list) {
+    try { window.localStorage.setItem(DRAFTS, JSON.stringify(list)); } catch (e) { /* storage full or off */ }
+  }
+
+  function draftKey(form) { return form.id + " " + form.getAttribute("action"); }
+
+  function keepDraft(form) {
+    var fields = [];
+    var withFile = false;
+    new FormData(form).forEach(function (value, name) {
+      if (name === "csrf_token") return;
+      if (typeof value === "string") fields.push([name, value]);
+      else if (value && value.size) withFile = true; // a photo cannot be kept: the person adds it again
+    });
+    var key = draftKey(form);
+    var list = readDrafts().filter(function (d) { return d.key !== key; });
+    list.push({ key: key, user: document.body.dataset.user || "", at: Date.now(), fields: fields, file: withFile });
+    writeDrafts(list);
+  }
+
+  function fillForm(form, fields) {
+    var values = {};
+    fields.forEach(function (pair) { (values[pair[0]] = values[pair[0]] || []).push(pair[1]); });
+    var used = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.name === "csrf_token" || el.type === "file") return;
+      var list = values[el.name] || [];
+      if (el.type === "checkbox" || el.type === "radio") {
+        el.checked = list.indexOf(el.value) !== -1;
+      } else if (list.length) {
+        var i = used[el.name] || 0;
+        if (i < list.length) el.value = list[i];
+        used[el.name] = i + 1;
+      }
+    });
+  }
+
+  function restoreDrafts() {
+    var user = document.body && document.body.dataset.user;
+    var list = readDrafts();
+    if (!user || !list.length) return;
+    var forms = {};
+    Array.prototype.forEach.call(document.querySelectorAll("form[id][action]"), function (f) { forms[draftKey(f)] = f; });
+    var now = Date.now();
+    var kept = list.filter(function (draft) {
+      if (now - draft.at > DRAFT_MS) return false;
+      var form = forms[draft.key];
+      if (!form || draft.user !== user) return true; // another page, or another account's: left alone
+      fillForm(form, draft.fields);
+      // Said in the form itself, where the person looks, rather than in a toast over the button.
+      var note = document.createElement("p");
+      note.className = "banner";
+      note.setAttribute("role", "status");
+      note.textContent = draft.file
+        ? "Votre saisie a été remise dans le formulaire : ajoutez de nouveau la photo, puis enregistrez."
+        : "Votre saisie a été remise dans le formulaire : vérifiez-la, puis enregistrez.";
+      form.insertBefore(note, form.firstChild);
+      return false;
+    });
+    if (kept.length !== list.length) writeDrafts(kept);
+  }
+
+  // Before htmx follows the 401's redirect to the login page, what was typed is kept.
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    if (event.detail.xhr.status !== 401) return;
+    var elt = event.detail.elt;
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    if (form && form.id && form.getAttribute("action") && !form.matches("[data-alert-form]")) keepDraft(form);
+  });
+  document.addEventListener("DOMContentLoaded", restoreDrafts);
+  document.addEventListener("htmx:load", restoreDrafts);
 
   document.addEventListener("htmx:sendError", function () {
     toast("Pas de réseau : la demande n'a pas été envoyée.");
