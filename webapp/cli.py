@@ -11,8 +11,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session, func, select
 
 from webapp.domain.alerts import escalation
-from webapp.models import ROLES, Structure
-from webapp.platform import migrate
+from webapp.models import ROLES, Structure, utcnow
+from webapp.platform import migrate, photos
 from webapp.platform.db import get_engine, writing
 
 db_cli = AppGroup("db", help="Migrations du schéma de la base.")
@@ -164,6 +164,15 @@ def demo_code(email: str) -> None:
         click.echo(pyotp.TOTP(user.totp_secret).now())
 
 
+@click.command("sweep-photos")
+@with_appcontext
+def sweep_photos() -> None:
+    """Delete photo files that no row refers to (left by a crash); to run with the nightly purge."""
+    with Session(get_engine()) as db:
+        removed = photos.sweep_orphans(db, current_app.config["UPLOAD_FOLDER"], now=utcnow())
+    click.echo(f"Fichiers photo orphelins supprimés : {removed}")
+
+
 alerts_cli = AppGroup("alerts", help="Alertes urgentes : escalade et envoi des notifications.")
 
 
@@ -194,5 +203,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(purge)
+    app.cli.add_command(sweep_photos)
     app.cli.add_command(demo_code)
     app.cli.add_command(alerts_cli)

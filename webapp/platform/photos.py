@@ -4,10 +4,11 @@ from __future__ import annotations
 import io
 import secrets
 import warnings
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from webapp.models import Photo
 
@@ -83,3 +84,29 @@ def store_photo(*, db: Session, data: bytes, upload_folder: str, structure_id: i
 def photo_path(photo: Photo, upload_folder: str) -> Path:
     """Where the file of `photo` lives."""
     return Path(upload_folder) / str(photo.structure_id) / photo.filename
+
+
+# A file younger than this may belong to a capture whose transaction is still open.
+ORPHAN_GRACE = timedelta(hours=1)
+
+
+def sweep_orphans(db: Session, upload_folder: str, *, now: datetime) -> int:
+    """Delete photo files that no row refers to (a crash between writing and committing); returns how many."""
+    root = Path(upload_folder)
+    if not root.is_dir():
+        return 0
+    cutoff = (now - ORPHAN_GRACE).timestamp()
+    removed = 0
+    for folder in root.iterdir():
+        if not (folder.is_dir() and folder.name.isascii() and folder.name.isdigit()):
+            continue
+        files = {path.name: path for path in folder.glob("*.jpg") if path.stat().st_mtime < cutoff}
+        if not files:
+            continue
+        known = set(db.exec(select(Photo.filename).where(Photo.structure_id == int(folder.name),
+                                                         col(Photo.filename).in_(list(files)))).all())
+        for name, path in files.items():
+            if name not in known:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed

@@ -55,10 +55,12 @@ def create():
             db, user=current_user, employees=employees, category=values["category"], text=values["text"],
             worksite_id=worksite_id, day=date.today(), client_key=key, photo_id=photo.id if photo else None,
             save_template=request.form.get("save_template") == "1")
-        if not created and photo is not None:
-            db.delete(photo)
+        if created:
+            db.commit()
+        else:
+            # Recorded first by a replay or a double tap: this request's photo row and file go.
+            db.rollback()
             discard_photo(photo)
-        db.commit()
     except (field.captures.FieldError, photos.PhotoError) as problem:
         db.rollback()
         discard_photo(photo)

@@ -108,10 +108,12 @@ def _record(corrects: Observation | None):
             text=values["text"], visibility=values["visibility"], observed_on=parse_date(values["observed_on"]),
             today=today, client_key=key, photo_id=photo.id if photo else None, skills_note=values["skills_note"],
             corrects=corrects)
-        if not created and photo is not None:
-            db.delete(photo)
+        if created:
+            db.commit()
+        else:
+            # Recorded first by a replay or a double tap: this request's photo row and file go.
+            db.rollback()
             discard_photo(photo)
-        db.commit()
     except (service.ObservationError, photos.PhotoError) as problem:
         db.rollback()
         discard_photo(photo)
