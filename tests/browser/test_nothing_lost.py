@@ -134,3 +134,19 @@ def test_a_kept_observation_is_not_put_back_for_another_account(phone, users, cr
     phone.goto("/observations/nouvelle")
     phone.get_by_role("heading", name="Nouvelle observation").wait_for()
     assert phone.get_by_label("Ce que j'ai observé").input_value() == ""
+
+
+def test_form_being_filled_in_when_a_poll_finds_the_session_ended_is_put_back(phone, users, crew, db):
+    amina = crew["people"][0]
+    text = "Observation en cours d'écriture quand la session a pris fin."
+    login(phone, users["supervisor"].email)
+    phone.goto(f"/observations/nouvelle?salarie={amina.id}")
+    phone.get_by_label("Ce que j'ai observé").fill(text)
+    expire_sessions(db, users["supervisor"])
+    # The bell badge's next poll (every 15 s) is answered 401 and takes the page to the login form.
+    phone.wait_for_url(lambda url: "/login?next=/observations/nouvelle" in url, timeout=25_000)
+    phone.get_by_label("Adresse e-mail").fill(users["supervisor"].email)
+    phone.get_by_label("Mot de passe").fill(PASSWORD)
+    phone.get_by_role("button", name="Se connecter", exact=True).click()
+    phone.get_by_text("Votre saisie a été remise dans le formulaire").wait_for()
+    assert phone.get_by_label("Ce que j'ai observé").input_value() == text

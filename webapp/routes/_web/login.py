@@ -38,6 +38,15 @@ class CurrentUser(UserMixin):
         return getattr(self.user, name)
 
 
+# Sent by the elements that poll (hx-headers in their templates).
+POLL_HEADER = "X-Terrain-Poll"
+
+
+def is_background_poll() -> bool:
+    """True for a request a page makes by itself on a timer, not on the person's action."""
+    return request.method == "GET" and request.headers.get(POLL_HEADER) == "1"
+
+
 @login_manager.user_loader
 def _load_user(token: str) -> CurrentUser | None:
     """Return the logged-in user for the session token, or None when the session has ended."""
@@ -55,8 +64,9 @@ def _load_user(token: str) -> CurrentUser | None:
     now = utcnow()
     if not session_alive(row, user, now, current_app.config["SESSION_IDLE_MINUTES"]):
         return None
-    # Touch at most once a minute so reads do not all turn into writes.
-    if now - row.last_seen_at > timedelta(minutes=1):
+    # Touch at most once a minute so reads do not all turn into writes; a page polling by itself (alert badge,
+    # inbox, status) is not the person's activity and must not keep an idle session alive.
+    if now - row.last_seen_at > timedelta(minutes=1) and not is_background_poll():
         db.commit()  # end the read transaction before taking the write lock
         with writing():
             row.last_seen_at = now

@@ -106,12 +106,29 @@
     if (kept.length !== list.length) writeDrafts(kept);
   }
 
-  // Before htmx follows the 401's redirect to the login page, what was typed is kept.
+  function isDirty(form) {
+    return Array.prototype.some.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden") return false;
+      if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+      if (el.type === "file") return !!(el.files && el.files.length);
+      if (el.tagName === "SELECT") {
+        return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+      }
+      return el.value !== el.defaultValue;
+    });
+  }
+
+  // Before htmx follows a 401's redirect to the login page (a form sent, or a poll noticing the session
+  // ended), the form being sent and every form being filled in are kept.
   document.addEventListener("htmx:beforeOnLoad", function (event) {
     if (event.detail.xhr.status !== 401) return;
     var elt = event.detail.elt;
-    var form = elt && elt.closest ? elt.closest("form") : null;
-    if (form && form.id && form.getAttribute("action") && !form.matches("[data-alert-form]")) keepDraft(form);
+    var sending = elt && elt.closest ? elt.closest("form") : null;
+    Array.prototype.forEach.call(document.querySelectorAll("form[id][action]"), function (form) {
+      // An alert being sent is kept by alerts.js as an alert to send, not as a draft.
+      if (form === sending && form.matches("[data-alert-form]")) return;
+      if (form === sending || isDirty(form)) keepDraft(form);
+    });
   });
   document.addEventListener("DOMContentLoaded", restoreDrafts);
   document.addEventListener("htmx:load", restoreDrafts);
