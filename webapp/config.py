@@ -49,8 +49,15 @@ def load_config(instance_path: str) -> dict:
             r.strip() for r in env.get("TERRAIN_TOTP_REQUIRED_ROLES", "director,admin").split(",") if r.strip()
         ),
         "AUDIT_RETENTION_MONTHS": int(env.get("TERRAIN_AUDIT_RETENTION_MONTHS", "12")),
+        # Failed logins in the window: per account from unknown browsers, and per known browser.
         "LOGIN_MAX_FAILURES": 10,
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        # Failed logins from one address (unknown browsers), and accounts tried from one address that
+        # make direction hear of a password spray.
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+        "LOGIN_SPRAY_ACCOUNTS": 4,
+        # Behind a reverse proxy: how many proxies set X-Forwarded-For (the address throttling counts).
+        "PROXY_COUNT": int(env.get("TERRAIN_PROXY_COUNT", "0")),
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "HTTPS": https,
         "WTF_CSRF_TIME_LIMIT": None,

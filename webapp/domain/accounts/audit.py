@@ -15,6 +15,8 @@ from webapp.models import AuditEvent, User, utcnow
 ACTIONS = {
     "login.success": "Connexion réussie",
     "login.failure": "Échec de connexion",
+    "login.locked": "Connexion bloquée (trop d'échecs)",
+    "login.spray": "Mots de passe essayés sur plusieurs comptes",
     "logout": "Déconnexion",
     "session.end": "Session fermée",
     "user.create": "Compte créé",
@@ -104,3 +106,13 @@ def record_restricted_observation_reads(db: Session, views) -> None:
     for employee_id, count in per_employee.items():
         record(db, action="sensitive.read", object_type="observation", employee_id=employee_id,
                detail=f"{count} observation(s) réservée(s) CIP et direction")
+
+
+LOGIN_THREATS = ("login.locked", "login.spray")
+
+
+def recent_login_threats(db: Session, structure_id: int, *, since: datetime) -> list[AuditEvent]:
+    """Lock-outs and password sprays that touched the structure's accounts since `since`, newest first."""
+    return list(db.exec(select(AuditEvent).where(AuditEvent.structure_id == structure_id,
+                                                 col(AuditEvent.action).in_(LOGIN_THREATS), AuditEvent.at >= since)
+                        .order_by(col(AuditEvent.id).desc())).all())
