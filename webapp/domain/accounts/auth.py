@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, func, select
 
-from webapp.domain.accounts import audit
+from webapp.domain.accounts import audit, totp
 from webapp.models import AuditEvent, KnownDevice, LoginAttempt, User, UserSession, utcnow
 from webapp.platform.db import reading, writing
 
@@ -158,6 +159,19 @@ def _detect_spray(db: Session, ip: str) -> None:
         audit.record(db, action="login.spray", user=None, structure_id=structure_id, actor_label=ip,
                      detail=f"Mots de passe essayés sur {len(emails)} comptes depuis {ip} en "
                             f"{current_app.config['LOGIN_FAILURE_WINDOW_MINUTES']} minutes")
+
+
+def consume_second_factor(db: Session, user: User, code: str) -> bool:
+    """Accept `code` once: its time step is claimed by a conditional UPDATE, so two sessions never both win."""
+    step = totp.accepted_step(user.totp_secret, code, user.totp_last_step)
+    if step is None:
+        return False
+    claimed = db.execute(
+        update(User)
+        .where(User.id == user.id, or_(col(User.totp_last_step).is_(None), col(User.totp_last_step) < step))
+        .values(totp_last_step=step)
+    ).rowcount
+    return claimed == 1
 
 
 def record_success(db: Session, user: User, ip: str, device_token: str = "") -> None:

@@ -7,9 +7,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from webapp.domain.accounts import audit, passkeys, totp
+from webapp.domain.accounts import audit, passkeys
 from webapp.domain.accounts.auth import (
     authenticate,
+    consume_second_factor,
     end_session,
     known_device,
     record_failure,
@@ -107,9 +108,7 @@ def second_factor():
         device = known_device(db, user.id, _device_token())
         error = throttle(db, email=user.email, ip=ip, device=device)
         if error is None:
-            step = totp.accepted_step(user.totp_secret, form.code.data, user.totp_last_step)
-            if step is not None:
-                user.totp_last_step = step
+            if consume_second_factor(db, user, form.code.data):
                 return _complete_login(db, user, session.get("pending_next"))
             record_failure(db, user.email, user, ip, "code de double authentification", device)
             db.commit()
