@@ -9,7 +9,7 @@ from webapp.domain.skills import openbadges
 from webapp.models import Attestation, Employee
 from webapp.platform.db import get_session
 from webapp.routes._web.permissions import allowed, requires
-from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes._web.views import content_disposition, get_owned, render, see_other
 
 bp = Blueprint("attestations", __name__, url_prefix="/attestations")
 
@@ -68,7 +68,7 @@ def pdf(attestation_id: int):
     attestation = get_owned(Attestation, attestation_id)
     name = attestation.content["employee"]["last_name"].lower().replace(" ", "-")
     response = Response(service.pdf_bytes(attestation), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="attestation-competences-{name}.pdf"'
+    response.headers["Content-Disposition"] = content_disposition(f"attestation-competences-{name}.pdf")
     return response
 
 
