@@ -40,7 +40,10 @@ def record(
     db: Session, *, action: str, user=None, structure_id: int | None = None, object_type: str = "",
     object_id: int | None = None, employee_id: int | None = None, detail: str = "", actor_label: str = "",
 ) -> AuditEvent:
-    """Add an audit event to the session (the caller's commit writes it with the change it traces)."""
+    """Add an audit event to the session (the caller's commit writes it with the change it traces).
+
+    A HEAD request is answered without a body: nothing was read, so nothing is traced (the event is not added).
+    """
     if user is None and has_request_context() and current_user and current_user.is_authenticated:
         user = current_user
     if user is not None and structure_id is None:
@@ -51,7 +54,8 @@ def record(
         actor_label=actor_label or getattr(user, "email", ""), object_type=object_type, object_id=object_id,
         employee_id=employee_id, detail=detail[:500], ip=ip[:45],
     )
-    db.add(event)
+    if not (has_request_context() and request.method == "HEAD"):
+        db.add(event)
     return event
 
 

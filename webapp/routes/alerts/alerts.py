@@ -189,13 +189,14 @@ def show(alert_id: int):
     alert = _readable(alert_id)
     is_recipient = service.recipient_row(db, alert, current_user.id) is not None
     db.rollback()  # end the read snapshot; the writes below lock at BEGIN
-    with writing():
-        if is_recipient:
-            service.mark_seen(db=db, alert=alert, user=current_user)
-        # Alert facts may touch health or justice: every opening of the page is traced.
-        audit.record(db, action="alert.read", object_type="alert", object_id=alert.id,
-                     employee_id=alert.employee_id)
-        db.commit()
+    if request.method != "HEAD":  # a HEAD shows nothing: the alert is neither seen nor read
+        with writing():
+            if is_recipient:
+                service.mark_seen(db=db, alert=alert, user=current_user)
+            # Alert facts may touch health or justice: every opening of the page is traced.
+            audit.record(db, action="alert.read", object_type="alert", object_id=alert.id,
+                         employee_id=alert.employee_id)
+            db.commit()
     return render("alerts/alerts/show.html", form=ResolveForm(), **_show_context(alert))
 
 

@@ -1,7 +1,7 @@
 """Attestations de compétences: preview, issue, print page, PDF, easy-to-read version, Open Badges 3.0 JSON."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, jsonify, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, request, url_for
 from flask_login import current_user
 
 from webapp.domain.skills import attestations as service
@@ -77,6 +77,7 @@ def pdf(attestation_id: int):
 def openbadge(attestation_id: int):
     """The attestation as an unsigned Open Badges 3.0 credential."""
     attestation = get_owned(Attestation, attestation_id)
-    response = jsonify(openbadges.credential(attestation, request.url_root))
+    # Ids from the configured public address: a forged Host header must not name the issuer.
+    response = jsonify(openbadges.credential(attestation, current_app.config["TERRAIN_BASE_URL"]))
     response.headers["Content-Disposition"] = f'attachment; filename="openbadge-{attestation.uuid}.json"'
     return response
