@@ -129,6 +129,22 @@ REGISTRATIONS = {"add_command", "register_blueprint", "context_processor", "app_
                  "template_global", "template_filter"}
 
 
+REQUEST_INPUT = {"form", "args", "values", "files", "get_json", "json", "get_data", "data"}
+
+
+def direct_input_reads(sources: dict[str, str]) -> list[str]:
+    """Route modules that read the request's input themselves instead of through a declared form (routes/_web)."""
+    found = []
+    for name, text in sources.items():
+        if not name.startswith("webapp.routes.") or name.startswith("webapp.routes._web"):
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if (isinstance(node, ast.Attribute) and node.attr in REQUEST_INPUT and isinstance(node.value, ast.Name)
+                    and node.value.id == "request"):
+                found.append(f"{name}:{node.lineno} request.{node.attr}")
+    return found
+
+
 def registrations_outside_entry_points(sources: dict[str, str]) -> list[str]:
     """CLI commands added to the app, blueprints registered, or template helpers bound outside the entry points."""
     entry_points = {"webapp", "webapp.cli", "webapp.routes._web.templating"}
@@ -196,6 +212,10 @@ def test_no_import_cycles(sources):
 
 def test_no_function_local_imports_without_a_cycle_to_break(sources):
     assert local_imports(sources) == []
+
+
+def test_route_modules_read_input_only_through_the_form_layer(sources):
+    assert direct_input_reads(sources) == []
 
 
 def test_cli_commands_blueprints_and_template_helpers_are_registered_in_the_entry_points(sources):
@@ -278,6 +298,7 @@ PLANTED = {
     "webapp.domain.cli": "def init_app(app):\n    app.cli.add_command(x)\n",
     "webapp.routes.skills.globals": "@bp.app_context_processor\ndef g():\n    return {}\n",
     "webapp.routes._web.templating": "from webapp.domain.skills import skills\n",
+    "webapp.routes.field.reads": "def v():\n    return request.form.get('x'), request.args['y']\n",
 }
 
 
@@ -288,6 +309,8 @@ def test_planted_violations_are_caught():
     assert [f.split(" ")[0] for f in local_imports(PLANTED)] == ["webapp.domain.local:2"]
     assert len(registrations_outside_entry_points(PLANTED)) == 2
     assert querying_template_helpers(PLANTED) == ["templating imports webapp.domain.skills.skills"]
+    assert sorted(direct_input_reads(PLANTED)) == ["webapp.routes.field.reads:2 request.args",
+                                                   "webapp.routes.field.reads:2 request.form"]
 
 
 def test_planted_cycle_comment_is_accepted():

@@ -19,8 +19,8 @@ from webapp.domain.accounts.passwords import password_problem
 from webapp.domain.accounts.users import AccountError
 from webapp.domain.accounts.users import create_user as create
 from webapp.domain.alerts import escalation
-from webapp.models import ROLES, Structure, User
-from webapp.platform import migrate
+from webapp.models import ROLES, Structure, User, utcnow
+from webapp.platform import migrate, photos
 from webapp.platform.db import get_engine, refresh_planner_statistics, writing
 
 db_cli = AppGroup("db", help="Migrations du schéma de la base.")
@@ -165,6 +165,15 @@ def demo_code(email: str) -> None:
         click.echo(pyotp.TOTP(user.totp_secret).now())
 
 
+@click.command("sweep-photos")
+@with_appcontext
+def sweep_photos() -> None:
+    """Delete photo files that no row refers to (left by a crash); to run with the nightly purge."""
+    with Session(get_engine()) as db:
+        removed = photos.sweep_orphans(db, current_app.config["UPLOAD_FOLDER"], now=utcnow())
+    click.echo(f"Fichiers photo orphelins supprimés : {removed}")
+
+
 alerts_cli = AppGroup("alerts", help="Alertes urgentes : escalade et envoi des notifications.")
 
 
@@ -205,5 +214,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(purge)
+    app.cli.add_command(sweep_photos)
     app.cli.add_command(demo_code)
     app.cli.add_command(alerts_cli)

@@ -49,8 +49,17 @@ def load_config(instance_path: str) -> dict:
             r.strip() for r in env.get("TERRAIN_TOTP_REQUIRED_ROLES", "director,admin").split(",") if r.strip()
         ),
         "AUDIT_RETENTION_MONTHS": int(env.get("TERRAIN_AUDIT_RETENTION_MONTHS", "12")),
+        # Failed logins in the window: per account from unknown browsers, and per known browser.
         "LOGIN_MAX_FAILURES": 10,
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        # Failed logins from one address (unknown browsers), and accounts tried from one address that
+        # make direction hear of a password spray.
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+        "LOGIN_SPRAY_ACCOUNTS": 4,
+        # Behind a reverse proxy: how many proxies set X-Forwarded-For (the address throttling counts).
+        "PROXY_COUNT": int(env.get("TERRAIN_PROXY_COUNT", "0")),
+        # The public address of Terrain: links in e-mails and notifications, Open Badges ids.
+        "TERRAIN_BASE_URL": env.get("TERRAIN_BASE_URL", "http://127.0.0.1:5000"),
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         # Reverse proxies in front of Terrain whose X-Forwarded-For/-Proto/-Host headers are believed (0: none).
         "PROXY_HOPS": int(env.get("TERRAIN_PROXIES", "0")),
@@ -67,4 +76,6 @@ def load_config(instance_path: str) -> dict:
         "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],
         "COMPRESS_BR_LEVEL": 5,
         "COMPRESS_MIN_SIZE": 500,
+        # Seconds to wait for each SMTP answer (a relay may take a while to answer DATA).
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "60")),
     }

@@ -1,13 +1,16 @@
 """Delivery through a real SMTP server and a fake Web Push service, both on 127.0.0.1."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import email
 import email.policy
 import json
 import os
+import re
 import socket
 import threading
+from collections import Counter
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -242,3 +245,99 @@ def test_push_service_error_is_retried_later(app, db, structure, users, employee
     assert len(push.requests) == 2
     db.rollback()
     assert db.exec(select(PushSubscription)).one()
+
+
+class SlowRelay:
+    """aiosmtpd handler that keeps each message, then takes `delay` seconds to answer DATA."""
+
+    def __init__(self, delay: float):
+        self.delay = delay
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
+        await asyncio.sleep(self.delay)  # the relay holds the message from here on, answered or not
+        return "250 Message accepted"
+
+    def copies(self) -> Counter:
+        """How many copies each recipient got of each alert's e-mail."""
+        return Counter((m["To"], re.search(r"/alertes/(\d+)", m.get_content()).group(1)) for m in self.messages)
+
+
+def alert_for_every_counsellor(db, make, structure, users, counsellors: int, alerts: int = 1):
+    """`alerts` alerts about an employee without referent: each goes to every counsellor by e-mail."""
+    for _ in range(counsellors - 1):
+        make.user("counsellor", structure)
+    orphan = make.employee(structure, referent_eti_id=users["supervisor"].id)
+    return [raise_alert(db, users, orphan) for _ in range(alerts)]
+
+
+def concurrently(*calls):
+    """Run each (delay, function) in its own thread, started `delay` seconds from now; wait for all."""
+    threads = []
+    for delay, function in calls:
+        thread = threading.Timer(delay, function)
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+
+
+def test_two_workers_and_a_slow_relay_send_each_email_once(app, db, make, structure, users, smtp_port, monkeypatch):
+    # Each message (0.8 s) outlasts a lock, and the pass (8 messages) outlasts many.
+    monkeypatch.setattr(outbox, "LOCK", timedelta(seconds=0.6))
+    relay = SlowRelay(0.8)
+    controller = Controller(relay, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        alerts = alert_for_every_counsellor(db, make, structure, users, counsellors=4, alerts=2)
+        # The second worker starts while the first is still sending, after its first locks would have run out.
+        concurrently((0, lambda: outbox.process_due(app)), (1.5, lambda: outbox.process_due(app)))
+        outbox.process_due(app, utcnow() + timedelta(minutes=20))
+    finally:
+        controller.stop()
+    copies = relay.copies()
+    assert len(copies) == 8 and set(copies.values()) == {1}, copies
+    assert {alert_id for _to, alert_id in copies} == {str(a.id) for a in alerts}
+    db.rollback()
+    jobs = db.exec(select(DeliveryJob)).all()
+    assert {job.status for job in jobs} == {"sent"}
+    ids = sorted(m["Message-ID"] for m in relay.messages)
+    assert ids == sorted(job.message_id for job in jobs) and len(set(ids)) == 8
+
+
+def test_a_relay_answering_data_after_twelve_seconds_gets_one_copy(app, db, make, structure, users, smtp_port):
+    relay = SlowRelay(12)
+    controller = Controller(relay, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    now = utcnow()
+    try:
+        alert_for_every_counsellor(db, make, structure, users, counsellors=2)
+        for later in (timedelta(0), timedelta(seconds=31), timedelta(minutes=5), timedelta(hours=3)):
+            concurrently((0, lambda: outbox.process_due(app, now + later)),
+                         (0.2, lambda: outbox.process_due(app, now + later)))
+    finally:
+        controller.stop()
+    copies = relay.copies()
+    assert len(copies) == 2 and set(copies.values()) == {1}, copies
+
+
+def test_an_unanswered_data_is_never_sent_again(app, db, make, structure, users, smtp_port):
+    app.config["MAIL_TIMEOUT"] = 0.5
+    relay = SlowRelay(2)
+    controller = Controller(relay, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    now = utcnow()
+    try:
+        alert_for_every_counsellor(db, make, structure, users, counsellors=2)
+        for later in (timedelta(0), timedelta(seconds=31), timedelta(minutes=5), timedelta(days=1)):
+            concurrently((0, lambda: outbox.process_due(app, now + later)),
+                         (0.1, lambda: outbox.process_due(app, now + later)))
+    finally:
+        controller.stop()
+    copies = relay.copies()
+    assert len(copies) == 2 and set(copies.values()) == {1}, copies
+    db.rollback()
+    jobs = db.exec(select(DeliveryJob)).all()
+    assert [(job.status, job.attempts) for job in jobs] == [("unsure", 1)] * 2
+    assert all("pas de réponse" in job.last_error for job in jobs)

@@ -13,6 +13,7 @@ from webapp.models.core import (  # noqa: F401
     Assignment,
     Contract,
     Employee,
+    KnownDevice,
     LoginAttempt,
     Structure,
     Team,

@@ -79,10 +79,13 @@ class DeliveryJob(SQLModel, table=True):
     subscription_id: int | None = Field(default=None, foreign_key="push_subscription.id", ondelete="SET NULL")
     subject: str = Field(max_length=200)
     url: str = Field(max_length=500)
-    status: str = Field(default="pending", max_length=10)  # pending, sending, sent, gone, failed
+    # pending, sending, sent, gone, failed; unsure: the relay may have it (no answer after DATA), never resent
+    status: str = Field(default="pending", max_length=10)
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utcnow)
     locked_until: datetime | None = None
+    lock_token: str = Field(default="", max_length=32)  # which worker holds the claim
+    message_id: str = Field(default="", max_length=250)  # the same Message-ID on every attempt of this e-mail
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None

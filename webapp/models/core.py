@@ -71,15 +71,29 @@ class UserSession(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """One login attempt, kept to throttle guessing per account."""
+    """One login attempt, kept to throttle guessing per account, per source address and per known device."""
 
     __tablename__ = "login_attempt"
-    __table_args__ = (Index("ix_login_attempt_email_at", "email", "at"),)
+    __table_args__ = (Index("ix_login_attempt_email_at", "email", "at"), Index("ix_login_attempt_ip_at", "ip", "at"))
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254)
     at: datetime = Field(default_factory=utcnow)
     success: bool = False
     ip: str = Field(default="", max_length=45)
+    # The known device the attempt came from (its token's hash), "" from a browser the account never used.
+    device: str = Field(default="", max_length=64)
+
+
+class KnownDevice(SQLModel, table=True):
+    """A browser an account has logged in from: its password logins stay open while strangers are throttled."""
+
+    __tablename__ = "known_device"
+    __table_args__ = (UniqueConstraint("user_id", "token_hash"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime = Field(default_factory=utcnow)
 
 
 class Worksite(SQLModel, table=True):

@@ -95,6 +95,16 @@ def refresh_planner_statistics(engine: Engine, *, full: bool = False) -> None:
         connection.commit()
 
 
+@contextlib.contextmanager
+def reading():
+    """Within this block, new SQLite transactions start deferred (read-only), even in a POST."""
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
 def get_engine(app: Flask | None = None) -> Engine:
     """Return the application's engine, created on first use."""
     app = app or current_app

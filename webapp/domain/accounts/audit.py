@@ -14,6 +14,8 @@ from webapp.platform import dates
 ACTIONS = {
     "login.success": "Connexion réussie",
     "login.failure": "Échec de connexion",
+    "login.locked": "Connexion bloquée (trop d'échecs)",
+    "login.spray": "Mots de passe essayés sur plusieurs comptes",
     "logout": "Déconnexion",
     "session.end": "Session fermée",
     "user.create": "Compte créé",
@@ -117,3 +119,13 @@ def record_restricted_observation_reads(db: Session, views, *, user, ip: str = "
     if events:
         # One statement for every person on the page: a page of twenty notes costs no more than one.
         db.execute(insert(AuditEvent), [e.model_dump(exclude={"id"}) for e in events])
+
+
+LOGIN_THREATS = ("login.locked", "login.spray")
+
+
+def recent_login_threats(db: Session, structure_id: int, *, since: datetime) -> list[AuditEvent]:
+    """Lock-outs and password sprays that touched the structure's accounts since `since`, newest first."""
+    return list(db.exec(select(AuditEvent).where(AuditEvent.structure_id == structure_id,
+                                                 col(AuditEvent.action).in_(LOGIN_THREATS), AuditEvent.at >= since)
+                        .order_by(col(AuditEvent.id).desc())).all())

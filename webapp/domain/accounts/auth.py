@@ -2,18 +2,34 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlmodel import Session, func, select
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, func, select
 
-from webapp.domain.accounts import audit
-from webapp.models import LoginAttempt, User, UserSession, utcnow
+from webapp.domain.accounts import audit, totp
+from webapp.models import (
+    AuditEvent,
+    KnownDevice,
+    LoginAttempt,
+    User,
+    UserSession,
+    utcnow,
+)
+from webapp.platform.db import reading, writing
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Password checks run a few at a time per process: a login flood queues instead of starving every other request
+# of CPU (each argon2 check uses several cores for about 0.1 s).
+_CHECK_SLOTS = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
+CHECK_QUEUE_SECONDS = 20
+BUSY_MESSAGE = "Trop de connexions en même temps. Réessayez dans une minute."
 
 
 def hash_password(password: str) -> str:
@@ -37,52 +53,147 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def is_throttled(db: Session, email: str) -> bool:
-    """True when the account saw too many failed logins in the recent window."""
-    window = timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    since = utcnow() - window
-    failures = db.exec(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
-    ).one()
-    return failures >= current_app.config["LOGIN_MAX_FAILURES"]
+THROTTLED_ACCOUNT = ("Trop de tentatives sur ce compte. Connectez-vous depuis un appareil déjà utilisé ou avec "
+                     "une clé d'accès, ou réessayez dans 15 minutes.")
+THROTTLED_ADDRESS = ("Trop de tentatives depuis ce réseau. Réessayez dans 15 minutes, ou depuis un appareil "
+                     "déjà utilisé.")
+THROTTLED_DEVICE = "Trop de tentatives depuis cet appareil. Réessayez dans 15 minutes."
 
 
-def authenticate(db: Session, email: str, password: str, ip: str = "") -> tuple[User | None, str | None]:
-    """Check credentials; return (user, None) or (None, French error message). Records the attempt."""
+def _since() -> datetime:
+    return utcnow() - timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+
+
+def _failures(db: Session, *conditions) -> int:
+    return db.exec(select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.success.is_(False), LoginAttempt.at >= _since(), *conditions)).one()
+
+
+def known_device(db: Session, user_id: int | None, token: str) -> str:
+    """The hash naming this browser for the account when the account already logged in from it, else ""."""
+    if not user_id or not token:
+        return ""
+    digest = token_hash(token)
+    found = db.exec(select(KnownDevice.id).where(KnownDevice.user_id == user_id,
+                                                 KnownDevice.token_hash == digest)).first()
+    return digest if found else ""
+
+
+def throttle(db: Session, *, email: str, ip: str, device: str = "") -> str | None:
+    """Why a login attempt must be refused now (French message), or None.
+
+    A known device only answers for its own failures: a stranger's guesses cannot lock the owner out of a
+    browser they already use. Unknown browsers are throttled per account and per source address.
+    """
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    if device:
+        return THROTTLED_DEVICE if _failures(db, LoginAttempt.device == device) >= limit else None
+    if _failures(db, LoginAttempt.email == email, LoginAttempt.device == "") >= limit:
+        return THROTTLED_ACCOUNT
+    if ip and _failures(db, LoginAttempt.ip == ip[:45], LoginAttempt.device == "") >= \
+            current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+        return THROTTLED_ADDRESS
+    return None
+
+
+def authenticate(db: Session, email: str, password: str, ip: str = "",
+                 device_token: str = "") -> tuple[User | None, str | None]:
+    """Check credentials; return (user, None) or (None, French error message). Records the attempt.
+
+    The slow argon2 check runs with no transaction open: a login flood never holds the write lock.
+    """
     email = email.strip().lower()
-    if is_throttled(db, email):
-        return None, "Trop de tentatives de connexion. Réessayez dans 15 minutes."
-    user = db.exec(select(User).where(User.email == email)).first()
-    if user is None:
-        _safe_dummy_verify(password)
-        ok = False
-    else:
-        ok = verify_password(user, password) and user.active
-    if not ok:
-        record_failure(db, email, user, ip, "" if user is None or user.active else "compte désactivé")
-        db.commit()
-        return None, "Identifiants incorrects."
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-        db.add(user)
-        db.commit()
+    with reading():
+        user = db.exec(select(User).where(User.email == email)).first()
+        device = known_device(db, user.id if user else None, device_token)
+        refusal = throttle(db, email=email, ip=ip, device=device)
+        db.commit()  # end the read transaction before hashing
+    if refusal:
+        return None, refusal
+    if not _CHECK_SLOTS.acquire(timeout=CHECK_QUEUE_SECONDS):
+        return None, BUSY_MESSAGE
+    try:
+        if user is None:
+            _safe_dummy_verify(password)
+            ok = False
+        else:
+            ok = verify_password(user, password) and user.active
+        new_hash = hash_password(password) if ok and _hasher.check_needs_rehash(user.password_hash) else None
+    finally:
+        _CHECK_SLOTS.release()
+    with writing():
+        if not ok:
+            record_failure(db, email, user, ip, "" if user is None or user.active else "compte désactivé", device)
+            db.commit()
+            return None, "Identifiants incorrects."
+        if new_hash:
+            user.password_hash = new_hash
+            db.add(user)
+            db.commit()
     return user, None
 
 
-def record_failure(db: Session, email: str, user: User | None, ip: str, detail: str = "") -> None:
-    """Count a failed attempt towards throttling and trace it."""
-    db.add(LoginAttempt(email=email, success=False, ip=ip[:45]))
+def record_failure(db: Session, email: str, user: User | None, ip: str, detail: str = "", device: str = "") -> None:
+    """Count a failed attempt towards throttling, trace it, and tell direction about a lock-out or a spray."""
+    db.add(LoginAttempt(email=email, success=False, ip=ip[:45], device=device))
     audit.record(db, action="login.failure", user=None, ip=ip, structure_id=user.structure_id if user else None,
                  actor_label=email, detail=detail)
+    if device:
+        return
+    db.flush()
+    if user is not None and _failures(db, LoginAttempt.email == email, LoginAttempt.device == "") == \
+            current_app.config["LOGIN_MAX_FAILURES"]:
+        audit.record(db, action="login.locked", user=None, structure_id=user.structure_id, actor_label=email,
+                     detail=f"{email} : {current_app.config['LOGIN_MAX_FAILURES']} échecs, connexion bloquée "
+                            f"{current_app.config['LOGIN_FAILURE_WINDOW_MINUTES']} minutes sur les appareils inconnus")
+    if ip:
+        _detect_spray(db, ip[:45])
 
 
-def record_success(db: Session, user: User, ip: str) -> None:
-    """Trace a completed login (after the second factor when there is one)."""
-    db.add(LoginAttempt(email=user.email, success=True, ip=ip[:45]))
-    user.last_login_at = utcnow()
+def _detect_spray(db: Session, ip: str) -> None:
+    """Failures on many accounts from one address: one `login.spray` event per targeted structure and window."""
+    since = _since()
+    emails = db.exec(select(LoginAttempt.email).distinct().where(
+        LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at >= since,
+        LoginAttempt.device == "")).all()
+    if len(emails) < current_app.config["LOGIN_SPRAY_ACCOUNTS"]:
+        return
+    if db.exec(select(AuditEvent.id).where(AuditEvent.action == "login.spray", AuditEvent.actor_label == ip,
+                                           AuditEvent.at >= since)).first():
+        return
+    structures = set(db.exec(select(User.structure_id).distinct().where(col(User.email).in_(emails))).all())
+    for structure_id in structures or {None}:
+        audit.record(db, action="login.spray", user=None, structure_id=structure_id, actor_label=ip,
+                     detail=f"Mots de passe essayés sur {len(emails)} comptes depuis {ip} en "
+                            f"{current_app.config['LOGIN_FAILURE_WINDOW_MINUTES']} minutes")
+
+
+def consume_second_factor(db: Session, user: User, code: str) -> bool:
+    """Accept `code` once: its time step is claimed by a conditional UPDATE, so two sessions never both win."""
+    step = totp.accepted_step(user.totp_secret, code, user.totp_last_step)
+    if step is None:
+        return False
+    claimed = db.execute(
+        update(User)
+        .where(User.id == user.id, or_(col(User.totp_last_step).is_(None), col(User.totp_last_step) < step))
+        .values(totp_last_step=step)
+    ).rowcount
+    return claimed == 1
+
+
+def record_success(db: Session, user: User, ip: str, device_token: str = "") -> None:
+    """Trace a completed login (after the second factor when there is one); the browser becomes a known device."""
+    now = utcnow()
+    db.add(LoginAttempt(email=user.email, success=True, ip=ip[:45], at=now))
+    user.last_login_at = now
     db.add(user)
+    if device_token:
+        digest = token_hash(device_token)
+        device = db.exec(select(KnownDevice).where(KnownDevice.user_id == user.id,
+                                                   KnownDevice.token_hash == digest)).first()
+        device = device or KnownDevice(user_id=user.id, token_hash=digest, created_at=now)
+        device.last_used_at = now
+        db.add(device)
     audit.record(db, action="login.success", user=user, ip=ip, actor_label=user.email)
 
 

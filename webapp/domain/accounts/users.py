@@ -24,13 +24,32 @@ def email_taken(db: Session, email: str, exclude_id: int | None = None) -> bool:
     return db.exec(query).first() is not None
 
 
+def email_refusal(db: Session, email: str, *, structure_id: int | None, exclude_id: int | None = None) -> str | None:
+    """Why `email` cannot be given to an account of `structure_id`, or None.
+
+    Said plainly for an account of the same structure (its direction sees them all); for an account elsewhere
+    the message does not say that one exists, nor where.
+    """
+    query = select(User.structure_id).where(User.email == email.strip().lower())
+    if exclude_id is not None:
+        query = query.where(User.id != exclude_id)
+    owners = db.exec(query.limit(1)).all()  # the structure of the account using it (None for an admin)
+    if not owners:
+        return None
+    if owners[0] == structure_id:
+        return "Un compte utilise déjà cette adresse e-mail."
+    return ("Cette adresse e-mail ne peut pas être utilisée pour un compte de votre structure : choisissez-en une "
+            "autre, ou demandez à l'administration de l'instance.")
+
+
 def create_user(
     *, db: Session, structure_id: int | None, email: str, full_name: str, role: str,
     password: str, phone: str = "", actor=None, ip: str = "",
 ) -> User:
     """Create an account; the caller commits."""
-    if email_taken(db, email):
-        raise AccountError("email", "Un compte utilise déjà cette adresse e-mail.")
+    refusal = email_refusal(db, email, structure_id=structure_id)
+    if refusal:
+        raise AccountError("email", refusal)
     user = User(
         structure_id=structure_id,
         email=email.strip().lower(),
@@ -51,8 +70,9 @@ def update_user(
     active: bool, password: str | None = None, actor=None, ip: str = "",
 ) -> User:
     """Apply an edit; deactivation or a new password ends every session of the account."""
-    if email_taken(db, email, exclude_id=user.id):
-        raise AccountError("email", "Un compte utilise déjà cette adresse e-mail.")
+    refusal = email_refusal(db, email, structure_id=user.structure_id, exclude_id=user.id)
+    if refusal:
+        raise AccountError("email", refusal)
     changes = []
     if user.role != role:
         audit.record(db, action="user.role", user=actor, ip=ip, object_type="user", object_id=user.id,

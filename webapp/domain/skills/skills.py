@@ -503,13 +503,28 @@ def retire_skill(db: Session, *, skill: Skill) -> None:
 CSV_COLUMNS = ["activite", "pictogramme", "code", "competence"]
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...) sends data away).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: a leading quote before anything it would compute."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _csv_value(value: str) -> str:
+    """The text of a cell written by _csv_cell (the quote it added goes)."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
+
+
 def export_csv(db: Session, framework: SkillFramework) -> str:
     """The active skills of a framework as CSV (activite, pictogramme, code, competence)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in skills_of_framework(db, framework):
-        writer.writerow([row.activity.name, row.activity.pictogram, row.skill.code, row.skill.label])
+        writer.writerow([_csv_cell(value) for value in (row.activity.name, row.activity.pictogram, row.skill.code,
+                                                        row.skill.label)])
     return out.getvalue()
 
 
@@ -524,6 +539,8 @@ def skills_of_framework(db: Session, framework: SkillFramework) -> list[SkillRow
 
 def import_csv(db: Session, *, framework: SkillFramework, text: str) -> dict[str, int]:
     """Merge a CSV into a framework: new codes added, changed labels revised, absent codes retired."""
+    if "\x00" in text:
+        raise SkillError("Le fichier contient des caractères nuls : enregistrez-le en CSV (UTF-8) et réessayez.")
     try:
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
         rows = list(reader)
@@ -539,6 +556,7 @@ def import_csv(db: Session, *, framework: SkillFramework, text: str) -> dict[str
     counts = {"added": 0, "revised": 0, "retired": 0, "unchanged": 0}
     seen = set()
     for number, row in enumerate(rows, start=2):
+        row = {key: _csv_value(value) if isinstance(value, str) else value for key, value in row.items()}
         code = (row.get("code") or "").strip()[:40]
         label, activity = row.get("competence") or "", row.get("activite") or ""
         try:

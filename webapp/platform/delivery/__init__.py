@@ -7,3 +7,7 @@ class DeliveryError(Exception):
 
 class RecipientGone(DeliveryError):
     """The recipient no longer exists on this channel (push subscription 404/410): never retry."""
+
+
+class AmbiguousDelivery(DeliveryError):
+    """The channel may have taken the message (no answer after it was handed over): retrying could duplicate it."""

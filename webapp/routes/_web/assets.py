@@ -108,6 +108,5 @@ def _buffer_static(response):
 
 
 def init_app(app: Flask) -> None:
-    """Offer `static_url` to the templates; buffer static files (called after the compression is registered)."""
-    app.add_template_global(static_url)
+    """Buffer static files (called after the compression is registered); templating offers `static_url`."""
     app.after_request(_buffer_static)

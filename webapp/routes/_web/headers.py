@@ -47,12 +47,25 @@ def _set_headers(response):
 PUBLIC_CACHEABLE = {"/manifest.webmanifest"}
 
 
+def _has_nul(value) -> bool:
+    """True when a NUL character hides anywhere in a decoded JSON value (keys included)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _refuse_nul_bytes():
     """No text field has a use for NUL characters, and PostgreSQL refuses them: answer 400 up front."""
     values = list(request.args.values())
     if request.method not in ("GET", "HEAD"):
         values += list(request.form.values())
     if any("\x00" in value for value in values):
+        abort(400)
+    if request.method not in ("GET", "HEAD") and request.is_json and _has_nul(request.get_json(silent=True)):
         abort(400)
 
 

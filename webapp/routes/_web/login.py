@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user
@@ -41,6 +42,15 @@ class CurrentUser(UserMixin):
         return getattr(self.user, name)
 
 
+# Sent by the elements that poll (hx-headers in their templates).
+POLL_HEADER = "X-Terrain-Poll"
+
+
+def is_background_poll() -> bool:
+    """True for a request a page makes by itself on a timer, not on the person's action."""
+    return request.method == "GET" and request.headers.get(POLL_HEADER) == "1"
+
+
 @login_manager.user_loader
 def _load_user(token: str) -> CurrentUser | None:
     """Return the logged-in user for the session token, or None when the session has ended."""
@@ -59,8 +69,9 @@ def _load_user(token: str) -> CurrentUser | None:
     now = utcnow()
     if not session_alive(row, user, now, current_app.config["SESSION_IDLE_MINUTES"]):
         return None
-    # Touch at most once a minute so reads do not all turn into writes.
-    if now - row.last_seen_at > timedelta(minutes=1):
+    # Touch at most once a minute so reads do not all turn into writes; a page polling by itself (alert badge,
+    # inbox, status) is not the person's activity and must not keep an idle session alive.
+    if now - row.last_seen_at > timedelta(minutes=1) and not is_background_poll():
         with write_after_read(db):
             row.last_seen_at = now
             db.add(row)
@@ -95,6 +106,10 @@ def _unauthorized():
     """Send anonymous visitors to the login page; htmx gets a 401 it can follow."""
     login_url = url_for("auth.login")
     if getattr(request, "htmx", False):
+        # Back to the page the request came from after logging in, where terrain.js puts back what was typed.
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        if current.path.startswith("/") and current.netloc == request.host:
+            login_url = url_for("auth.login", next=current.path + (f"?{current.query}" if current.query else ""))
         return "", 401, {"HX-Redirect": login_url}
     next_url = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("auth.login", next=next_url))

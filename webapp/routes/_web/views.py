@@ -1,6 +1,10 @@
 """Helpers shared by the blueprints: page-or-fragment rendering and post-redirect."""
 from __future__ import annotations
 
+import re
+import unicodedata
+from urllib.parse import quote
+
 from flask import abort, current_app, make_response, redirect, render_template, request
 from flask_login import current_user
 from sqlmodel import SQLModel
@@ -62,3 +66,15 @@ def serve_photo(photo, name: str):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """A Content-Disposition header (RFC 6266): an ASCII `filename` for every client, the exact UTF-8 name in
+    `filename*` when they differ (a raw non-Latin name in a header breaks the response)."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name)
+    ascii_name = re.sub(r"-+(?=[.-])|(?<=[.-])-+", "", ascii_name).strip("-.") or "document"
+    value = f'{disposition}; filename="{ascii_name}"'
+    if ascii_name != filename:
+        value += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return value

@@ -1,18 +1,22 @@
 """Login (password, then the second factor when set up) and logout."""
+import re
+import secrets
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from webapp.domain.accounts import audit, passkeys, totp
+from webapp.domain.accounts import audit, passkeys
 from webapp.domain.accounts.auth import (
     authenticate,
+    consume_second_factor,
     end_session,
-    is_throttled,
+    known_device,
     record_failure,
     record_success,
     start_session,
+    throttle,
 )
 from webapp.models import User
 from webapp.routes._web.db_session import get_session
@@ -40,15 +44,32 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
+# A random token naming this browser: once an account logged in from it, its password logins stay open
+# while strangers guessing that account's password are throttled.
+DEVICE_COOKIE = "terrain_device"
+DEVICE_DAYS = 365
+_DEVICE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+def _device_token() -> str:
+    """This browser's device token, or "" when it has none (or a malformed one)."""
+    token = request.cookies.get(DEVICE_COOKIE, "")
+    return token if _DEVICE_TOKEN.match(token) else ""
+
+
 def _complete_login(db, user: User, next_url: str):
-    """Open a fresh server-side session (new cookie) for `user` and go on."""
+    """Open a fresh server-side session (new cookie) for `user`, remember this browser, and go on."""
     session.clear()  # a new session at login: nothing from before survives
-    record_success(db, user, request.remote_addr or "")
+    device = _device_token() or secrets.token_urlsafe(32)
+    record_success(db, user, request.remote_addr or "", device)
     token, row = start_session(db, user, ip=request.remote_addr or "", user_agent=request.user_agent.string or "")
     session["sid"] = token
     session.permanent = True
     login_user(CurrentUser(user, row))
-    return redirect(_safe_next(next_url), code=303)
+    response = redirect(_safe_next(next_url), code=303)
+    response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
+                        secure=current_app.config["HTTPS"])
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -62,7 +83,8 @@ def login():
     error = None
     if login_form.validate_on_submit():
         db = get_session()
-        user, error = authenticate(db, login_form.email.data, login_form.password.data, request.remote_addr or "")
+        user, error = authenticate(db, login_form.email.data, login_form.password.data, request.remote_addr or "",
+                                   _device_token())
         if user is not None:
             if user.totp_secret:
                 session.clear()
@@ -91,14 +113,13 @@ def second_factor():
     code_form = TotpForm()
     error = None
     if code_form.validate_on_submit():
-        if is_throttled(db, user.email):
-            error = "Trop de tentatives de connexion. Réessayez dans 15 minutes."
-        else:
-            step = totp.accepted_step(user.totp_secret, code_form.code.data, user.totp_last_step)
-            if step is not None:
-                user.totp_last_step = step
+        ip = request.remote_addr or ""
+        device = known_device(db, user.id, _device_token())
+        error = throttle(db, email=user.email, ip=ip, device=device)
+        if error is None:
+            if consume_second_factor(db, user, code_form.code.data):
                 return _complete_login(db, user, session.get("pending_next"))
-            record_failure(db, user.email, user, request.remote_addr or "", "code de double authentification")
+            record_failure(db, user.email, user, ip, "code de double authentification", device)
             db.commit()
             error = "Code incorrect ou expiré."
     status = 422 if request.method == "POST" else 200
@@ -129,7 +150,10 @@ def passkey_login():
         db.commit()
         return {"error": "Clé d'accès non reconnue. Connectez-vous avec votre mot de passe."}, 400
     response = _complete_login(db, user, NextQuery().next.data)
-    return {"redirect": response.headers["Location"]}, 200
+    answer = jsonify(redirect=response.headers["Location"])
+    for cookie in response.headers.getlist("Set-Cookie"):
+        answer.headers.add("Set-Cookie", cookie)
+    return answer
 
 
 @bp.route("/logout", methods=["POST"])

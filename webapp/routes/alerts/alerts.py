@@ -173,12 +173,13 @@ def show(alert_id: int):
     db = get_session()
     alert = _readable(alert_id)
     is_recipient = service.recipient_row(db, alert, current_user.id) is not None
-    with write_after_read(db):
-        if is_recipient:
-            service.mark_seen(db=db, alert=alert, user=current_user)
-        # Alert facts may touch health or justice: every opening of the page is traced.
-        audit.record(db, user=current_user, ip=client_ip(), action="alert.read", object_type="alert", object_id=alert.id,
-                     employee_id=alert.employee_id)
+    if request.method != "HEAD":  # a HEAD shows nothing: the alert is neither seen nor read
+        with write_after_read(db):
+            if is_recipient:
+                service.mark_seen(db=db, alert=alert, user=current_user)
+            # Alert facts may touch health or justice: every opening of the page is traced.
+            audit.record(db, user=current_user, ip=client_ip(), action="alert.read", object_type="alert",
+                         object_id=alert.id, employee_id=alert.employee_id)
     return render("alerts/alerts/show.html", form=ResolveForm(), **_show_context(alert))
 
 

@@ -5,6 +5,7 @@ from sqlmodel import select
 
 from webapp.domain.accounts.users import structure_users
 from webapp.domain.employees import employees as service
+from webapp.domain.employees.names import NameRefused, clean_person_name
 from webapp.domain.skills import skills
 from webapp.models import Contract, Employee, Worksite
 from webapp.routes._web.db_session import get_session
@@ -56,6 +57,18 @@ def _apply(form: EmployeeForm, employee: Employee) -> None:
         setattr(employee, name, getattr(form, name).data or (None if name.endswith(("_id", "_end")) else ""))
 
 
+def _names_ok(form: EmployeeForm) -> bool:
+    """Names normalised by the domain's rule; a refusal is attached to its field."""
+    ok = True
+    for field in (form.first_name, form.last_name):
+        try:
+            field.data = clean_person_name(field.data or "")
+        except NameRefused as refusal:
+            field.errors.append(str(refusal))
+            ok = False
+    return ok
+
+
 def _contract_ok(form: EmployeeForm) -> bool:
     """Cross-field contract checks; errors are attached to the form fields."""
     problems = service.contract_problems(form.start_date.data, form.end_date.data,
@@ -72,7 +85,7 @@ def create():
     """Create an employee with their first CDDI."""
     form = EmployeeForm()
     _form_choices(form)
-    if form.validate_on_submit() and _contract_ok(form):
+    if form.validate_on_submit() and all([_names_ok(form), _contract_ok(form)]):
         db = get_session()
         employee = Employee(structure_id=current_user.structure_id, first_name="", last_name="")
         _apply(form, employee)
@@ -124,7 +137,7 @@ def edit(employee_id: int):
     else:
         form = EmployeeForm()
     _form_choices(form)
-    if form.validate_on_submit() and _contract_ok(form):
+    if form.validate_on_submit() and all([_names_ok(form), _contract_ok(form)]):
         _apply(form, employee)
         if current is None:
             current = Contract(structure_id=employee.structure_id, employee_id=employee.id,

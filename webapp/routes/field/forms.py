@@ -35,6 +35,12 @@ class ObservationForm(CaptureForm):
     photo = FileField()
 
 
+class FeedQuery(QueryForm):
+    """Where the next page of the counsellor's feed starts (`apres`, the last row's sort key)."""
+
+    apres = TextField(limit=200)
+
+
 class ObservationQuery(QueryForm):
     """The people to pre-select in a new observation."""
 

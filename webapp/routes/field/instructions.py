@@ -59,10 +59,12 @@ def create():
             db, user=current_user, employees=employees, category=values["category"], text=values["text"],
             worksite_id=worksite_id, day=date.today(), client_key=key, photo_id=photo.id if photo else None,
             save_template=given.save_template.data, content_hash=content_hash(given))
-        if not created and photo is not None:
-            db.delete(photo)
+        if created:
+            db.commit()
+        else:
+            # Recorded first by a replay or a double tap: this request's photo row and file go.
+            db.rollback()
             discard_photo(photo)
-        db.commit()
     except idempotency.KeyInFlight as problem:
         db.rollback()
         discard_photo(photo)

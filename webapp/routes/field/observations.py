@@ -37,7 +37,7 @@ from webapp.routes._web.views import (
     see_other,
     serve_photo,
 )
-from webapp.routes.field.forms import ObservationForm, ObservationQuery
+from webapp.routes.field.forms import FeedQuery, ObservationForm, ObservationQuery
 
 bp = Blueprint("observations", __name__, url_prefix="/observations")
 
@@ -124,10 +124,12 @@ def _record(corrects: Observation | None):
             text=values["text"], visibility=values["visibility"], observed_on=sent.observed_on.data,
             today=today, client_key=key, photo_id=photo.id if photo else None, skills_note=values["skills_note"],
             corrects=corrects, content_hash=content_hash(sent))
-        if not created and photo is not None:
-            db.delete(photo)
+        if created:
+            db.commit()
+        else:
+            # Recorded first by a replay or a double tap: this request's photo row and file go.
+            db.rollback()
             discard_photo(photo)
-        db.commit()
     except idempotency.KeyInFlight as problem:
         db.rollback()
         discard_photo(photo)
@@ -163,10 +165,11 @@ def photo(observation_id: int):
 
 @bp.route("/fil")
 @requires("feed.view")
+@form(query=FeedQuery)
 def feed():
     """What the supervisors recorded since the counsellor's last visit; `apres` asks for the next page."""
     db = get_session()
-    cursor = service.FeedCursor.decode(request.args.get("apres"))
+    cursor = service.FeedCursor.decode(FeedQuery().apres.data or None)
     feed = service.counsellor_feed(db, user=current_user, today=date.today(), cursor=cursor)
     if any(view.observation.visibility == "restricted" for view in feed.observations):
         with write_after_read(db):

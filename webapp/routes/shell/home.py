@@ -7,10 +7,11 @@ from sqlalchemy import text
 from sqlmodel import col, func, select
 
 from webapp.domain import field
+from webapp.domain.accounts import audit
 from webapp.domain.employees.employees import latest_contracts
-from webapp.models import Contract, Employee, Structure, User, Worksite
+from webapp.models import Contract, Employee, Structure, User, Worksite, utcnow
 from webapp.routes._web.db_session import get_session
-from webapp.routes._web.permissions import requires
+from webapp.routes._web.permissions import allowed, requires
 from webapp.routes._web.views import render
 from webapp.routes.accounts.forms import StructureForm
 
@@ -32,7 +33,10 @@ def index():
         followed = _followed(db, Employee.referent_cip_id)
         ending = [r for r in followed if r[1] and r[1].end_date <= today + timedelta(days=60)]
         return render("shell/home/counsellor.html", followed=followed, ending=ending, today=today)
-    return render("shell/home/manager.html", stats=_structure_stats(db), today=today)
+    # Direction hears of lock-outs and password sprays against the structure's accounts (last 24 hours).
+    threats = (audit.recent_login_threats(db, current_user.structure_id, since=utcnow() - timedelta(hours=24))
+               if allowed("audit.view") else [])
+    return render("shell/home/manager.html", stats=_structure_stats(db), today=today, login_threats=threats)
 
 
 def _followed(db, referent_column):

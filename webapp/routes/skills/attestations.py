@@ -1,5 +1,15 @@
 """Attestations de compétences: preview, issue, print page, PDF, easy-to-read version, Open Badges 3.0 JSON."""
-from flask import Blueprint, Response, abort, flash, jsonify, request, url_for
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from webapp.domain.skills import attestations as service
@@ -8,7 +18,7 @@ from webapp.models import Attestation, Employee
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import EmptyForm, form
 from webapp.routes._web.permissions import allowed, requires
-from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes._web.views import content_disposition, get_owned, render, see_other
 
 bp = Blueprint("attestations", __name__, url_prefix="/attestations")
 
@@ -61,7 +71,7 @@ def pdf(attestation_id: int):
     attestation = get_owned(Attestation, attestation_id)
     name = attestation.content["employee"]["last_name"].lower().replace(" ", "-")
     response = Response(service.pdf_bytes(attestation, timezone=current_user.timezone), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="attestation-competences-{name}.pdf"'
+    response.headers["Content-Disposition"] = content_disposition(f"attestation-competences-{name}.pdf")
     return response
 
 
@@ -70,6 +80,7 @@ def pdf(attestation_id: int):
 def openbadge(attestation_id: int):
     """The attestation as an unsigned Open Badges 3.0 credential."""
     attestation = get_owned(Attestation, attestation_id)
-    response = jsonify(openbadges.credential(attestation, request.url_root))
+    # Ids from the configured public address: a forged Host header must not name the issuer.
+    response = jsonify(openbadges.credential(attestation, current_app.config["TERRAIN_BASE_URL"]))
     response.headers["Content-Disposition"] = f'attachment; filename="openbadge-{attestation.uuid}.json"'
     return response

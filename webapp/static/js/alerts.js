@@ -1,5 +1,6 @@
-/* Urgent alerts on the phone: an alert that could not leave is kept and replayed once, with its time;
-   the "Activer les notifications" button subscribes this device to Web Push. */
+/* Urgent alerts on the phone: an alert the server did not take (no network, server error, session expired)
+   is kept and replayed once, with its time; the "Activer les notifications" button subscribes this device
+   to Web Push. */
 (function () {
   "use strict";
 
@@ -34,8 +35,14 @@
     return li;
   }
 
+  var REASONS = {
+    network: "pas de réseau",
+    server: "serveur indisponible",
+    session: "session expirée"
+  };
+
   /* The form could not be sent: keep it on the phone and say so plainly, with numbers to call. */
-  function keepOffline(form) {
+  function keepOffline(form, reason) {
     var data = new FormData(form);
     var entry = {
       action: form.getAttribute("action"),
@@ -63,6 +70,8 @@
       type.dataset.numbers.split(" ").forEach(function (n) { if (n) calls.appendChild(callLink(n, labels[n] || "Appeler")); });
     }
     panel.querySelector("[data-offline-time]").textContent = timeText(entry.raised_at);
+    panel.querySelector("[data-offline-reason]").textContent = REASONS[reason] || REASONS.network;
+    panel.querySelector("[data-offline-login]").hidden = reason !== "session";
     panel.hidden = false;
     form.hidden = true;
     window.scrollTo(0, 0);
@@ -73,7 +82,8 @@
   /* Send every kept alert; the server's idempotency key makes a repeated send harmless. */
   function replay() {
     var list = pending();
-    if (!list.length || replaying) return;
+    // Not from the login page: it would only be answered 401.
+    if (!list.length || replaying || !document.body.dataset.user) return;
     replaying = true;
     var entry = list[0];
     var body = new FormData();
@@ -101,7 +111,9 @@
       } else if (response.status === 409) {
         toast("Une alerte gardée sur ce téléphone attend le compte qui l'a écrite.");
       } else {
-        toast("Alerte gardée sur ce téléphone : reconnectez-vous pour l'envoyer.");
+        toast(response.status === 401
+          ? "Alerte gardée sur ce téléphone : reconnectez-vous pour l'envoyer."
+          : "Alerte gardée sur ce téléphone : le serveur ne répond pas, nouvel essai dans un instant.");
         window.setTimeout(replay, RETRY_MS * 3);
       }
     }).catch(function () {
@@ -110,14 +122,24 @@
     });
   }
 
+  function isAlertForm(elt) { return elt && elt.matches && elt.matches("[data-alert-form]"); }
+
   // Capture phase: the alert form's own message replaces the generic "no network" toast.
   window.addEventListener("htmx:sendError", function (event) {
-    var form = event.detail.elt;
-    if (form && form.matches && form.matches("[data-alert-form]")) {
+    if (isAlertForm(event.detail.elt)) {
       event.stopPropagation();
-      keepOffline(form);
+      keepOffline(event.detail.elt, "network");
     }
   }, true);
+
+  // Any answer but "stored" (2xx/3xx) or "refused on its merits" (422) leaves the alert on the phone:
+  // a 5xx, a proxy's 502/503, an expired session (401, whose redirect would drop it).
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    var status = event.detail.xhr.status;
+    if (!isAlertForm(event.detail.elt) || (status >= 200 && status < 400) || status === 422) return;
+    event.preventDefault();
+    keepOffline(event.detail.elt, status === 401 ? "session" : "server");
+  });
 
   window.addEventListener("online", replay);
   document.addEventListener("DOMContentLoaded", replay);
