@@ -1,4 +1,14 @@
 """All tables of Terrain; importing this package registers them on SQLModel.metadata."""
+from webapp.models.accounts import (  # noqa: F401
+    ROLES,
+    AuditEvent,
+    KnownDevice,
+    LoginAttempt,
+    Passkey,
+    Structure,
+    User,
+    UserSession,
+)
 from webapp.models.alerts import (  # noqa: F401,E402
     Alert,
     AlertEvent,
@@ -8,19 +18,13 @@ from webapp.models.alerts import (  # noqa: F401,E402
     DeliveryJob,
     PushSubscription,
 )
-from webapp.models.core import (  # noqa: F401
-    ROLES,
+from webapp.models.common import utcnow  # noqa: F401
+from webapp.models.employees import (  # noqa: F401
     Assignment,
     Contract,
     Employee,
-    KnownDevice,
-    LoginAttempt,
-    Structure,
     Team,
-    User,
-    UserSession,
     Worksite,
-    utcnow,
 )
 from webapp.models.field import (  # noqa: F401
     ATTENDANCE_STATUSES,
@@ -62,7 +66,6 @@ from webapp.models.followup import (  # noqa: F401,E402
     WorkConstraint,
 )
 from webapp.models.idempotency import IdempotencyKey  # noqa: F401,E402
-from webapp.models.security import AuditEvent, Passkey  # noqa: F401,E402
 from webapp.models.skills import (  # noqa: F401
     Attestation,
     LearningSession,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from webapp.models.core import utcnow
+from webapp.models.common import utcnow
 
 ATTENDANCE_STATUSES = {"present": "Présent(e)", "absent": "Absent(e)", "late": "En retard", "excused": "Excusé(e)"}
 

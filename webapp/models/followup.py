@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from webapp.models.core import utcnow
+from webapp.models.common import utcnow
 
 BARRIER_STATUSES = {"non_aborde": "Non abordé", "identifie": "Identifié", "en_cours": "En cours de levée",
                     "leve": "Levé"}

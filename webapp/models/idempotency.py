@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from webapp.models.core import utcnow
+from webapp.models.common import utcnow
 
 
 class IdempotencyKey(SQLModel, table=True):

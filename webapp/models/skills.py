@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from webapp.models.core import utcnow
+from webapp.models.common import utcnow
 
 
 class SkillFramework(SQLModel, table=True):

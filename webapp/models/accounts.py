@@ -1,10 +1,12 @@
-"""Core tables: structures, users and their sessions, work sites, teams, employees, contracts."""
+"""Accounts wing tables: structures, staff accounts, their sessions and logins, the audit trail, passkeys."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from webapp.models.common import utcnow
 
 ROLES = {
     "supervisor": "Encadrant(e) technique",
@@ -13,11 +15,6 @@ ROLES = {
     "director": "Direction",
     "admin": "Administration de l'instance",
 }
-
-
-def utcnow() -> datetime:
-    """Current time, timezone-aware in UTC (SQLModel stores and returns datetimes in UTC)."""
-    return datetime.now(UTC)
 
 
 class Structure(SQLModel, table=True):
@@ -96,81 +93,35 @@ class KnownDevice(SQLModel, table=True):
     last_used_at: datetime = Field(default_factory=utcnow)
 
 
-class Worksite(SQLModel, table=True):
-    """A chantier or atelier, with its sector and ROME code."""
+class AuditEvent(SQLModel, table=True):
+    """One traced event: who did or read what, about whom, when (UTC), from where. Never updated."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_structure_at", "structure_id", "at"),
+        Index("ix_audit_event_employee", "employee_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    structure_id: int | None = Field(default=None, foreign_key="structure.id")
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    actor_label: str = Field(default="", max_length=254)
+    action: str = Field(max_length=60)
+    object_type: str = Field(default="", max_length=40)
+    object_id: int | None = None
+    employee_id: int | None = Field(default=None, foreign_key="employee.id", ondelete="SET NULL")
+    detail: str = Field(default="", max_length=500)
+    ip: str = Field(default="", max_length=45)
+
+
+class Passkey(SQLModel, table=True):
+    """A WebAuthn credential (passkey) that lets its owner log in without typing the password."""
 
     id: int | None = Field(default=None, primary_key=True)
-    structure_id: int = Field(foreign_key="structure.id", index=True)
-    name: str = Field(max_length=120)
-    sector: str = Field(max_length=120)
-    rome_code: str = Field(max_length=20)
-    address: str = Field(default="", max_length=300)
-    active: bool = Field(default=True)
-
-
-class Team(SQLModel, table=True):
-    """A supervisor's crew on a work site."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    structure_id: int = Field(foreign_key="structure.id", index=True)
-    name: str = Field(max_length=120)
-    worksite_id: int = Field(foreign_key="worksite.id")
-    supervisor_id: int | None = Field(default=None, foreign_key="user.id")
-    active: bool = Field(default=True)
-
-
-class Employee(SQLModel, table=True):
-    """A salarié(e) en insertion followed by the structure."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    structure_id: int = Field(foreign_key="structure.id", index=True)
-    first_name: str = Field(max_length=80)
-    last_name: str = Field(max_length=80)
-    phone: str = Field(default="", max_length=30)
-    email: str = Field(default="", max_length=254)
-    worksite_id: int | None = Field(default=None, foreign_key="worksite.id")
-    team_id: int | None = Field(default=None, foreign_key="team.id")
-    referent_cip_id: int | None = Field(default=None, foreign_key="user.id")
-    referent_eti_id: int | None = Field(default=None, foreign_key="user.id")
-    pass_iae_number: str = Field(default="", max_length=20)
-    pass_iae_end: date | None = None
-    active: bool = Field(default=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    credential_id: str = Field(max_length=1400, unique=True)  # base64url
+    public_key: bytes
+    sign_count: int = 0
+    name: str = Field(default="", max_length=80)
     created_at: datetime = Field(default_factory=utcnow)
-
-    @property
-    def full_name(self) -> str:
-        """First name then last name, as colleagues say it."""
-        return f"{self.first_name} {self.last_name}"
-
-    @property
-    def initials(self) -> str:
-        """Two letters for the avatar."""
-        return (self.first_name[:1] + self.last_name[:1]).upper()
-
-
-class Contract(SQLModel, table=True):
-    """One CDDI period: the initial contract or one of its renewals."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    structure_id: int = Field(foreign_key="structure.id", index=True)
-    employee_id: int = Field(foreign_key="employee.id", index=True)
-    kind: str = Field(default="CDDI", max_length=20)
-    start_date: date
-    end_date: date
-    weekly_hours: float = Field(default=26)
-    renewal_number: int = Field(default=0)
-    job_title: str = Field(default="", max_length=120)
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class Assignment(SQLModel, table=True):
-    """Who works on which site, in which team, on which day."""
-
-    __table_args__ = (UniqueConstraint("employee_id", "day"),
-                      Index("ix_assignment_structure_day", "structure_id", "day", "team_id"))
-    id: int | None = Field(default=None, primary_key=True)
-    structure_id: int = Field(foreign_key="structure.id", index=True)
-    day: date = Field(index=True)
-    employee_id: int = Field(foreign_key="employee.id")
-    worksite_id: int = Field(foreign_key="worksite.id")
-    team_id: int | None = Field(default=None, foreign_key="team.id")
+    last_used_at: datetime | None = None
