@@ -57,7 +57,6 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
         "LOGIN_SPRAY_ACCOUNTS": 4,
         # Behind a reverse proxy: how many proxies set X-Forwarded-For (the address throttling counts).
-        "PROXY_COUNT": int(env.get("TERRAIN_PROXY_COUNT", "0")),
         # The public address of Terrain: links in e-mails and notifications, Open Badges ids.
         "TERRAIN_BASE_URL": env.get("TERRAIN_BASE_URL", "http://127.0.0.1:5000"),
         "PREFERRED_URL_SCHEME": "https" if https else "http",

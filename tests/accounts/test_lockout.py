@@ -80,7 +80,7 @@ def test_coordination_does_not_see_the_security_banner(app, client, users, login
 
 
 def test_behind_a_proxy_each_client_address_is_throttled_apart(app, users):
-    proxied = build_app(app.config["DATABASE_URL"], upload_folder=app.config["UPLOAD_FOLDER"], PROXY_COUNT=1)
+    proxied = build_app(app.config["DATABASE_URL"], upload_folder=app.config["UPLOAD_FOLDER"], PROXY_HOPS=1)
     client = proxied.test_client()
     try:
         for n in range(30):
