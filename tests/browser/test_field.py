@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from PIL import Image
+from sqlmodel import select
 
 from tests.browser.conftest import (
     assert_no_horizontal_scroll,
@@ -11,6 +12,8 @@ from tests.browser.conftest import (
     login,
     screenshot,
 )
+from webapp.models import Instruction
+from webapp.routes._web.forms import parse_key
 
 pytestmark = pytest.mark.browser
 
@@ -172,3 +175,16 @@ def test_secondary_field_screens_are_accessible(phone, users, crew, make, struct
     page.get_by_role("button", name="Tout est lu").click()
     page.get_by_text("Rien de nouveau.").wait_for()
     counsellor.close()
+
+
+def test_a_capture_form_without_a_key_gets_one_from_the_phone(phone, users, crew, db):
+    login(phone, users["supervisor"].email)
+    phone.get_by_role("heading", name="Aujourd'hui").wait_for()
+    # A form kept on the phone (or emptied) has no key left: terrain.js makes one with crypto.randomUUID().
+    phone.locator("#instruction-form input[name=client_key]").evaluate("input => { input.value = ''; }")
+    phone.get_by_label("Consigne", exact=True).fill("Casque obligatoire sous les arbres")
+    phone.get_by_role("button", name="Donner la consigne").click()
+    phone.locator("#instruction-list article").first.get_by_text("Casque obligatoire sous les arbres").wait_for()
+    db.rollback()
+    key = db.exec(select(Instruction.client_key).where(Instruction.text == "Casque obligatoire sous les arbres")).one()
+    assert parse_key(key) == key and len(key) == 36
