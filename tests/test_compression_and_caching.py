@@ -5,7 +5,7 @@ from datetime import date
 
 import brotli
 
-from tests.conftest import build_app, post
+from tests.conftest import build_app, client_key, post
 from webapp.routes._web.assets import static_version
 
 CHROME = {"Accept-Encoding": "gzip, deflate, br, zstd"}
@@ -47,7 +47,7 @@ def test_capture_fragment_is_compressed_under_5_kb(client, login_as, crew):
     login_as("supervisor")
     amina = crew["people"][0]
     response = post(client, "/observations/", {
-        "client_key": "compression-1", "employee_ids": [str(amina.id)], "category": "technique",
+        "client_key": client_key("compression-1"), "employee_ids": [str(amina.id)], "category": "technique",
         "tone": "positive", "visibility": "team", "text": "Coupe nette et régulière.",
         "observed_on": date.today().isoformat()}, htmx=True, headers=dict(CHROME))
     assert response.status_code == 200

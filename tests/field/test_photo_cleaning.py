@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 from sqlmodel import select
 
-from tests.conftest import post
+from tests.conftest import client_key, post
 from webapp.models import Observation
 from webapp.platform.photos import PhotoError, clean_image
 
@@ -58,7 +58,7 @@ def segments(jpeg: bytes) -> list[int]:
 def test_served_photo_keeps_no_comment_text_or_location(client, login_as, crew, db, make_upload):
     login_as("supervisor")
     amina = crew["people"][0]
-    data = {"client_key": "p" * 16, "employee_ids": [str(amina.id)], "category": "technique", "tone": "positive",
+    data = {"client_key": client_key("photo-cleaning"), "employee_ids": [str(amina.id)], "category": "technique", "tone": "positive",
             "visibility": "team", "text": "Photo du massif taillé.", "observed_on": date.today().isoformat(),
             "photo": (io.BytesIO(make_upload()), "chantier", "application/octet-stream")}
     assert post(client, "/observations/", data, htmx=True, content_type="multipart/form-data").status_code == 200
