@@ -5,7 +5,7 @@ import threading
 import time
 import uuid
 
-from tests.conftest import csrf_token
+from tests.conftest import client_key, csrf_token
 from webapp.models import Alert
 
 FLOODERS = 8
@@ -47,7 +47,7 @@ def test_login_flood_does_not_block_an_urgent_alert(app, auth, client, users, ma
             began = time.perf_counter()
             response = client.post("/alertes/nouvelle", data={
                 "employee_id": str(employee.id), "type_code": "accident", "facts": "Coupure à la main",
-                "client_key": f"flood-{n}", "csrf_token": token})
+                "client_key": client_key(f"flood-{n}"), "csrf_token": token})
             timings.append(time.perf_counter() - began)
             assert response.status_code == 303, response.get_data(as_text=True)
     finally:
