@@ -1,0 +1,168 @@
+"""Offline-first capture in a real Chromium (Pixel 7, service worker): kept screens, the outbox, replay once."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from tests.browser.conftest import login, screenshot
+from webapp.models import Alert, Attendance, Instruction, InstructionAck, Observation
+
+pytestmark = pytest.mark.browser
+
+COUNTER = "#outbox-counter"
+
+
+def controlled(page) -> None:
+    """Wait until the service worker controls the page (it claims the page once active)."""
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15_000)
+
+
+def visit_online(page, paths: list[str]) -> None:
+    """Open each capture screen online once, so that the service worker keeps its copy."""
+    for path in paths:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    page.wait_for_function("""async (paths) => {
+        const names = await caches.keys();
+        const pages = names.find((n) => n.startsWith('terrain-pages-'));
+        if (!pages) return false;
+        const cache = await caches.open(pages);
+        for (const p of paths) { if (!(await cache.match(p))) return false; }
+        return true; }""", arg=paths, timeout=10_000)
+
+
+def storage_is_empty(page) -> bool:
+    """Nothing in Cache Storage nor IndexedDB for this origin."""
+    return page.evaluate("""async () => {
+        const caches_ = await caches.keys();
+        const dbs = await indexedDB.databases();
+        return caches_.length === 0 && dbs.length === 0; }""")
+
+
+@pytest.fixture
+def ack_pending(make, structure, users, crew, db):
+    """A consigne given online this morning, not yet acknowledged by Amina."""
+    amina = crew["people"][0]
+    instruction = make._save(Instruction(structure_id=structure.id, text="Casque obligatoire sous les arbres",
+                                         category="epi", worksite_id=crew["site"].id, day=date.today(),
+                                         given_by_id=users["supervisor"].id, client_key="seed-ack"))
+    make._save(InstructionAck(structure_id=structure.id, instruction_id=instruction.id, employee_id=amina.id))
+    return instruction
+
+
+def test_captures_made_offline_survive_reloads_and_reach_the_server_once(
+        phone, phone_context, users, crew, ack_pending, db):
+    amina, bruno, chloe, daouda = crew["people"]
+    today = date.today().isoformat()
+    login(phone, users["supervisor"].email)
+    controlled(phone)
+    visit_online(phone, ["/observations/nouvelle", "/"])
+
+    phone_context.set_offline(True)
+    # Attendance: two people.
+    for person in (amina, bruno):
+        phone.locator(f"#att-{person.id}-{today}").get_by_role("button", name="Présent").click()
+    phone.locator(".pending-capture").nth(1).wait_for()
+    # A consigne.
+    phone.get_by_label("Consigne", exact=True).fill("Bottes de sécurité pour le débroussaillage")
+    phone.get_by_role("button", name="Donner la consigne").click()
+    phone.locator(".pending-capture").nth(2).wait_for()
+    # The acknowledgement of this morning's consigne.
+    phone.locator(f"#instruction-{ack_pending.id}").get_by_role("button", name="Amina Test").click()
+    phone.locator(".pending-capture").nth(3).wait_for()
+    assert phone.locator(COUNTER).inner_text() == "4 en attente"
+    # An observation, from the kept form, opened with no network.
+    phone.goto("/observations/nouvelle")
+    phone.locator(f"label[for=oe-{chloe.id}]").click()
+    phone.locator("label[for=oc-technique]").click()
+    phone.get_by_label("Ce que j'ai observé").fill("A monté la clôture seule, droite et solide.")
+    phone.get_by_role("button", name="Enregistrer l'observation").click()
+    phone.locator(".pending-capture", has_text="Observation").wait_for()
+    phone.get_by_text("5 en attente").wait_for()
+    screenshot(phone, "offline-capture-pending")
+
+    phone.reload()
+    phone.get_by_text("5 en attente").wait_for()
+    phone.locator(COUNTER).click()
+    assert phone.locator("#outbox-list li").count() == 5
+    assert "Observation" in phone.locator("#outbox-list").inner_text()
+    second = phone_context.new_page()
+    second.goto("/")
+    second.get_by_text("5 en attente").wait_for()
+    second.close()
+    db.rollback()
+    assert db.exec(select(Observation)).all() == []
+
+    phone_context.set_offline(False)
+    phone.wait_for_selector(COUNTER, state="hidden", timeout=10_000)
+    db.rollback()
+    marks = {a.employee_id: a.status for a in db.exec(select(Attendance)).all()}
+    assert marks == {amina.id: "present", bruno.id: "present"}
+    instructions = db.exec(select(Instruction).where(Instruction.client_key != "seed-ack")).all()
+    assert [i.text for i in instructions] == ["Bottes de sécurité pour le débroussaillage"]
+    ack = db.exec(select(InstructionAck).where(InstructionAck.instruction_id == ack_pending.id)).one()
+    assert ack.acknowledged_at is not None
+    observations = db.exec(select(Observation)).all()
+    assert [o.text for o in observations] == ["A monté la clôture seule, droite et solide."]
+    assert phone.evaluate("""async () => (await new Promise((ok) => { const r = indexedDB.open('terrain');
+        r.onsuccess = () => { const t = r.result.transaction('outbox').objectStore('outbox').count();
+        t.onsuccess = () => ok(t.result); }; }))""") == 0
+
+
+def test_logout_with_a_waiting_capture_warns_then_leaves_nothing(phone, phone_context, users, crew, db):
+    amina = crew["people"][0]
+    today = date.today().isoformat()
+    login(phone, users["supervisor"].email)
+    controlled(phone)
+    visit_online(phone, ["/"])
+    phone_context.set_offline(True)
+    phone.locator(f"#att-{amina.id}-{today}").get_by_role("button", name="Présent").click()
+    phone.get_by_text("1 en attente").wait_for()
+    phone_context.set_offline(False)
+    phone.route("**/jeton", lambda route: route.abort())  # the replay cannot leave: the capture still waits
+    phone.goto("/compte")
+    phone.get_by_text("1 en attente").wait_for()
+    phone.get_by_role("button", name="Se déconnecter").click()
+    phone.get_by_text("attendent encore d'être envoyées").wait_for()
+    assert "/compte" in phone.url
+    phone.unroute("**/jeton")
+    phone.get_by_role("button", name="Envoyer d'abord").click()
+    phone.get_by_text("Tout est envoyé").wait_for()
+    db.rollback()
+    assert db.exec(select(Attendance)).one().status == "present"
+    phone.get_by_role("button", name="Se déconnecter").click()
+    phone.wait_for_url("**/login")
+    assert storage_is_empty(phone)
+
+    # A second account on the same phone sees nothing of the first one.
+    login(phone, users["coordinator"].email)
+    phone.goto("/")
+    assert phone.locator(COUNTER).is_hidden()
+
+
+def test_alert_form_opens_offline_from_any_screen(phone, phone_context, users, crew, make, db):
+    users["counsellor"].phone = "06 44 55 66 77"
+    make._save(users["counsellor"])
+    login(phone, users["supervisor"].email)
+    controlled(phone)
+    phone.goto("/compte")  # any screen: the alert form was kept at login, without opening it
+    phone.wait_for_function("""async () => { for (const n of await caches.keys()) {
+        if (n.startsWith('terrain-pages-') && await (await caches.open(n)).match('/alertes/nouvelle')) return true; }
+        return false; }""", timeout=10_000)
+    phone_context.set_offline(True)
+    phone.get_by_role("link", name="Alerte").click()
+    phone.get_by_role("heading", name="Alerte urgente").wait_for()
+    phone.get_by_text(crew["people"][0].full_name).first.click()
+    phone.get_by_text("Accident du travail").first.click()
+    phone.get_by_role("button", name="Envoyer l'alerte").click()
+    phone.get_by_role("heading", name="NON ENVOYÉE — pas de réseau").wait_for()
+    hrefs = phone.eval_on_selector_all("#alert-offline a[href^='tel:']", "els => els.map(e => e.getAttribute('href'))")
+    assert len(hrefs) == len(set(hrefs)), hrefs
+    assert "tel:15" in hrefs and "tel:112" in hrefs
+    screenshot(phone, "alert-offline-any-screen")
+    phone_context.set_offline(False)
+    phone.get_by_text("Envoyée — en attente de prise en charge").wait_for(timeout=15_000)
+    db.rollback()
+    assert len(db.exec(select(Alert)).all()) == 1
