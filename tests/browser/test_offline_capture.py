@@ -120,19 +120,19 @@ def test_logout_with_a_waiting_capture_warns_then_leaves_nothing(phone, phone_co
     phone_context.set_offline(True)
     phone.locator(f"#att-{amina.id}-{today}").get_by_role("button", name="Présent").click()
     phone.get_by_text("1 en attente").wait_for()
+    phone_context.route("**/jeton", lambda route: route.abort())  # the replay cannot leave: the capture still waits
     phone_context.set_offline(False)
-    phone.route("**/jeton", lambda route: route.abort())  # the replay cannot leave: the capture still waits
     phone.goto("/compte")
     phone.get_by_text("1 en attente").wait_for()
-    phone.get_by_role("button", name="Se déconnecter").click()
+    phone.get_by_role("button", name="Se déconnecter", exact=True).click()
     phone.get_by_text("attendent encore d'être envoyées").wait_for()
     assert "/compte" in phone.url
-    phone.unroute("**/jeton")
+    phone_context.unroute("**/jeton")
     phone.get_by_role("button", name="Envoyer d'abord").click()
     phone.get_by_text("Tout est envoyé").wait_for()
     db.rollback()
     assert db.exec(select(Attendance)).one().status == "present"
-    phone.get_by_role("button", name="Se déconnecter").click()
+    phone.get_by_role("button", name="Se déconnecter", exact=True).click()
     phone.wait_for_url("**/login")
     assert storage_is_empty(phone)
 
@@ -152,7 +152,7 @@ def test_alert_form_opens_offline_from_any_screen(phone, phone_context, users, c
         if (n.startsWith('terrain-pages-') && await (await caches.open(n)).match('/alertes/nouvelle')) return true; }
         return false; }""", timeout=10_000)
     phone_context.set_offline(True)
-    phone.get_by_role("link", name="Alerte").click()
+    phone.get_by_role("link", name="Alerte", exact=True).click()
     phone.get_by_role("heading", name="Alerte urgente").wait_for()
     phone.get_by_text(crew["people"][0].full_name).first.click()
     phone.get_by_text("Accident du travail").first.click()
