@@ -1,13 +1,13 @@
 """Offline-first capture in a real Chromium (Pixel 7, service worker): kept screens, the outbox, replay once."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, timedelta
 
 import pytest
 from sqlmodel import select
 
 from tests.browser.conftest import login, screenshot
-from webapp.models import Alert, Attendance, Instruction, InstructionAck, Observation
+from webapp.models import Alert, Attendance, Instruction, InstructionAck, Observation, utcnow
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +33,11 @@ def visit_online(page, paths: list[str]) -> None:
         return true; }""", arg=paths, timeout=10_000)
 
 
+def aware(moment):
+    """SQLite hands back naive UTC times."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def storage_is_empty(page) -> bool:
     """Nothing in Cache Storage nor IndexedDB for this origin."""
     return page.evaluate("""async () => {
@@ -54,13 +59,14 @@ def ack_pending(make, structure, users, crew, db):
 
 def test_captures_made_offline_survive_reloads_and_reach_the_server_once(
         phone, phone_context, users, crew, ack_pending, db):
-    amina, bruno, chloe, daouda = crew["people"]
+    amina, bruno, chloe, _ = crew["people"]
     today = date.today().isoformat()
     login(phone, users["supervisor"].email)
     controlled(phone)
     visit_online(phone, ["/observations/nouvelle", "/"])
 
     phone_context.set_offline(True)
+    offline_since = utcnow()
     # Attendance: two people.
     for person in (amina, bruno):
         phone.locator(f"#att-{person.id}-{today}").get_by_role("button", name="Présent").click()
@@ -95,6 +101,7 @@ def test_captures_made_offline_survive_reloads_and_reach_the_server_once(
     db.rollback()
     assert db.exec(select(Observation)).all() == []
 
+    back_online = utcnow()
     phone_context.set_offline(False)
     phone.wait_for_selector(COUNTER, state="hidden", timeout=10_000)
     db.rollback()
@@ -106,6 +113,10 @@ def test_captures_made_offline_survive_reloads_and_reach_the_server_once(
     assert ack.acknowledged_at is not None
     observations = db.exec(select(Observation)).all()
     assert [o.text for o in observations] == ["A monté la clôture seule, droite et solide."]
+    # Each is recorded at the time it happened on the phone, not when it arrived.
+    times = [*(a.recorded_at for a in db.exec(select(Attendance)).all()), instructions[0].created_at,
+             ack.acknowledged_at, observations[0].created_at]
+    assert all(offline_since - timedelta(seconds=1) <= aware(t) <= back_online for t in times), times
     assert phone.evaluate("""async () => (await new Promise((ok) => { const r = indexedDB.open('terrain');
         r.onsuccess = () => { const t = r.result.transaction('outbox').objectStore('outbox').count();
         t.onsuccess = () => ok(t.result); }; }))""") == 0
