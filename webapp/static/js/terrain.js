@@ -119,5 +119,17 @@
     window.addEventListener("load", function () {
       navigator.serviceWorker.register(document.body.dataset.sw, { scope: "/" }).catch(function () {});
     });
+    /* The outbox (outbox.js) only matters once the worker controls the page: it is then read from the worker's
+       cache, so the first visit does not download it twice. */
+    var outbox = function () {
+      var src = document.body.dataset.outbox;
+      if (!src || outbox.done) return;
+      outbox.done = true;
+      var script = document.createElement("script");
+      script.src = src;
+      document.head.appendChild(script);
+    };
+    if (navigator.serviceWorker.controller) outbox();
+    else navigator.serviceWorker.addEventListener("controllerchange", outbox);
   }
 })();
