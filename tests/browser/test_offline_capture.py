@@ -1,13 +1,15 @@
 """Offline-first capture in a real Chromium (Pixel 7, service worker): kept screens, the outbox, replay once."""
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, timedelta
 
 import pytest
 from sqlmodel import select
 
 from tests.browser.conftest import login, screenshot
-from webapp.models import Alert, Attendance, Instruction, InstructionAck, Observation, utcnow
+from tests.conftest import PASSWORD
+from webapp.models import Alert, Attendance, Instruction, InstructionAck, Observation, UserSession, utcnow
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +33,17 @@ def visit_online(page, paths: list[str]) -> None:
         const cache = await caches.open(pages);
         for (const p of paths) { if (!(await cache.match(p))) return false; }
         return true; }""", arg=paths, timeout=10_000)
+
+
+def wait_for_rows(db, model, count: int, seconds: float = 10):
+    """The rows of `model` once there are `count` of them (the replay runs in the background)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        db.rollback()
+        rows = db.exec(select(model)).all()
+        if len(rows) >= count or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.2)
 
 
 def aware(moment):
@@ -177,3 +190,33 @@ def test_alert_form_opens_offline_from_any_screen(phone, phone_context, users, c
     phone.get_by_text("Envoyée — en attente de prise en charge").wait_for(timeout=15_000)
     db.rollback()
     assert len(db.exec(select(Alert)).all()) == 1
+
+
+def test_session_ended_while_offline_asks_to_log_in_then_sends(phone, phone_context, users, crew, db):
+    amina = crew["people"][0]
+    today = date.today().isoformat()
+    login(phone, users["supervisor"].email)
+    controlled(phone)
+    visit_online(phone, ["/"])
+    phone_context.set_offline(True)
+    phone.locator(f"#att-{amina.id}-{today}").get_by_role("button", name="Absent").click()
+    phone.get_by_text("1 en attente").wait_for()
+    # Meanwhile the session ends on the server (expiry, or ended from another device): its CSRF token dies with it.
+    for row in db.exec(select(UserSession).where(UserSession.user_id == users["supervisor"].id)).all():
+        row.ended_at = utcnow()
+        db.add(row)
+    db.commit()
+    phone_context.set_offline(False)
+    phone.locator(COUNTER).click()
+    phone.get_by_text("reconnectez-vous pour l'envoyer").first.wait_for()
+    db.rollback()
+    assert db.exec(select(Attendance)).all() == []
+    assert phone.locator(COUNTER).inner_text() == "1 en attente"
+    screenshot(phone, "offline-capture-login-again")
+    phone.get_by_role("link", name="Se reconnecter").click()
+    phone.get_by_label("Adresse e-mail").fill(users["supervisor"].email)
+    phone.get_by_label("Mot de passe").fill(PASSWORD)
+    phone.get_by_role("button", name="Se connecter", exact=True).click()
+    phone.wait_for_url(lambda url: "/login" not in url)
+    assert wait_for_rows(db, Attendance, 1)[0].status == "absent"
+    phone.wait_for_selector(COUNTER, state="hidden", timeout=10_000)
