@@ -1,6 +1,7 @@
 """Offline-first capture in a real Chromium (Pixel 7, service worker): kept screens, the outbox, replay once."""
 from __future__ import annotations
 
+import random
 import time
 from datetime import UTC, date, timedelta
 
@@ -9,7 +10,15 @@ from sqlmodel import select
 
 from tests.browser.conftest import login, screenshot
 from tests.conftest import PASSWORD
-from webapp.models import Alert, Attendance, Instruction, InstructionAck, Observation, UserSession, utcnow
+from webapp.models import (
+    Alert,
+    Attendance,
+    Instruction,
+    InstructionAck,
+    Observation,
+    UserSession,
+    utcnow,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +53,13 @@ def wait_for_rows(db, model, count: int, seconds: float = 10):
         if len(rows) >= count or time.monotonic() > deadline:
             return rows
         time.sleep(0.2)
+
+
+def outbox_size(page) -> int:
+    """How many captures wait in the phone's IndexedDB outbox."""
+    return page.evaluate("""async () => (await new Promise((ok) => { const r = indexedDB.open('terrain');
+        r.onsuccess = () => { const t = r.result.transaction('outbox').objectStore('outbox').count();
+        t.onsuccess = () => ok(t.result); }; }))""")
 
 
 def aware(moment):
@@ -130,9 +146,7 @@ def test_captures_made_offline_survive_reloads_and_reach_the_server_once(
     times = [*(a.recorded_at for a in db.exec(select(Attendance)).all()), instructions[0].created_at,
              ack.acknowledged_at, observations[0].created_at]
     assert all(offline_since - timedelta(seconds=1) <= aware(t) <= back_online for t in times), times
-    assert phone.evaluate("""async () => (await new Promise((ok) => { const r = indexedDB.open('terrain');
-        r.onsuccess = () => { const t = r.result.transaction('outbox').objectStore('outbox').count();
-        t.onsuccess = () => ok(t.result); }; }))""") == 0
+    assert outbox_size(phone) == 0
 
 
 def test_logout_with_a_waiting_capture_warns_then_leaves_nothing(phone, phone_context, users, crew, db):
@@ -219,4 +233,56 @@ def test_session_ended_while_offline_asks_to_log_in_then_sends(phone, phone_cont
     phone.get_by_role("button", name="Se connecter", exact=True).click()
     phone.wait_for_url(lambda url: "/login" not in url)
     assert wait_for_rows(db, Attendance, 1)[0].status == "absent"
+    phone.wait_for_selector(COUNTER, state="hidden", timeout=10_000)
+
+
+def test_chaos_a_hundred_captures_arrive_exactly_once(phone, phone_context, users, crew, db):
+    """30 % of the capture requests are cut (half before the server saw them, half after it answered), some others
+    are slowed down by up to 3 s: at the end the server holds each of the 100 consignes once, the outbox is empty."""
+    rng = random.Random(12)
+    login(phone, users["supervisor"].email)
+    controlled(phone)
+    visit_online(phone, ["/"])
+
+    def chaos(route):
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        roll = rng.random()
+        if roll < 0.15:
+            route.abort()  # lost before the server received it
+        elif roll < 0.30:
+            route.fetch()  # the server records it, the answer is lost
+            route.abort()
+        else:
+            if roll > 0.95:
+                time.sleep(rng.uniform(0, 3))
+            route.continue_()
+
+    phone_context.route("**/consignes/", chaos)
+    sent = phone.evaluate("""async (site) => {
+        const token = document.querySelector('meta[name="csrf-token"]').content;
+        let answered = 0, queued = 0;
+        for (let i = 0; i < 100; i++) {
+          const body = new FormData();
+          body.append('client_key', crypto.randomUUID());
+          body.append('category', 'epi');
+          body.append('text', 'Consigne chaos ' + i);
+          body.append('target', 'all');
+          body.append('worksite_id', site);
+          body.append('csrf_token', token);
+          const r = await fetch('/consignes/', { method: 'POST', body, headers: { 'HX-Request': 'true', 'X-CSRFToken': token } });
+          if (r.ok) answered++;
+          if (r.headers.get('X-Terrain-Queued')) queued++;
+        }
+        return [answered, queued]; }""", str(crew["site"].id))
+    assert sent[0] == 100  # each capture was answered: recorded, or « en attente d'envoi »
+    assert 10 < sent[1] < 60  # the chaos did cut about 30 %: those were kept on the phone
+    deadline = time.monotonic() + 120
+    while outbox_size(phone) and time.monotonic() < deadline:
+        phone.evaluate("window.dispatchEvent(new Event('online'))")  # send now rather than after the backoff
+        phone.wait_for_timeout(500)
+    db.rollback()
+    texts = [i.text for i in db.exec(select(Instruction)).all()]
+    assert sorted(texts) == sorted(f"Consigne chaos {i}" for i in range(100))
     phone.wait_for_selector(COUNTER, state="hidden", timeout=10_000)
