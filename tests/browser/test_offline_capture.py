@@ -117,6 +117,8 @@ def test_captures_made_offline_survive_reloads_and_reach_the_server_once(
     phone.locator(".pending-capture", has_text="Observation").wait_for()
     phone.get_by_text("5 en attente").wait_for()
     screenshot(phone, "offline-capture-pending")
+    phone.get_by_role("link", name="Nouvelle observation").click()  # the next one, from the kept form
+    phone.get_by_label("Ce que j'ai observé").wait_for()
 
     phone.reload()
     phone.get_by_text("5 en attente").wait_for()

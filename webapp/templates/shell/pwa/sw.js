@@ -101,7 +101,10 @@ function queue(request) {
       if (self.registration.sync) self.registration.sync.register("terrain-outbox").catch(() => {});
       announce();
       const time = made.toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
-      return new Response(`<div class="notice pending-capture" role="status"><strong>${entry.label}</strong> gardée sur ce téléphone à ${time} : en attente d'envoi. Elle partira au retour du réseau.</div>`,
+      // The observation form is replaced by this answer: offer the next one (the kept form, served offline).
+      const page = request.referrer && new URL(request.referrer).origin === self.location.origin ? new URL(request.referrer).pathname : "";
+      const next = entry.label === "Observation" && page ? ` <a class="button" href="${page}">Nouvelle observation</a>` : "";
+      return new Response(`<div class="notice pending-capture" role="status"><strong>${entry.label}</strong> gardée sur ce téléphone à ${time} : en attente d'envoi. Elle partira au retour du réseau.${next}</div>`,
         { status: 200, headers: { "Content-Type": "text/html; charset=utf-8", "X-Terrain-Queued": key } });
     });
   });
