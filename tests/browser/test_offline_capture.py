@@ -230,6 +230,7 @@ def test_session_ended_while_offline_asks_to_log_in_then_sends(phone, phone_cont
     assert phone.locator(COUNTER).inner_text() == "1 en attente"
     screenshot(phone, "offline-capture-login-again")
     phone.get_by_role("link", name="Se reconnecter").click()
+    phone.wait_for_function("""async () => !(await caches.keys()).some((k) => k.startsWith('terrain-pages-'))""")
     phone.get_by_label("Adresse e-mail").fill(users["supervisor"].email)
     phone.get_by_label("Mot de passe").fill(PASSWORD)
     phone.get_by_role("button", name="Se connecter", exact=True).click()

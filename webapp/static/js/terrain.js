@@ -129,6 +129,13 @@
       script.src = src;
       document.head.appendChild(script);
     };
+    // The check at the next start: on the login page no session is open, so no kept capture screen may stay
+    // (waiting captures stay, unseen, until their own account logs in again: never dropped).
+    if (location.pathname === document.body.dataset.login && window.caches) {
+      caches.keys().then(function (keys) {
+        keys.forEach(function (k) { if (k.indexOf("terrain-pages-") === 0) caches.delete(k); });
+      });
+    }
     if (navigator.serviceWorker.controller) outbox();
     else navigator.serviceWorker.addEventListener("controllerchange", outbox);
   }
