@@ -182,9 +182,11 @@ def test_logout_with_a_waiting_capture_warns_then_leaves_nothing(phone, phone_co
     assert phone.locator(COUNTER).is_hidden()
 
 
-def test_alert_form_opens_offline_from_any_screen(phone, phone_context, users, crew, make, db):
+def test_alert_form_opens_offline_from_any_screen(phone, phone_context, users, crew, make, structure, db):
     users["counsellor"].phone = "06 44 55 66 77"
     make._save(users["counsellor"])
+    structure.phone = "01 23 45 67 89"
+    make._save(structure)
     login(phone, users["supervisor"].email)
     controlled(phone)
     phone.goto("/compte")  # any screen: the alert form was kept at login, without opening it
@@ -200,7 +202,7 @@ def test_alert_form_opens_offline_from_any_screen(phone, phone_context, users, c
     phone.get_by_role("heading", name="NON ENVOYÉE — pas de réseau").wait_for()
     hrefs = phone.eval_on_selector_all("#alert-offline a[href^='tel:']", "els => els.map(e => e.getAttribute('href'))")
     assert len(hrefs) == len(set(hrefs)), hrefs
-    assert "tel:15" in hrefs and "tel:112" in hrefs
+    assert {"tel:15", "tel:112", "tel:0644556677", "tel:0123456789"} <= set(hrefs)  # CIP's and structure's
     screenshot(phone, "alert-offline-any-screen")
     phone_context.set_offline(False)
     phone.get_by_text("Envoyée — en attente de prise en charge").wait_for(timeout=15_000)
