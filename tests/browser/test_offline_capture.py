@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from tests.browser.conftest import login, screenshot
+from tests.browser.test_field import photo_file
 from tests.conftest import PASSWORD
 from webapp.models import (
     Alert,
@@ -87,7 +88,7 @@ def ack_pending(make, structure, users, crew, db):
 
 
 def test_captures_made_offline_survive_reloads_and_reach_the_server_once(
-        phone, phone_context, users, crew, ack_pending, db):
+        phone, phone_context, users, crew, ack_pending, db, tmp_path):
     amina, bruno, chloe, _ = crew["people"]
     today = date.today().isoformat()
     login(phone, users["supervisor"].email)
@@ -113,6 +114,8 @@ def test_captures_made_offline_survive_reloads_and_reach_the_server_once(
     phone.locator(f"label[for=oe-{chloe.id}]").click()
     phone.locator("label[for=oc-technique]").click()
     phone.get_by_label("Ce que j'ai observé").fill("A monté la clôture seule, droite et solide.")
+    phone.get_by_label("Photo (facultatif)").set_input_files(str(photo_file(tmp_path)))  # kept as a Blob
+    phone.get_by_text("Photo prête").wait_for()
     phone.get_by_role("button", name="Enregistrer l'observation").click()
     phone.locator(".pending-capture", has_text="Observation").wait_for()
     phone.get_by_text("5 en attente").wait_for()
@@ -144,6 +147,7 @@ def test_captures_made_offline_survive_reloads_and_reach_the_server_once(
     assert ack.acknowledged_at is not None
     observations = db.exec(select(Observation)).all()
     assert [o.text for o in observations] == ["A monté la clôture seule, droite et solide."]
+    assert observations[0].photo_id is not None
     # Each is recorded at the time it happened on the phone, not when it arrived.
     times = [*(a.recorded_at for a in db.exec(select(Attendance)).all()), instructions[0].created_at,
              ack.acknowledged_at, observations[0].created_at]
@@ -291,3 +295,22 @@ def test_chaos_a_hundred_captures_arrive_exactly_once(phone, phone_context, user
     texts = [i.text for i in db.exec(select(Instruction)).all()]
     assert sorted(texts) == sorted(f"Consigne chaos {i}" for i in range(100))
     phone.wait_for_selector(COUNTER, state="hidden", timeout=10_000)
+
+
+def test_a_capture_refused_on_replay_stays_with_its_reason_until_discarded(phone, phone_context, users, crew, db):
+    login(phone, users["supervisor"].email)
+    controlled(phone)
+    visit_online(phone, ["/"])
+    phone_context.set_offline(True)
+    phone.get_by_role("button", name="Donner la consigne").click()  # no text: the server will refuse it
+    phone.get_by_text("1 en attente").wait_for()
+    phone_context.set_offline(False)
+    phone.locator(COUNTER).click()
+    item = phone.locator("#outbox-list li", has_text="refusée")
+    item.wait_for(timeout=10_000)
+    assert "Écrivez la consigne en quelques mots." in item.inner_text()
+    assert phone.locator(COUNTER).inner_text() == "1 en attente"
+    screenshot(phone, "offline-capture-refused")
+    item.get_by_role("button", name="Abandonner cette saisie").click()
+    phone.wait_for_selector(COUNTER, state="hidden")
+    assert outbox_size(phone) == 0
