@@ -94,6 +94,9 @@ def main() -> int:
                 status, size, _body, shell_headers = wire.fetch("GET", url)
                 installed.append((url.split("?")[0].rsplit("/", 1)[-1], url, size,
                                   shell_headers.get("Content-Encoding", "—")))
+        # The offline shell keeps the alert form at the first start (outbox.js → sw.js « hello »).
+        status, size, _body, kept_headers = wire.fetch("GET", "/alertes/nouvelle")
+        installed.append(("formulaire d'alerte gardé", "/alertes/nouvelle", size, kept_headers.get("Content-Encoding", "—")))
         employee = re.search(r"/aujourdhui/presences/(\d+)", html).group(1)
         worksite = re.search(r'name="worksite_id"[^>]*value="(\d+)"', html)
         htmx = {"HX-Request": "true"}

@@ -51,6 +51,7 @@ MATRIX = {
     # home, account, authentication
     "home.index": Rule("GET", allow(*ROLES)),
     "auth.logout": Rule("POST", allow(*ROLES)),
+    "pwa.csrf_token": Rule("GET", allow(*ROLES)),
     "account.index": Rule("GET", allow(*ROLES)),
     "account.password": Rule("GET", allow(*ROLES)),
     "account.totp": Rule("GET", allow(*ROLES)),

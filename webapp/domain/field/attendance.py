@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
 
@@ -26,7 +26,7 @@ def attendance_by_employee(db: Session, *, structure_id: int, employee_ids: list
 
 
 def record_attendance(db: Session, *, user: User, employee: Employee, day: date, status: str,
-                      late_minutes: int | None, today: date) -> Attendance:
+                      late_minutes: int | None, today: date, happened_at: datetime | None = None) -> Attendance:
     """Set the employee's attendance for `day` (idempotent: the same tap twice gives the same row)."""
     check_day(day, today, this_week=True)
     if status not in ATTENDANCE_STATUSES:
@@ -40,7 +40,8 @@ def record_attendance(db: Session, *, user: User, employee: Employee, day: date,
     if row is None:
         row = Attendance(structure_id=employee.structure_id, employee_id=employee.id, day=day, status=status,
                          recorded_by_id=user.id)
-    row.status, row.late_minutes, row.recorded_by_id, row.recorded_at = status, late_minutes, user.id, utcnow()
+    row.status, row.late_minutes, row.recorded_by_id, row.recorded_at = (status, late_minutes, user.id,
+                                                                         happened_at or utcnow())
     db.add(row)
     return row
 

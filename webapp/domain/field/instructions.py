@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -66,7 +66,8 @@ def instructions_of_day(db: Session, *, user: User, worksite_ids: list[int], day
 
 def give_instruction(db: Session, *, user: User, employees: list[Employee], category: str, text: str,
                      worksite_id: int | None, day: date, client_key: str, photo_id: int | None = None,
-                     save_template: bool = False, content_hash: str | None = None) -> tuple[Instruction, bool]:
+                     save_template: bool = False, content_hash: str | None = None,
+                     happened_at: datetime | None = None) -> tuple[Instruction, bool]:
     """Record a consigne given to `employees` once per key (platform/idempotency.py); returns (consigne, created).
 
     `content_hash` is the fingerprint of what the client sent; by default, of these arguments.
@@ -89,7 +90,8 @@ def give_instruction(db: Session, *, user: User, employees: list[Employee], cate
     if not employees:
         raise FieldError("Choisissez au moins une personne.", "employees")
     instruction = Instruction(structure_id=user.structure_id, worksite_id=worksite_id, day=day, category=category,
-                              text=text, photo_id=photo_id, given_by_id=user.id, client_key=client_key)
+                              text=text, photo_id=photo_id, given_by_id=user.id, client_key=client_key,
+                              created_at=happened_at or utcnow())
     db.add(instruction)
     db.flush()
     claim.settle(instruction.id)
@@ -102,7 +104,7 @@ def give_instruction(db: Session, *, user: User, employees: list[Employee], cate
 
 
 def acknowledge(db: Session, *, user: User, instruction: Instruction, employee_ids: list[int] | None,
-                understood: bool) -> None:
+                understood: bool, happened_at: datetime | None = None) -> None:
     """Tick (or untick) "compris" for these people, or for everyone when `employee_ids` is None."""
     stmt = select(InstructionAck).where(InstructionAck.instruction_id == instruction.id)
     if employee_ids is not None:
@@ -112,7 +114,7 @@ def acknowledge(db: Session, *, user: User, instruction: Instruction, employee_i
         raise FieldError("Cette personne n'a pas reçu cette consigne.", "employee_id")
     for ack in acks:
         if understood and ack.acknowledged_at is None:
-            ack.acknowledged_at, ack.acknowledged_by_id = utcnow(), user.id
+            ack.acknowledged_at, ack.acknowledged_by_id = happened_at or utcnow(), user.id
         elif not understood:
             ack.acknowledged_at, ack.acknowledged_by_id = None, None
         db.add(ack)

@@ -92,7 +92,7 @@ def record_observation(db: Session, *, user: User, employees: list[Employee], ca
                        visibility: str, observed_on: date | None, today: date, client_key: str,
                        photo_id: int | None = None, skills_note: str = "",
                        corrects: Observation | None = None,
-                       content_hash: str | None = None) -> tuple[Observation, bool]:
+                       content_hash: str | None = None, happened_at: datetime | None = None) -> tuple[Observation, bool]:
     """Record an observation once per key (platform/idempotency.py); returns (observation, created).
 
     `content_hash` is the fingerprint of what the client sent; by default, of these arguments.
@@ -117,7 +117,7 @@ def record_observation(db: Session, *, user: User, employees: list[Employee], ca
         structure_id=user.structure_id, author_id=user.id, observed_on=observed_on, category=category, tone=tone,
         text=text, visibility=visibility, skills_note=(skills_note or "").strip()[:300], photo_id=photo_id,
         root_id=(corrects.root_id or corrects.id) if corrects else None,
-        corrects_id=corrects.id if corrects else None, client_key=client_key,
+        corrects_id=corrects.id if corrects else None, client_key=client_key, created_at=happened_at or utcnow(),
     )
     db.add(observation)
     db.flush()

@@ -5,22 +5,26 @@ content fingerprint is taken from what the client sent, and a replay still in fl
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask import abort, current_app, make_response, request
 from flask_login import current_user
 from sqlmodel import col, select
 
-from webapp.models import Employee, Photo
+from webapp.models import Employee, Photo, utcnow
 from webapp.platform import idempotency, photos
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.errors import error_page
 from webapp.routes._web.forms import TerrainForm, new_key
 
 # Not part of what a replay must repeat: the token, the key itself, the client's clock, the photo's bytes.
-_NOT_CONTENT = {"csrf_token", "client_key", "raised_at", "photo"}
+_NOT_CONTENT = {"csrf_token", "client_key", "raised_at", "happened_at", "photo"}
+CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock a little ahead is still believed (then brought back to now)
 
 __all__ = [
     "content_hash",
     "discard_photo",
+    "happened_at",
     "in_flight",
     "new_key",
     "owned_employees",
@@ -42,6 +46,25 @@ def content_hash(form: TerrainForm) -> str:
     """The fingerprint of what the client sent: the URL and every declared field but the key (and photo)."""
     fields = {name: value for name, value in form.values().items() if name not in _NOT_CONTENT}
     return idempotency.fingerprint({"path": request.path, "fields": fields})
+
+
+def happened_at() -> datetime:
+    """When the capture happened on the phone (`happened_at`, sent by the outbox), bounded: not in the future,
+    not before the session began; otherwise, or when absent or unreadable, now."""
+    now = utcnow()
+    raw = request.form.get("happened_at", "").strip()
+    try:
+        value = datetime.fromisoformat(raw) if raw else None  # Python 3.11 reads the "Z" of toISOString()
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        return now
+    started = getattr(getattr(current_user, "user_session", None), "created_at", None) or now
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=now.tzinfo)
+    if started <= value <= now + CLOCK_SKEW:
+        return min(value, now)
+    return now
 
 
 def in_flight(problem: idempotency.KeyInFlight):

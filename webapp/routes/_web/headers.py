@@ -40,7 +40,24 @@ def _set_headers(response):
     elif request.path not in PUBLIC_CACHEABLE:
         if current_user and current_user.is_authenticated or response.mimetype == "text/html":
             headers["Cache-Control"] = "no-store"
+    _mark_offline_screen(response)
     return response
+
+
+# The capture screens a supervisor may open with no network (docs/offline.md): the service worker keeps the last
+# online copy of a page only when it carries X-Terrain-Offline (the account id), and nothing else personal.
+OFFLINE_SCREENS = {
+    "home.index", "today.index", "today.attendance", "observations.new", "production.index", "skills.index",
+    "skills.group", "skills.group_rate", "skills.rate", "alerts.new",
+}
+
+
+def _mark_offline_screen(response) -> None:
+    """Name the account on a full capture page of a field role, so that the service worker may keep it."""
+    if (request.method == "GET" and response.status_code == 200 and request.endpoint in OFFLINE_SCREENS
+            and response.mimetype == "text/html" and "HX-Request" not in request.headers
+            and current_user and current_user.is_authenticated and current_user.role in ("supervisor", "coordinator")):
+        response.headers["X-Terrain-Offline"] = str(current_user.id)
 
 
 # Paths that may be cached by the browser: they carry nothing personal.

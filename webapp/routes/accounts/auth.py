@@ -166,4 +166,7 @@ def logout():
     end_session(db, session.get("sid", ""))
     logout_user()
     session.clear()
-    return redirect(url_for("auth.login"), code=303)
+    response = redirect(url_for("auth.login"), code=303)
+    # Nothing personal stays on the phone: cached capture screens and the (already sent) outbox are wiped.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response

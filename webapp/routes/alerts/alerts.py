@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from webapp.domain.accounts import audit
 from webapp.domain.alerts import alerts as service
 from webapp.domain.alerts.escalation import base_url
-from webapp.models import Alert, Employee, PushSubscription, User
+from webapp.models import Alert, Employee, PushSubscription, Structure, User
 from webapp.platform import idempotency
 from webapp.platform.db import write_after_read
 from webapp.platform.delivery.push import endpoint_allowed, public_key
@@ -41,8 +41,14 @@ def _poll_seconds() -> int:
     return int(current_app.config.get("ALERTS_POLL_SECONDS", 10))
 
 
+def _structure_phone() -> str:
+    """The structure's own number, offered in the offline panel (kept on the phone with the alert form)."""
+    structure = get_session().get(Structure, current_user.structure_id) if current_user.structure_id else None
+    return structure.phone if structure else ""
+
+
 def _common():
-    return {"severity_labels": service.SEVERITY_LABELS, "severity_symbols": service.SEVERITY_SYMBOLS,
+    return {"structure_phone": _structure_phone(), "severity_labels": service.SEVERITY_LABELS, "severity_symbols": service.SEVERITY_SYMBOLS,
             "status_labels": service.STATUS_LABELS, "event_labels": service.EVENT_LABELS,
             "poll_seconds": _poll_seconds(), "number_labels": service.NUMBER_LABELS}
 

@@ -10,6 +10,7 @@ from webapp.platform import idempotency, photos
 from webapp.routes._web.capture import (
     content_hash,
     discard_photo,
+    happened_at,
     in_flight,
     owned_employees,
     photo_from_request,
@@ -58,7 +59,7 @@ def create():
         instruction, created = field.instructions.give_instruction(
             db, user=current_user, employees=employees, category=values["category"], text=values["text"],
             worksite_id=worksite_id, day=date.today(), client_key=key, photo_id=photo.id if photo else None,
-            save_template=given.save_template.data, content_hash=content_hash(given))
+            save_template=given.save_template.data, content_hash=content_hash(given), happened_at=happened_at())
         if created:
             db.commit()
         else:
@@ -99,7 +100,7 @@ def acknowledge(instruction_id: int):
     try:
         field.instructions.acknowledge(db, user=current_user, instruction=instruction,
                                        employee_ids=None if everyone else [tick.employee_id.data],
-                                       understood=tick.understood.data)
+                                       understood=tick.understood.data, happened_at=happened_at())
     except field.captures.FieldError:
         abort(404)
     db.commit()

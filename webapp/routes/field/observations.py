@@ -22,6 +22,7 @@ from webapp.platform.db import write_after_read
 from webapp.routes._web.capture import (
     content_hash,
     discard_photo,
+    happened_at,
     in_flight,
     owned_employees,
     photo_from_request,
@@ -123,7 +124,7 @@ def _record(corrects: Observation | None):
             db, user=current_user, employees=employees, category=values["category"], tone=values["tone"],
             text=values["text"], visibility=values["visibility"], observed_on=sent.observed_on.data,
             today=today, client_key=key, photo_id=photo.id if photo else None, skills_note=values["skills_note"],
-            corrects=corrects, content_hash=content_hash(sent))
+            corrects=corrects, content_hash=content_hash(sent), happened_at=happened_at())
         if created:
             db.commit()
         else:

@@ -10,6 +10,7 @@ from webapp.models import (
     Employee,
     Worksite,
 )
+from webapp.routes._web.capture import happened_at
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import form
 from webapp.routes._web.permissions import requires
@@ -64,7 +65,7 @@ def mark(employee_id: int):
     else:
         try:
             row = field.attendance.record_attendance(db, user=current_user, employee=employee, day=day, status=status,
-                                            late_minutes=minutes, today=today)
+                                            late_minutes=minutes, today=today, happened_at=happened_at())
             db.commit()
         except field.captures.FieldError as problem:
             error = str(problem)

@@ -3,7 +3,9 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, current_app, jsonify, render_template, url_for
+from flask_login import login_required
+from flask_wtf.csrf import generate_csrf
 
 from webapp.routes._web.assets import static_url
 
@@ -13,6 +15,9 @@ bp = Blueprint("pwa", __name__)
 SHELL = [
     "css/terrain.css",
     "js/terrain.js",
+    "js/alerts.js",
+    "js/outbox.js",
+    "icons/sprite.svg",
     "vendor/htmx-2.0.11.min.js",
     "icons/icon-192.png",
     "icons/icon-512.png",
@@ -44,7 +49,8 @@ def service_worker():
     body = render_template(
         "shell/pwa/sw.js", version=shell_version(),
         shell_urls=[static_url(name) for name in SHELL] + [url_for("pwa.offline")],
-        offline_url=url_for("pwa.offline"),
+        offline_url=url_for("pwa.offline"), token_url=url_for("pwa.csrf_token"),
+        login_url=url_for("auth.login"), alert_url=url_for("alerts.new"),
     )
     return body, 200, {
         "Content-Type": "text/javascript; charset=utf-8",
@@ -57,3 +63,10 @@ def service_worker():
 def offline():
     """The page shown by the service worker when there is no network."""
     return render_template("shell/pwa/offline.html"), 200, {"Cache-Control": "no-cache"}
+
+
+@bp.route("/jeton")
+@login_required
+def csrf_token():
+    """A fresh CSRF token for the outbox's replay (the page's token may have expired while offline)."""
+    return jsonify(token=generate_csrf()), 200, {"Cache-Control": "no-store"}

@@ -67,7 +67,12 @@
     }
     var type = form.querySelector('input[name="type_code"]:checked');
     if (type && type.dataset.numbers) {
-      type.dataset.numbers.split(" ").forEach(function (n) { if (n) calls.appendChild(callLink(n, labels[n] || "Appeler")); });
+      // Each number once: the emergency numbers below are always listed.
+      var listed = {};
+      panel.querySelectorAll('a[href^="tel:"]').forEach(function (a) { listed[a.getAttribute("href")] = true; });
+      type.dataset.numbers.split(" ").forEach(function (n) {
+        if (n && !listed["tel:" + n]) { listed["tel:" + n] = true; calls.appendChild(callLink(n, labels[n] || "Appeler")); }
+      });
     }
     panel.querySelector("[data-offline-time]").textContent = timeText(entry.raised_at);
     panel.querySelector("[data-offline-reason]").textContent = REASONS[reason] || REASONS.network;

@@ -216,5 +216,24 @@
     window.addEventListener("load", function () {
       navigator.serviceWorker.register(document.body.dataset.sw, { scope: "/" }).catch(function () {});
     });
+    /* The outbox (outbox.js) only matters once the worker controls the page: it is then read from the worker's
+       cache, so the first visit does not download it twice. */
+    var outbox = function () {
+      var src = document.body.dataset.outbox;
+      if (!src || outbox.done) return;
+      outbox.done = true;
+      var script = document.createElement("script");
+      script.src = src;
+      document.head.appendChild(script);
+    };
+    // The check at the next start: on the login page no session is open, so no kept capture screen may stay
+    // (waiting captures stay, unseen, until their own account logs in again: never dropped).
+    if (location.pathname === document.body.dataset.login && window.caches) {
+      caches.keys().then(function (keys) {
+        keys.forEach(function (k) { if (k.indexOf("terrain-pages-") === 0) caches.delete(k); });
+      });
+    }
+    if (navigator.serviceWorker.controller) outbox();
+    else navigator.serviceWorker.addEventListener("controllerchange", outbox);
   }
 })();
