@@ -116,10 +116,21 @@ def test_pwa_is_installable_and_serves_offline_page(phone, phone_context, users)
     phone_context.set_offline(False)
 
 
-def test_service_worker_never_caches_authenticated_pages(phone, users):
+# Capture screens the service worker may keep for offline work (routes marked X-Terrain-Offline).
+KEPT_SCREENS = (  # and "/", the supervisor's home, which is Today
+    "/aujourdhui/", "/observations/nouvelle", "/production/", "/competences/", "/alertes/nouvelle")
+
+
+def test_service_worker_keeps_only_capture_screens_never_other_personal_pages(phone, users, make, structure):
+    """Only the capture screens meant for offline work are kept (see docs/offline.md): no employee page, account or
+    follow-up page ever lands in the cache."""
+    person = make.employee(structure, referent_eti_id=users["supervisor"].id)
     login(phone, users["supervisor"].email)
     phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
     phone.reload()
+    for url in (f"/salaries/{person.id}", "/compte/", f"/suivi/salaries/{person.id}", "/aujourdhui/"):
+        phone.goto(url)
+        phone.wait_for_load_state("networkidle")
     cached = phone.evaluate("""async () => {
         const urls = [];
         for (const name of await caches.keys()) {
@@ -129,4 +140,6 @@ def test_service_worker_never_caches_authenticated_pages(phone, users):
         return urls;
     }""")
     assert "/hors-ligne" in cached
-    assert all(url.startswith("/static/") or url == "/hors-ligne" for url in cached), cached
+    personal = [url for url in cached if not url.startswith("/static/") and url != "/hors-ligne"]
+    assert not any(url.startswith(("/salaries", "/compte", "/suivi", "/bilans", "/journal")) for url in personal), cached
+    assert all(url == "/" or url.startswith(KEPT_SCREENS) for url in personal), personal  # "/" is Today
