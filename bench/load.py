@@ -7,7 +7,8 @@ Usage (on databases made by bench/generate.py; work on copies, `flask init-db` r
 Several databases are measured side by side (each screen on each database in turn), so that the ratios between
 them do not depend on what else the machine was doing.
 Options: --requests N per screen and round (default 200), --seconds S at most per screen and round (default 20),
---rounds R (default 2; percentiles over every round's samples), --concurrency C clients (default 4),
+--rounds R (default 2; percentiles over every round's samples), --slices S (default 5: with several databases,
+each screen's requests go to each database in turn by pieces), --concurrency C clients (default 4),
 --workers W × --threads T of gunicorn (default 2 × 4), --app-dir DIR (serve another checkout, e.g. the previous
 version, for a before/after comparison). Results go to bench/results/<label>.json.
 
@@ -239,12 +240,14 @@ class Deployment:
             ("Observation POST (htmx)", supervisor, "POST", "/observations/", observation, True),
         ]
 
-    def run(self, screen: tuple, args) -> None:
-        """Measure one screen once: warm-up, then the clients at once; keep samples and statement counts."""
+    def run(self, screen: tuple, args, requests: int, warm: bool) -> None:
+        """Measure one screen once (after a warm-up when asked), the clients at once; keep samples and counts."""
         label, client, method, path, body, htmx = screen
-        measure(client, method, path, body, htmx, 10, args.seconds, 1)
+        if warm:
+            measure(client, method, path, body, htmx, 10, args.seconds, 1)
         self.sql_log.write_text("")
-        latencies, wall = measure(client, method, path, body, htmx, args.requests, args.seconds, args.concurrency)
+        latencies, wall = measure(client, method, path, body, htmx, requests, args.seconds / args.slices,
+                                  args.concurrency)
         self.samples[label] += latencies
         self.walls[label] += wall
         wanted = f"{method} {path}"
@@ -272,6 +275,7 @@ class Deployment:
                 "measured_with": baseline,
                 "command": "bench/load.py " + " ".join(re.sub(r"^\w[\w+]*://.*", "…", a) for a in sys.argv[1:]),
                 "settings": {"requests": args.requests, "seconds": args.seconds, "rounds": args.rounds,
+                             "slices": args.slices,
                              "concurrency": args.concurrency, "workers": args.workers, "threads": args.threads},
                 "app": "previous version" if self.app_dir != ROOT else "this version",
                 "init_db_seconds": self.init_seconds, "results": results}
@@ -285,6 +289,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--slices", type=int, default=5, help="pieces each screen's requests are cut into, the "
+                        "databases taking turns")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
@@ -298,12 +304,14 @@ def main() -> int:
     try:
         for deployment in deployments:
             deployment.start()
-        # Screen after screen, each database in turn: a change in the machine's load hits all of them alike.
+        # Screen after screen, each database in turn by short slices: a change in the machine's load hits all of
+        # them alike.
         labels = [screen[0] for screen in deployments[0].screens()]
         for _round in range(args.rounds):
             for index in range(len(labels)):
-                for deployment in deployments:
-                    deployment.run(deployment.screens()[index], args)
+                for piece in range(args.slices):
+                    for deployment in deployments:
+                        deployment.run(deployment.screens()[index], args, args.requests // args.slices, piece == 0)
     finally:
         for deployment in deployments:
             deployment.stop()
