@@ -235,13 +235,18 @@ def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor 
     floor = utcnow() - timedelta(days=FEED_MAX_DAYS)
     since = visit.seen_at if visit else utcnow() - timedelta(days=14)
     since = max(since, floor.replace(tzinfo=since.tzinfo))
-    # The link's own copy of the time keeps the lookup short whichever side the planner starts from.
-    about_followed = exists().where(ObservationEmployee.observation_id == Observation.id,
-                                    ObservationEmployee.created_at > since,
-                                    _followed_clause(user, ObservationEmployee.employee_id))
+    # The recent notes of the followed people, from each person's (employee, time) index: a short list whatever
+    # the structure's size and history.
+    person = aliased(Employee)
+    followed = [person.structure_id == user.structure_id, person.active.is_(True)]
+    if user.role == "counsellor":
+        followed.append(person.referent_cip_id == user.id)
+    recent_links = (select(ObservationEmployee.observation_id)
+                    .join(person, person.id == ObservationEmployee.employee_id)
+                    .where(ObservationEmployee.created_at > since, *followed))
     rank = case((Observation.tone == "preoccupante", 0), else_=1)
-    stmt = select(Observation).where(visible_clause(user), current_clause(), Observation.created_at > since,
-                                     about_followed)
+    stmt = select(Observation).where(col(Observation.id).in_(recent_links), visible_clause(user), current_clause(),
+                                     Observation.created_at > since)
     if cursor is not None:
         stmt = stmt.where(or_(rank > cursor.rank, and_(rank == cursor.rank, or_(
             Observation.created_at < cursor.created_at,
