@@ -114,7 +114,10 @@ def main() -> int:
         out += [f"Machine : {m['cpu']}, {m['cores']} cœurs, {m['memory']}, {m['system']}, Python {m['python']}. "
                 "Elle est partagée : la charge au départ de chaque mesure est notée, et les bases comparées sont "
                 "mesurées côte à côte, écran après écran, dans la même exécution.", ""]
-    out += ["## Commandes", "", "```sh"]
+    out += ["## Commandes", "",
+            "Tout relancer, version précédente comprise : `bash bench/run_all.sh` (voir son en-tête : PG_URL pour "
+            "PostgreSQL, LIGHTHOUSE pour Lighthouse, ONLY_AFTER=1 pour ne remesurer que cette version). Les "
+            "commandes dont viennent les chiffres ci-dessous :", "", "```sh"]
     for name in ("generate-sqlite-10000", "generate-sqlite-1000000", "generate-postgresql-10000",
                  "generate-postgresql-1000000"):
         report = load(name)
