@@ -147,15 +147,18 @@ def targets(database_url: str) -> dict:
     with engine.connect() as connection:
         supervisor = connection.execute(text(
             "SELECT id FROM \"user\" WHERE email = 'encadrant@demo.terrain'")).scalar()
+        # Notes written by earlier load tests (client key "load-…") count for nobody's history.
         busiest = connection.execute(text(
             "SELECT oe.employee_id FROM observation_employee oe JOIN employee e ON e.id = oe.employee_id "
-            "WHERE e.structure_id = 1 AND e.referent_eti_id = :s GROUP BY oe.employee_id "
-            "ORDER BY COUNT(*) DESC LIMIT 1"), {"s": supervisor}).scalar()
+            "JOIN observation o ON o.id = oe.observation_id "
+            "WHERE e.structure_id = 1 AND e.referent_eti_id = :s AND o.client_key NOT LIKE 'load-%' "
+            "GROUP BY oe.employee_id ORDER BY COUNT(*) DESC LIMIT 1"), {"s": supervisor}).scalar()
         history = connection.execute(text(
             "SELECT COUNT(*) FROM observation_employee WHERE employee_id = :e"), {"e": busiest}).scalar()
+        # The observations posted by the load test go to another person, so that the timeline stays the same.
         member = connection.execute(text(
-            "SELECT id FROM employee WHERE referent_eti_id = :s AND active = :t ORDER BY id LIMIT 1"),
-            {"s": supervisor, "t": True}).scalar()
+            "SELECT id FROM employee WHERE referent_eti_id = :s AND active = :t AND id <> :b ORDER BY id LIMIT 1"),
+            {"s": supervisor, "t": True, "b": busiest}).scalar()
         observations = connection.execute(text("SELECT COUNT(*) FROM observation")).scalar()
     engine.dispose()
     return {"busiest": busiest, "busiest_observations": history, "member": member, "observations": observations}

@@ -13,6 +13,7 @@ BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
 READ_P95_MS, WRITE_P95_MS, FLAT_RATIO = 50, 100, 1.2
 WRITES = {"Observation POST (htmx)"}
+APP_LABELS = {"this version": "cette version", "previous version": "version précédente"}
 
 
 def load(name: str) -> dict | None:
@@ -70,7 +71,7 @@ def run_facts(report: dict) -> str:
     init = f", `flask init-db` {report['init_db_seconds']:.1f} s" if report.get("init_db_seconds") else ""
     slices = f" en {settings['slices']} tranches alternées" if settings.get("slices", 1) > 1 else ""
     return (f"{report['label']} : {report['date']}, {n(report['observations'])} observations "
-            f"(le salarié le plus suivi : {n(report['busiest_observations'])}), {report.get('app', '')}, gunicorn "
+            f"(le salarié le plus suivi : {n(report['busiest_observations'])}), {APP_LABELS.get(report.get('app'), '')}, gunicorn "
             f"{settings['workers']}×{settings['threads']}, {settings['concurrency']} clients, {settings['rounds']} "
             f"tours d'au plus {settings['requests']} requêtes ou {settings['seconds']:g} s par écran{slices}{init} ; "
             f"charge "
