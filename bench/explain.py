@@ -19,9 +19,9 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, os.environ.get("TERRAIN_APP_DIR", str(BENCH.parent)))
 
-from sqlalchemy import event, text  # noqa: E402
-
 from load import PASSWORD, targets  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+
 from webapp import create_app  # noqa: E402
 from webapp.platform.db import get_engine  # noqa: E402
 

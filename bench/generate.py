@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, text
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 ROOT = Path(__file__).resolve().parents[1]
 # TERRAIN_APP_DIR: generate with another checkout's schema (e.g. the previous version, for a before/after run).
@@ -37,7 +37,16 @@ from webapp.demo.field import CONSIGNES, OBSERVATIONS  # noqa: E402
 from webapp.domain.accounts.auth import hash_password  # noqa: E402
 from webapp.domain.alerts.alerts import alert_types  # noqa: E402
 from webapp.domain.skills.skills import ensure_frameworks  # noqa: E402
-from webapp.models import Contract, Employee, Skill, SkillActivity, SkillFramework, Team, User, Worksite  # noqa: E402
+from webapp.models import (  # noqa: E402
+    Contract,
+    Employee,
+    Skill,
+    SkillActivity,
+    SkillFramework,
+    Team,
+    User,
+    Worksite,
+)
 from webapp.platform.db import get_engine, writing  # noqa: E402
 from webapp.platform.migrate import upgrade  # noqa: E402
 
@@ -56,6 +65,7 @@ FIRST = ["Adam", "Aïcha", "Bilal", "Camille", "Dylan", "Emma", "Fatou", "Gabrie
 LAST = ["Bernard", "Thomas", "Robert", "Richard", "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Michel",
         "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier"]
 EMPLOYEE_STAY_DAYS = (120, 730)
+LINK_DATES = "observed_on" in SQLModel.metadata.tables["observation_employee"].c
 
 
 def skewed_sizes(total: int, count: int, exponent: float, rng: random.Random) -> list[int]:
@@ -367,12 +377,13 @@ def _by_day(loader, ids, employees, teams, skills, types, rng, weekdays, today, 
                     people = {row["id"]}
                     if rng.random() < 0.08 and len(crew) > 2:
                         people |= {mate["id"] for mate in rng.sample(crew, 2)}
-                    links += [(oid, pid, sid) for pid in people]
+                    links += [(oid, pid, sid, day, created) for pid in people]
                     if rng.random() < 0.01:  # a correction, written later the same day
                         cid = ids.take("observation")
+                        corrected = created + timedelta(minutes=40)
                         obs.append((cid, sid, supervisor, day, category, tone, body + " (corrigé)", visibility, "",
-                                    oid, oid, f"gen-o{cid}", created + timedelta(minutes=40)))
-                        links += [(cid, pid, sid) for pid in people]
+                                    oid, oid, f"gen-o{cid}", corrected))
+                        links += [(cid, pid, sid, day, corrected) for pid in people]
                 choices = skills.get((sid, sectors.get(team["site"], "")))
                 if choices:
                     for _ in range(poisson(rng, rating_rate * row["busy"])):
@@ -393,7 +404,12 @@ def _by_day(loader, ids, employees, teams, skills, types, rng, weekdays, today, 
                                           "acknowledged_by_id"), acks)
         obs.sort(key=lambda o: o[0])
         loader.insert("observation", obs_columns, obs)
-        loader.insert("observation_employee", ("observation_id", "employee_id", "structure_id"), links)
+        if LINK_DATES:
+            loader.insert("observation_employee", ("observation_id", "employee_id", "structure_id", "observed_on",
+                                                   "created_at"), links)
+        else:  # an older schema, without the dates copied onto the links
+            loader.insert("observation_employee", ("observation_id", "employee_id", "structure_id"),
+                          [link[:3] for link in links])
         loader.insert("skill_rating", ("id", "structure_id", "employee_id", "skill_id", "skill_code", "skill_label",
                                        "activity_label", "sector", "rome_code", "level", "rated_by_id", "rated_at",
                                        "worksite_id", "situation", "evidence_note", "evidence_ref"), ratings)

@@ -13,6 +13,7 @@ BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
 READ_P95_MS, WRITE_P95_MS, FLAT_RATIO = 50, 100, 1.2
 WRITES = {"Observation POST (htmx)"}
+APP_LABELS = {"this version": "cette version", "previous version": "version précédente"}
 
 
 def load(name: str) -> dict | None:
@@ -68,10 +69,12 @@ def run_facts(report: dict) -> str:
     settings = report["settings"]
     machine = report["machine"]
     init = f", `flask init-db` {report['init_db_seconds']:.1f} s" if report.get("init_db_seconds") else ""
+    slices = f" en {settings['slices']} tranches alternées" if settings.get("slices", 1) > 1 else ""
     return (f"{report['label']} : {report['date']}, {n(report['observations'])} observations "
-            f"(le salarié le plus suivi : {n(report['busiest_observations'])}), {report.get('app', '')}, gunicorn "
+            f"(le salarié le plus suivi : {n(report['busiest_observations'])}), {APP_LABELS.get(report.get('app'), '')}, gunicorn "
             f"{settings['workers']}×{settings['threads']}, {settings['concurrency']} clients, {settings['rounds']} "
-            f"tours d'au plus {settings['requests']} requêtes ou {settings['seconds']:g} s par écran{init} ; charge "
+            f"tours d'au plus {settings['requests']} requêtes ou {settings['seconds']:g} s par écran{slices}{init} ; "
+            f"charge "
             f"de la machine au départ {machine['load_before']:.1f}")
 
 
@@ -112,7 +115,10 @@ def main() -> int:
         out += [f"Machine : {m['cpu']}, {m['cores']} cœurs, {m['memory']}, {m['system']}, Python {m['python']}. "
                 "Elle est partagée : la charge au départ de chaque mesure est notée, et les bases comparées sont "
                 "mesurées côte à côte, écran après écran, dans la même exécution.", ""]
-    out += ["## Commandes", "", "```sh"]
+    out += ["## Commandes", "",
+            "Tout relancer, version précédente comprise : `bash bench/run_all.sh` (voir son en-tête : PG_URL pour "
+            "PostgreSQL, LIGHTHOUSE pour Lighthouse, ONLY_AFTER=1 pour ne remesurer que cette version). Les "
+            "commandes dont viennent les chiffres ci-dessous :", "", "```sh"]
     for name in ("generate-sqlite-10000", "generate-sqlite-1000000", "generate-postgresql-10000",
                  "generate-postgresql-1000000"):
         report = load(name)
@@ -130,11 +136,20 @@ def main() -> int:
         if report:
             out.append(report["command"])
     out += ["bench/report.py", "```", ""]
+    out += ["Lecture : p50/p95/p99 en millisecondes, mesurées par le client (4 clients à la fois, connexions "
+            "gardées ouvertes) ; « ÷ /healthz » rapporte chaque écran au point de santé mesuré dans la même "
+            "exécution ; « SQL » est le nombre médian de requêtes SQL par requête HTTP, compté dans gunicorn. Les "
+            "colonnes « objectifs » reprennent ceux du ticket : p95 des lectures ≤ 50 ms, des écritures ≤ 100 ms, "
+            "p50 à 1M au plus 1,2 fois celui à 10k, nombre de requêtes SQL identique.", ""]
     for dialect, title in (("sqlite", "SQLite (la base de `make run`)"), ("pg", "PostgreSQL")):
         small, large = load(f"{dialect}-10k"), load(f"{dialect}-1m")
         if not (small and large):
             continue
         out += [f"## {title} : de 10 000 à 1 000 000 d'observations", "", run_facts(small), "", run_facts(large), ""]
+        upgrade = load(f"{dialect}-1m-upgrade")
+        if upgrade and upgrade.get("init_db_seconds"):
+            out += [f"Mise à jour de la base d'un million d'observations par `flask init-db` (migration 0009 et "
+                    f"`ANALYZE`) : {upgrade['init_db_seconds']:.1f} s ({upgrade['date']}).", ""]
         out += scale_table(small, large) + [""]
         before_small, before_large = load(f"{dialect}-10k-before"), load(f"{dialect}-1m-before")
         if before_small and before_large:

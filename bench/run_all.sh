@@ -5,7 +5,7 @@
 #   PG_URL (a PostgreSQL server URL whose user may create databases, e.g. postgresql+psycopg://postgres@127.0.0.1:5432;
 #   without it PostgreSQL is skipped), PG_GENERATED=1 (the t10k and t1m databases already hold the data),
 #   LIGHTHOUSE (the lighthouse command; without it Lighthouse is skipped), REQUESTS, SECONDS_PER_SCREEN and
-#   ROUNDS for bench/load.py.
+#   ROUNDS for bench/load.py, ONLY_AFTER=1 (measure this version again, keep the previous version's figures).
 # Not run in CI: it takes most of an hour on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,12 +25,14 @@ done
 copy() { rm -f "$WORK/$2.sqlite"*; cp "$WORK/terrain-$1.sqlite" "$WORK/$2.sqlite"; }
 
 # SQLite: the previous version, then this one, each on fresh copies; 10k and 1M side by side.
-copy 10000 b10k; copy 1000000 b1m
-"$PYTHON" bench/load.py --app-dir "$WORK/before" "${LOAD[@]}" \
-  --database-url "sqlite:///$WORK/b10k.sqlite" --label sqlite-10k-before \
-  --database-url "sqlite:///$WORK/b1m.sqlite" --label sqlite-1m-before
-TERRAIN_APP_DIR="$WORK/before" "$PYTHON" bench/explain.py --database-url "sqlite:///$WORK/b1m.sqlite" \
-  --label sqlite-1m-before
+if [ -z "${ONLY_AFTER:-}" ]; then
+  copy 10000 b10k; copy 1000000 b1m
+  "$PYTHON" bench/load.py --app-dir "$WORK/before" "${LOAD[@]}" \
+    --database-url "sqlite:///$WORK/b10k.sqlite" --label sqlite-10k-before \
+    --database-url "sqlite:///$WORK/b1m.sqlite" --label sqlite-1m-before
+  TERRAIN_APP_DIR="$WORK/before" "$PYTHON" bench/explain.py --database-url "sqlite:///$WORK/b1m.sqlite" \
+    --label sqlite-1m-before
+fi
 copy 10000 a10k; copy 1000000 a1m
 "$PYTHON" bench/load.py "${LOAD[@]}" \
   --database-url "sqlite:///$WORK/a10k.sqlite" --label sqlite-10k \
@@ -47,12 +49,18 @@ c = e.connect(); c.execute(s.text('DROP DATABASE IF EXISTS $db')); c.execute(s.t
     TERRAIN_APP_DIR="$WORK/before" "$PYTHON" bench/generate.py --database-url "$PG_URL/t10k" --observations 10000
     TERRAIN_APP_DIR="$WORK/before" "$PYTHON" bench/generate.py --database-url "$PG_URL/t1m" --observations 1000000
   fi
-  "$PYTHON" bench/load.py --app-dir "$WORK/before" "${LOAD[@]}" \
-    --database-url "$PG_URL/t10k" --label pg-10k-before --database-url "$PG_URL/t1m" --label pg-1m-before
-  TERRAIN_APP_DIR="$WORK/before" "$PYTHON" bench/explain.py --database-url "$PG_URL/t1m" --label pg-1m-before
+  if [ -z "${ONLY_AFTER:-}" ]; then
+    "$PYTHON" bench/load.py --app-dir "$WORK/before" "${LOAD[@]}" \
+      --database-url "$PG_URL/t10k" --label pg-10k-before --database-url "$PG_URL/t1m" --label pg-1m-before
+    TERRAIN_APP_DIR="$WORK/before" "$PYTHON" bench/explain.py --database-url "$PG_URL/t1m" --label pg-1m-before
+  fi
   "$PYTHON" bench/load.py "${LOAD[@]}" \
     --database-url "$PG_URL/t10k" --label pg-10k --database-url "$PG_URL/t1m" --label pg-1m
   "$PYTHON" bench/explain.py --database-url "$PG_URL/t1m" --label pg-1m
+  # The alerts worker twice on one PostgreSQL database: every e-mail received once.
+  "$PYTHON" -c "import sqlalchemy as s; e = s.create_engine('$PG_URL/postgres', isolation_level='AUTOCOMMIT'); \
+c = e.connect(); c.execute(s.text('DROP DATABASE IF EXISTS two_workers')); c.execute(s.text('CREATE DATABASE two_workers'))"
+  "$PYTHON" bench/two_workers.py --database-url "$PG_URL/two_workers"
 fi
 
 "$PYTHON" bench/weight.py

@@ -19,9 +19,8 @@ from collections import Counter
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from sqlmodel import Session, func, select
-
 from demo_server import ROOT, free_port  # noqa: E402  (bench/ is on the path)
+from sqlmodel import Session, func, select
 
 sys.path.insert(0, str(ROOT))  # this checkout's webapp, whatever is installed
 

@@ -22,7 +22,6 @@ from datetime import date
 from pathlib import Path
 
 import brotli
-
 from demo_server import demo_server  # noqa: E402  (bench/ is on the path)
 
 PASSWORD = "bench password long enough"

@@ -155,4 +155,5 @@ def seed_field(db: Session, structure: Structure, today: date, rng: random.Rando
             db.flush()
             for person in people:
                 db.add(ObservationEmployee(observation_id=observation.id, employee_id=person.id,
-                                           structure_id=structure.id))
+                                           structure_id=structure.id, observed_on=observation.observed_on,
+                                           created_at=observation.created_at))

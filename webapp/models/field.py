@@ -134,10 +134,16 @@ class ObservationEmployee(SQLModel, table=True):
     """Link of an observation to each employee it is about (a group observation is stored once)."""
 
     __tablename__ = "observation_employee"
-    __table_args__ = (Index("ix_observation_employee_employee", "employee_id", "observation_id"),)
+    __table_args__ = (Index("ix_observation_employee_employee", "employee_id", "observation_id"),
+                      Index("ix_observation_employee_day", "employee_id", "observed_on", "observation_id"),
+                      Index("ix_observation_employee_created", "employee_id", "created_at"))
     observation_id: int = Field(foreign_key="observation.id", primary_key=True)
     employee_id: int = Field(foreign_key="employee.id", primary_key=True)
     structure_id: int = Field(foreign_key="structure.id", index=True)
+    # Copies of the observation's dates (never edited): a person's notes are read newest first from an index,
+    # whatever the length of their history. Filled from the observation when left empty.
+    observed_on: date | None = Field(default=None, nullable=False)
+    created_at: datetime | None = Field(default=None, nullable=False)
 
 
 class ProductionLog(SQLModel, table=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, exists, not_, or_
+from sqlalchemy import and_, case, event, exists, not_, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -124,8 +124,20 @@ def record_observation(db: Session, *, user: User, employees: list[Employee], ca
     claim.settle(observation.id)
     for employee in {e.id: e for e in employees}.values():
         db.add(ObservationEmployee(observation_id=observation.id, employee_id=employee.id,
-                                   structure_id=user.structure_id))
+                                   structure_id=user.structure_id, observed_on=observation.observed_on,
+                                   created_at=observation.created_at))
     return observation, True
+
+
+@event.listens_for(ObservationEmployee, "before_insert")
+def _copy_observation_dates(_mapper, connection, link: ObservationEmployee) -> None:
+    """A link written without its observation's dates (demo, imports, tests) gets them from the observation."""
+    if link.observed_on is None or link.created_at is None:
+        observed_on, created_at = connection.execute(
+            select(Observation.observed_on, Observation.created_at).where(Observation.id == link.observation_id)
+        ).one()
+        link.observed_on = link.observed_on or observed_on
+        link.created_at = link.created_at or created_at
 
 
 @dataclass
@@ -228,11 +240,18 @@ def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor 
     floor = utcnow() - timedelta(days=FEED_MAX_DAYS)
     since = visit.seen_at if visit else utcnow() - timedelta(days=14)
     since = max(since, floor.replace(tzinfo=since.tzinfo))
-    about_followed = exists().where(ObservationEmployee.observation_id == Observation.id,
-                                    _followed_clause(user, ObservationEmployee.employee_id))
+    # The recent notes of the followed people, from each person's (employee, time) index: a short list whatever
+    # the structure's size and history.
+    person = aliased(Employee)
+    followed = [person.structure_id == user.structure_id, person.active.is_(True)]
+    if user.role == "counsellor":
+        followed.append(person.referent_cip_id == user.id)
+    recent_links = (select(ObservationEmployee.observation_id)
+                    .join(person, person.id == ObservationEmployee.employee_id)
+                    .where(ObservationEmployee.created_at > since, *followed))
     rank = case((Observation.tone == "preoccupante", 0), else_=1)
-    stmt = select(Observation).where(visible_clause(user), current_clause(), Observation.created_at > since,
-                                     about_followed)
+    stmt = select(Observation).where(col(Observation.id).in_(recent_links), visible_clause(user), current_clause(),
+                                     Observation.created_at > since)
     if cursor is not None:
         stmt = stmt.where(or_(rank > cursor.rank, and_(rank == cursor.rank, or_(
             Observation.created_at < cursor.created_at,

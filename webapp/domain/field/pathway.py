@@ -88,12 +88,14 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
         return and_(true(), *conditions)
 
     if "observation" in kinds:
+        # Walks the person's (employee, day, observation) index newest first and stops at the page's end.
+        link = ObservationEmployee
         rows = db.exec(
-            select(Observation).join(ObservationEmployee, ObservationEmployee.observation_id == Observation.id)
-            .where(ObservationEmployee.employee_id == employee.id, visible_clause(user), current_clause(),
-                   period(Observation.observed_on),
-                   _after(Observation.observed_on, Observation.id, KINDS["observation"][1], cursor))
-            .order_by(col(Observation.observed_on).desc(), col(Observation.id).desc()).limit(limit + 1)
+            select(Observation).join(link, link.observation_id == Observation.id)
+            .where(link.employee_id == employee.id, visible_clause(user), current_clause(),
+                   period(link.observed_on),
+                   _after(link.observed_on, link.observation_id, KINDS["observation"][1], cursor))
+            .order_by(col(link.observed_on).desc(), col(link.observation_id).desc()).limit(limit + 1)
         ).all()
         views = observation_views(db, user=user, observations=list(rows))
         entries += [Entry("observation", v.observation.observed_on, v.observation.id, observation=v) for v in views]

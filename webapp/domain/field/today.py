@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from webapp.domain.alerts.alerts import unresolved_by_employee
 from webapp.domain.field import instructions
@@ -142,12 +142,12 @@ def team_cards(db: Session, *, user: User, employees: list[Employee], day: date)
     if not ids:
         return []
     attendance = attendance_by_employee(db, structure_id=user.structure_id, employee_ids=ids, day=day)
-    last = dict(db.exec(
-        select(ObservationEmployee.employee_id, func.max(Observation.observed_on))
-        .join(Observation, Observation.id == ObservationEmployee.observation_id)
-        .where(col(ObservationEmployee.employee_id).in_(ids), visible_clause(user))
-        .group_by(ObservationEmployee.employee_id)
-    ).all())
+    # Each person's newest note the user may read: one short walk of the (employee, day) index per person.
+    latest = (select(ObservationEmployee.observed_on)
+              .join(Observation, Observation.id == ObservationEmployee.observation_id)
+              .where(ObservationEmployee.employee_id == Employee.id, visible_clause(user))
+              .order_by(col(ObservationEmployee.observed_on).desc()).limit(1).scalar_subquery())
+    last = dict(db.exec(select(Employee.id, latest).where(col(Employee.id).in_(ids))).all())
     goals = followup.current_goals(db, user=user, employee_ids=ids)
     constraints = followup.constraints_of(db, ids)
     integration = followup.integration_left(db, structure_id=user.structure_id, employee_ids=ids, today=day)
