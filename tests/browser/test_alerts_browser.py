@@ -94,7 +94,7 @@ def test_supervisor_raises_counsellor_sees_it_live_and_acknowledges(
         counsellor.locator("#alert-page").get_by_role("button", name="Je prends en charge").click()
         counsellor.get_by_label("Note de clôture").wait_for()
         counsellor.locator(".nav-badge-slot").wait_for(state="attached")
-        counsellor.wait_for_function("!document.querySelector('.urgent-banner')", timeout=8_000)
+        counsellor.wait_for_function("() => !document.querySelector('.urgent-banner')", timeout=8_000)
 
         # The supervisor's screen follows: "prise en charge" by the counsellor.
         phone.get_by_text("Prise en charge par Nadia Ferreira").wait_for(timeout=8_000)

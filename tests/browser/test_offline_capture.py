@@ -28,7 +28,7 @@ COUNTER = "#outbox-counter"
 
 def controlled(page) -> None:
     """Wait until the service worker controls the page (it claims the page once active)."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15_000)
 
 
 def visit_online(page, paths: list[str]) -> None:

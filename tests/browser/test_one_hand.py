@@ -95,7 +95,7 @@ def test_quick_compris_ticks_on_slow_4g_all_arrive_and_show_pending(phone, users
     for person in taps:
         chip = card.locator("form.ack", has_text=person.full_name).locator("button:not([disabled])")
         chip.click()
-    phone.wait_for_function("!document.querySelector('form.ack.htmx-request')", timeout=30_000)
+    phone.wait_for_function("() => !document.querySelector('form.ack.htmx-request')", timeout=30_000)
     assert card.locator("#counter-%d" % instruction.id).inner_text() == "compris par 2/4"
     assert phone.evaluate("window.pendingSeen") >= 1  # a tick in flight said so until confirmed
     db.rollback()
