@@ -111,3 +111,12 @@ def discard_photo(photo: Photo | None) -> None:
     """Remove the file of a photo whose capture was not recorded (refused, or already recorded)."""
     if photo is not None:
         photos.photo_path(photo, current_app.config["UPLOAD_FOLDER"]).unlink(missing_ok=True)
+
+
+def settle_capture(db, *, created: bool, photo: Photo | None) -> None:
+    """Commit a capture just recorded; when a replay or a double tap recorded it first, drop this request's photo."""
+    if created:
+        db.commit()
+    else:
+        db.rollback()
+        discard_photo(photo)

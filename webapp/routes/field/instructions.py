@@ -16,6 +16,7 @@ from webapp.routes._web.capture import (
     photo_from_request,
     read_key,
     retarget,
+    settle_capture,
 )
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import form, new_key
@@ -60,12 +61,7 @@ def create():
             db, user=current_user, employees=employees, category=values["category"], text=values["text"],
             worksite_id=worksite_id, day=date.today(), client_key=key, photo_id=photo.id if photo else None,
             save_template=given.save_template.data, content_hash=content_hash(given), happened_at=happened_at())
-        if created:
-            db.commit()
-        else:
-            # Recorded first by a replay or a double tap: this request's photo row and file go.
-            db.rollback()
-            discard_photo(photo)
+        settle_capture(db, created=created, photo=photo)
     except idempotency.KeyInFlight as problem:
         db.rollback()
         discard_photo(photo)

@@ -27,6 +27,7 @@ from webapp.routes._web.capture import (
     owned_employees,
     photo_from_request,
     read_key,
+    settle_capture,
 )
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import EmptyForm, form, new_key, parse_id
@@ -125,12 +126,7 @@ def _record(corrects: Observation | None):
             text=values["text"], visibility=values["visibility"], observed_on=sent.observed_on.data,
             today=today, client_key=key, photo_id=photo.id if photo else None, skills_note=values["skills_note"],
             corrects=corrects, content_hash=content_hash(sent), happened_at=happened_at())
-        if created:
-            db.commit()
-        else:
-            # Recorded first by a replay or a double tap: this request's photo row and file go.
-            db.rollback()
-            discard_photo(photo)
+        settle_capture(db, created=created, photo=photo)
     except idempotency.KeyInFlight as problem:
         db.rollback()
         discard_photo(photo)
