@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from flask import request
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlmodel import select
 
 from tests.browser.conftest import assert_text_contrast, login, small_targets
@@ -155,10 +156,29 @@ class Taps:
 
 
 def in_viewport(page, locator) -> bool:
-    """The element is on screen, where the eyes already are (not scrolled away above or below)."""
-    box = locator.bounding_box()
-    height = page.viewport_size["height"]
-    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 60) <= height
+    """The element is on screen, where the eyes already are: not scrolled away above or below, and not hidden
+    under the sticky top bar or the bottom navigation. htmx scrolls after the settle delay, so this waits (2 s
+    at most) for the element to get there before answering."""
+    handle = locator.element_handle()
+    try:
+        page.wait_for_function(
+            """(el) => {
+                const box = el.getBoundingClientRect();
+                const height = window.innerHeight;
+                if (box.top < 0 || box.top + Math.min(box.height, 60) > height) return false;
+                const x = Math.min(Math.max(box.left + box.width / 2, 1), window.innerWidth - 1);
+                const y = box.top + Math.min(box.height, 60) / 2;
+                const seen = document.elementFromPoint(x, y);
+                // What the eye meets there is the element itself, a part of it, or its own background
+                // (an ancestor): not the top bar, the bottom navigation or a banner laid over it.
+                return seen !== null && (el === seen || el.contains(seen) || seen.contains(el));
+            }""",
+            arg=handle,
+            timeout=2000,
+        )
+    except PlaywrightTimeoutError:
+        return False
+    return True
 
 
 def action_position(page, name: str) -> float:
