@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from webapp.domain.alerts import escalation
 from webapp.models import ROLES, Structure, User, utcnow
 from webapp.platform import migrate, photos
 from webapp.platform.db import get_engine, refresh_planner_statistics, writing
+
+NIGHTLY_PURGE_HOUR = 2  # the worker purges once a day, after this hour
 
 db_cli = AppGroup("db", help="Migrations du schéma de la base.")
 
@@ -119,34 +122,57 @@ def create_user(email: str, full_name: str, role: str, structure_id: int | None,
         click.echo(f"Compte créé : {user.email} ({ROLES[role]}).")
 
 
+@dataclass(frozen=True)
+class PurgeReport:
+    """What one nightly purge did (or would do, in a dry run)."""
+    anonymised: list[str]
+    audit_events: int = 0
+    orphan_photos: int = 0
+
+
+def run_purge(app: Flask, reference: date, *, dry_run: bool = False) -> PurgeReport:
+    """The nightly housekeeping: anonymise employees past their structure's retention period, delete audit events
+    past the retention, delete photo files no row refers to, then refresh the planner's statistics. Run by
+    `flask purge` (cron) and once a day by the alerts worker, so that `make run` needs no cron; running it twice
+    the same day does nothing more."""
+    lines = []
+    with app.app_context(), writing(), Session(get_engine(app)) as db:
+        candidates = privacy.purge_candidates(db, reference)
+        for candidate in candidates:
+            lines.append(f"salarié n° {candidate.employee.id} ({candidate.structure.name}), "
+                         f"dernier contrat fini le {candidate.last_day.isoformat()}")
+            if not dry_run:
+                privacy.anonymise(db, candidate.employee, upload_folder=app.config["UPLOAD_FOLDER"])
+                audit.record(db, action="employee.purge", user=None, structure_id=candidate.structure.id,
+                             object_type="employee", object_id=candidate.employee.id,
+                             employee_id=candidate.employee.id, actor_label="purge automatique")
+        if dry_run:
+            return PurgeReport(anonymised=lines)
+        now = datetime.combine(reference, time.min, UTC)
+        removed = audit.purge(db, months=app.config["AUDIT_RETENTION_MONTHS"], now=now)
+        db.commit()
+    with app.app_context(), Session(get_engine(app)) as db:
+        orphans = photos.sweep_orphans(db, app.config["UPLOAD_FOLDER"], now=utcnow())
+    # The nightly run is also when the planner's statistics follow the day's inserts.
+    refresh_planner_statistics(get_engine(app))
+    return PurgeReport(anonymised=lines, audit_events=removed, orphan_photos=orphans)
+
+
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="Lister sans rien modifier.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date de référence (AAAA-MM-JJ).")
 @with_appcontext
 def purge(dry_run: bool, today) -> None:
-    """Anonymise employees past their structure's retention period; delete old audit events."""
-
-
+    """Anonymise employees past their structure's retention period; delete old audit events and orphan photos."""
     reference = today.date() if today else date.today()
-    with writing(), Session(get_engine()) as db:
-        candidates = privacy.purge_candidates(db, reference)
-        for candidate in candidates:
-            click.echo(f"{'À anonymiser' if dry_run else 'Anonymisé'} : salarié n° {candidate.employee.id} "
-                       f"({candidate.structure.name}), dernier contrat fini le {candidate.last_day.isoformat()}")
-            if not dry_run:
-                privacy.anonymise(db, candidate.employee, upload_folder=current_app.config["UPLOAD_FOLDER"])
-                audit.record(db, action="employee.purge", user=None, structure_id=candidate.structure.id,
-                             object_type="employee", object_id=candidate.employee.id,
-                             employee_id=candidate.employee.id, actor_label="purge automatique")
-        if dry_run:
-            click.echo(f"{len(candidates)} salarié(s) à anonymiser (simulation, rien n'a changé).")
-            return
-        now = datetime.combine(reference, time.min, UTC)
-        removed = audit.purge(db, months=current_app.config["AUDIT_RETENTION_MONTHS"], now=now)
-        db.commit()
-    # The nightly run is also when the planner's statistics follow the day's inserts.
-    refresh_planner_statistics(get_engine())
-    click.echo(f"{len(candidates)} salarié(s) anonymisé(s), {removed} événement(s) de journal supprimé(s).")
+    report = run_purge(current_app._get_current_object(), reference, dry_run=dry_run)
+    for line in report.anonymised:
+        click.echo(f"{'À anonymiser' if dry_run else 'Anonymisé'} : {line}")
+    if dry_run:
+        click.echo(f"{len(report.anonymised)} salarié(s) à anonymiser (simulation, rien n'a changé).")
+        return
+    click.echo(f"{len(report.anonymised)} salarié(s) anonymisé(s), {report.audit_events} événement(s) de journal "
+               f"supprimé(s), {report.orphan_photos} fichier(s) photo orphelin(s) supprimé(s).")
 
 
 @click.command("demo-code")
@@ -198,13 +224,22 @@ def worker_command(interval: float) -> None:
         stop.set()
 
 
-def statistics_loop(app: Flask, stop: threading.Event, every: float = 3600.0) -> None:
-    """Refresh the query planner's statistics every hour while the worker runs (init-db gathered the first)."""
+def statistics_loop(app: Flask, stop: threading.Event, every: float = 3600.0, clock=datetime.now) -> None:
+    """While the worker runs: refresh the query planner's statistics every hour (init-db gathered the first), and
+    run the nightly purge once a day after 02:00 (server time), so a `make run` installation needs no cron."""
+    last_purge: date | None = None
     while not stop.wait(every):
         try:
-            refresh_planner_statistics(get_engine(app))
+            now = clock()
+            if now.hour >= NIGHTLY_PURGE_HOUR and last_purge != now.date():
+                report = run_purge(app, now.date())
+                last_purge = now.date()
+                app.logger.info("nightly purge: %d anonymised, %d audit events, %d orphan photos",
+                                len(report.anonymised), report.audit_events, report.orphan_photos)
+            else:
+                refresh_planner_statistics(get_engine(app))
         except Exception as error:  # a busy database must not stop the worker
-            app.logger.exception("planner statistics: %s", error)
+            app.logger.exception("housekeeping: %s", error)
 
 
 def init_app(app: Flask) -> None:

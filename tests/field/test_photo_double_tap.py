@@ -6,7 +6,7 @@ import os
 import threading
 import time
 import uuid
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from PIL import Image
 from sqlmodel import func, select
 
 from tests.conftest import AuthActions, csrf_token
+from webapp import cli
 from webapp.models import Instruction, Observation, Photo, utcnow
 from webapp.platform import photos
 from webapp.platform.db import writing
@@ -111,3 +112,51 @@ def test_sweep_photos_command_reports_what_it_removed(app, structure):
     result = app.test_cli_runner().invoke(args=["sweep-photos"])
     assert result.exit_code == 0 and "orphelins supprimés : 1" in result.output
     assert not orphan.exists()
+
+
+def test_nightly_purge_also_deletes_orphan_photos(app, structure):
+    folder = Path(app.config["UPLOAD_FOLDER"]) / str(structure.id)
+    folder.mkdir(parents=True)
+    orphan = folder / "left-behind.jpg"
+    orphan.write_bytes(jpeg())
+    os.utime(orphan, (time.time() - 7200, time.time() - 7200))
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert result.exit_code == 0 and "1 fichier(s) photo orphelin(s) supprimé(s)" in result.output
+    assert not orphan.exists()
+
+
+def test_the_alerts_worker_runs_the_nightly_purge_once_a_day(app, structure):
+    """`make run` has no cron: the worker's housekeeping thread purges once a day after 02:00."""
+    folder = Path(app.config["UPLOAD_FOLDER"]) / str(structure.id)
+    folder.mkdir(parents=True)
+
+    def orphan(name):
+        path = folder / name
+        path.write_bytes(jpeg())
+        os.utime(path, (time.time() - 7200, time.time() - 7200))
+        return path
+
+    first = orphan("first.jpg")
+    now = {"at": datetime(2026, 11, 30, 1, 0)}
+    stop = threading.Event()
+    worker = threading.Thread(target=cli.statistics_loop, args=(app, stop, 0.01), kwargs={"clock": lambda: now["at"]})
+    worker.start()
+    try:
+        time.sleep(0.3)
+        assert first.exists()  # before 02:00: statistics only
+        now["at"] = datetime(2026, 11, 30, 3, 0)
+        deadline = time.monotonic() + 10
+        while first.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not first.exists()
+        second = orphan("second.jpg")
+        time.sleep(0.3)
+        assert second.exists()  # already purged today
+        now["at"] = datetime(2026, 12, 1, 2, 30)
+        deadline = time.monotonic() + 10
+        while second.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not second.exists()
+    finally:
+        stop.set()
+        worker.join(5)
