@@ -46,6 +46,10 @@ CONTRIBUTION_FIELDS = {"savoir_etre": "Savoir-être", "technique": "Technique", 
                        "to_work": "Points à travailler", "proposal": "Proposition"}
 
 
+class ReviewError(FollowupError):
+    """A refused change to a bilan, with a French message for the named form field."""
+
+
 def add_months(day: date, months: int) -> date:
     """The same day `months` later (the last day of the month when it does not exist)."""
     month = day.month - 1 + months
@@ -147,18 +151,18 @@ def due_for(db: Session, employee: Employee) -> list[DueReview]:
 def create_review(db: Session, *, user: User, employee: Employee, kind: str, due_date: date | None) -> Review:
     """Open a bilan of `kind` due on `due_date`; its period starts after the previous bilan (or at entry)."""
     if kind not in REVIEW_KINDS:
-        raise FollowupError("Choisissez le type de bilan.", "kind")
+        raise ReviewError("Choisissez le type de bilan.", "kind")
     if due_date is None:
-        raise FollowupError("Indiquez l'échéance du bilan (date valide).", "due_date")
+        raise ReviewError("Indiquez l'échéance du bilan (date valide).", "due_date")
     contracts = contracts_by_employee(db, [employee.id]).get(employee.id, [])
     if not contracts:
-        raise FollowupError("Aucun contrat saisi : saisissez d'abord le contrat.", "due_date")
+        raise ReviewError("Aucun contrat saisi : saisissez d'abord le contrat.", "due_date")
     entry = contracts[0].start_date
     if due_date < entry:
-        raise FollowupError(f"L'échéance ne peut pas précéder le début du contrat ({dates.short_date(entry)}).",
+        raise ReviewError(f"L'échéance ne peut pas précéder le début du contrat ({dates.short_date(entry)}).",
                             "due_date")
     if due_date > contracts[-1].end_date + timedelta(days=366):
-        raise FollowupError("Échéance trop lointaine.", "due_date")
+        raise ReviewError("Échéance trop lointaine.", "due_date")
     previous = db.exec(select(func.max(Review.period_end)).where(Review.employee_id == employee.id,
                                                                  Review.period_end < due_date)).one()
     start = previous + timedelta(days=1) if previous else entry
@@ -170,7 +174,7 @@ def create_review(db: Session, *, user: User, employee: Employee, kind: str, due
 
 def _check_open(review: Review) -> None:
     if review.status == "finalised":
-        raise FollowupError("Ce bilan est finalisé : il ne se modifie plus, ajoutez un avenant.", "status")
+        raise ReviewError("Ce bilan est finalisé : il ne se modifie plus, ajoutez un avenant.", "status")
 
 
 def save_contribution(db: Session, *, user: User, review: Review, values: dict[str, str]) -> ReviewContribution:
@@ -179,9 +183,9 @@ def save_contribution(db: Session, *, user: User, review: Review, values: dict[s
     cleaned = {k: (values.get(k) or "").strip() for k in CONTRIBUTION_FIELDS}
     for name, value in cleaned.items():
         if len(value) > 1000:
-            raise FollowupError("1000 caractères au plus.", name)
+            raise ReviewError("1000 caractères au plus.", name)
     if not any(cleaned.values()):
-        raise FollowupError("Écrivez au moins une rubrique.", "savoir_etre")
+        raise ReviewError("Écrivez au moins une rubrique.", "savoir_etre")
     row = db.exec(select(ReviewContribution).where(ReviewContribution.review_id == review.id,
                                                    ReviewContribution.author_id == user.id)).first()
     if row is None:
@@ -199,16 +203,16 @@ def save_counsellor_part(db: Session, *, review: Review, needs: dict[str, str], 
     _check_open(review)
     codes = dict(needs_list())
     if any(code not in codes or rating not in NEED_RATINGS for code, rating in needs.items() if rating):
-        raise FollowupError("Cotation de besoin inconnue.", "needs")
+        raise ReviewError("Cotation de besoin inconnue.", "needs")
     known_actions = {a for _, a in actions_list()}
     if any(a not in known_actions for a in done + planned):
-        raise FollowupError("Action inconnue.", "actions")
+        raise ReviewError("Action inconnue.", "actions")
     if decision not in REVIEW_DECISIONS:
-        raise FollowupError("Choisissez une décision.", "decision")
+        raise ReviewError("Choisissez une décision.", "decision")
     if exit_type and exit_type not in {t for _, t in exit_types()}:
-        raise FollowupError("Type de sortie inconnu.", "exit_type")
+        raise ReviewError("Type de sortie inconnu.", "exit_type")
     if len(conclusion) > 3000:
-        raise FollowupError("3000 caractères au plus.", "conclusion")
+        raise ReviewError("3000 caractères au plus.", "conclusion")
     existing = {n.code: n for n in db.exec(select(ReviewNeed).where(ReviewNeed.review_id == review.id)).all()}
     for code in codes:
         rating = needs.get(code, "")
@@ -233,9 +237,9 @@ def finalise(db: Session, *, user: User, review: Review, today: date | None = No
     """Lock the bilan: its whole document is frozen; later changes are addenda."""
     _check_open(review)
     if not review.decision:
-        raise FollowupError("Choisissez la décision avant de finaliser.", "decision")
+        raise ReviewError("Choisissez la décision avant de finaliser.", "decision")
     if (review.kind == "sortie" or review.decision == "sortie") and not review.exit_type:
-        raise FollowupError("Indiquez le type de sortie avant de finaliser.", "exit_type")
+        raise ReviewError("Indiquez le type de sortie avant de finaliser.", "exit_type")
     snapshot = document(db, review=review, today=today)
     snapshot.update(finalised_by=user.full_name, finalised_on=(today or date.today()).isoformat())
     review.snapshot = snapshot
@@ -247,12 +251,12 @@ def finalise(db: Session, *, user: User, review: Review, today: date | None = No
 def add_addendum(db: Session, *, user: User, review: Review, text: str) -> Addendum:
     """A note added to a finalised bilan."""
     if review.status != "finalised":
-        raise FollowupError("Le bilan n'est pas encore finalisé : modifiez-le directement.", "text")
+        raise ReviewError("Le bilan n'est pas encore finalisé : modifiez-le directement.", "text")
     text = text.strip()
     if not text:
-        raise FollowupError("Écrivez l'avenant.", "text")
+        raise ReviewError("Écrivez l'avenant.", "text")
     if len(text) > 2000:
-        raise FollowupError("2000 caractères au plus.", "text")
+        raise ReviewError("2000 caractères au plus.", "text")
     row = Addendum(structure_id=review.structure_id, review_id=review.id, author_id=user.id, text=text)
     db.add(row)
     return row

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from webapp.domain.accounts import audit
 from webapp.domain.followup import deadlines as deadline_service
-from webapp.domain.followup import followup, overview, sensitivity
+from webapp.domain.followup import overview, sensitivity
 from webapp.domain.followup import reviews as service
 from webapp.models import (
     NEED_RATINGS,
@@ -53,7 +53,7 @@ def create(employee_id: int):
         review = service.create_review(db, user=current_user, employee=person, kind=sent.kind.data,
                                        due_date=sent.due_date.data)
         db.commit()
-    except followup.FollowupError as problem:
+    except service.ReviewError as problem:
         db.rollback()
         ctx = overview.employee_screen(db, user=current_user, employee=person, today=date.today(), ip=client_ip())
         db.commit()
@@ -109,7 +109,7 @@ def contribute(review_id: int):
         service.save_contribution(db, user=current_user, review=review,
                                   values={k: sent[k].data for k in service.CONTRIBUTION_FIELDS})
         db.commit()
-    except followup.FollowupError as problem:
+    except service.ReviewError as problem:
         db.rollback()
         return _page(review, {"contribution": str(problem)}, 422)
     return see_other(url_for("reviews.show", review_id=review.id, enregistre=1))
@@ -129,7 +129,7 @@ def save(review_id: int):
             db, review=review, needs=needs, done=sent.done.data, planned=sent.planned.data,
             decision=sent.decision.data, exit_type=sent.exit_type.data, conclusion=sent.conclusion.data)
         db.commit()
-    except followup.FollowupError as problem:
+    except service.ReviewError as problem:
         db.rollback()
         return _page(review, {"counsellor": str(problem)}, 422)
     return see_other(url_for("reviews.show", review_id=review.id, enregistre=1))
@@ -145,7 +145,7 @@ def finalise(review_id: int):
     try:
         service.finalise(db, user=current_user, review=review)
         db.commit()
-    except followup.FollowupError as problem:
+    except service.ReviewError as problem:
         db.rollback()
         return _page(review, {"finalise": str(problem)}, 422)
     return see_other(url_for("reviews.show", review_id=review.id))
@@ -161,7 +161,7 @@ def addendum(review_id: int):
     try:
         service.add_addendum(db, user=current_user, review=review, text=AddendumForm().text.data)
         db.commit()
-    except followup.FollowupError as problem:
+    except service.ReviewError as problem:
         db.rollback()
         return _page(review, {"addendum": str(problem)}, 422)
     return see_other(url_for("reviews.show", review_id=review.id) + "#avenants")
