@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from flask import request
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlmodel import select
 
@@ -155,30 +156,33 @@ class Taps:
         self.count += 1
 
 
+ON_SCREEN = """(el) => {
+    const box = el.getBoundingClientRect();
+    const height = window.innerHeight;
+    if (!el.isConnected || box.top < 0 || box.top + Math.min(box.height, 60) > height) return false;
+    const x = Math.min(Math.max(box.left + box.width / 2, 1), window.innerWidth - 1);
+    const y = box.top + Math.min(box.height, 60) / 2;
+    const seen = document.elementFromPoint(x, y);
+    // What the eye meets there is the element itself, a part of it, or its own background (an ancestor):
+    // not the top bar, the bottom navigation or a banner laid over it.
+    return seen !== null && (el === seen || el.contains(seen) || seen.contains(el));
+}"""
+
+
 def in_viewport(page, locator) -> bool:
     """The element is on screen, where the eyes already are: not scrolled away above or below, and not hidden
-    under the sticky top bar or the bottom navigation. htmx scrolls after the settle delay, so this waits (2 s
-    at most) for the element to get there before answering."""
-    handle = locator.element_handle()
-    try:
-        page.wait_for_function(
-            """(el) => {
-                const box = el.getBoundingClientRect();
-                const height = window.innerHeight;
-                if (box.top < 0 || box.top + Math.min(box.height, 60) > height) return false;
-                const x = Math.min(Math.max(box.left + box.width / 2, 1), window.innerWidth - 1);
-                const y = box.top + Math.min(box.height, 60) / 2;
-                const seen = document.elementFromPoint(x, y);
-                // What the eye meets there is the element itself, a part of it, or its own background
-                // (an ancestor): not the top bar, the bottom navigation or a banner laid over it.
-                return seen !== null && (el === seen || el.contains(seen) || seen.contains(el));
-            }""",
-            arg=handle,
-            timeout=2000,
-        )
-    except PlaywrightTimeoutError:
-        return False
-    return True
+    under the sticky top bar or the bottom navigation. htmx scrolls after the settle delay and may swap the
+    element again, so this looks up the element afresh and waits (2 s at most) for it to get there."""
+    deadline = time.monotonic() + 2.0
+    while True:
+        try:
+            if page.evaluate(ON_SCREEN, locator.element_handle(timeout=500)):
+                return True
+        except (PlaywrightTimeoutError, PlaywrightError):  # not there yet, or swapped away while being read
+            pass
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(50)
 
 
 def action_position(page, name: str) -> float:

@@ -1,0 +1,165 @@
+"""Each field journey again, on Chrome's « Slow 4G » profile (562 ms, 1.47 Mbps down, 675 kbps up).
+
+On loopback an answer comes back before the thumb leaves the glass; on a work site it takes a second or more. These
+tests make the supervisor's captures over the throttled link, with the impatient second tap a person gives a button
+that seems not to answer, and check what loopback cannot show: the button is held while the first send is on its
+way (one capture recorded, never two), the confirmation still lands inside the viewport, and the tap counts hold.
+"""
+from datetime import date
+
+import pytest
+from sqlmodel import func, select
+
+from tests.browser.conftest import login
+from tests.browser.test_one_hand import SLOW_4G, Taps, in_viewport
+from webapp.domain.skills import skills
+from webapp.models import (
+    Alert,
+    Attendance,
+    Instruction,
+    InstructionAck,
+    Observation,
+    ProductionTask,
+    Skill,
+    SkillRating,
+    TeamBriefing,
+)
+from webapp.platform.db import writing
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def slow(phone):
+    """The phone, logged in first on a fast link (as at the depot), then on Slow 4G for the rest of the test."""
+    def throttle():
+        cdp = phone.context.new_cdp_session(phone)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+        return cdp
+    return throttle
+
+
+def count(db, model, *where) -> int:
+    db.rollback()
+    return db.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def double_tap(locator) -> None:
+    """The thumb taps again because nothing seemed to happen: the second tap lands while the first is sent."""
+    locator.click()
+    locator.click(force=True, no_wait_after=True, timeout=2000)
+
+
+def test_observation_on_slow_4g_is_saved_once_and_confirmed_on_screen(phone, slow, users, crew, db):
+    amina = crew["people"][0]
+    login(phone, users["supervisor"].email)
+    slow()
+    tap = Taps()
+    tap(phone.get_by_role("link", name=f"Observer {amina.full_name}"))
+    phone.get_by_role("heading", name="Nouvelle observation").wait_for()
+    phone.get_by_label("Ce que j'ai observé").fill("Range les outils sans qu'on le demande.")
+    tap(phone.locator("label[for=oc-technique]"))
+    tap.count += 1
+    double_tap(phone.get_by_role("button", name="Enregistrer l'observation"))
+    saved = phone.get_by_role("status").filter(has_text=f"Observation enregistrée pour {amina.full_name}.")
+    saved.wait_for(timeout=20_000)
+    assert in_viewport(phone, saved)
+    assert tap.count == 3
+    assert count(db, Observation, Observation.text == "Range les outils sans qu'on le demande.") == 1
+
+
+def test_consigne_and_tous_ont_compris_on_slow_4g(phone, slow, users, crew, db):
+    login(phone, users["supervisor"].email)
+    phone.goto("/aujourdhui/#consignes")
+    slow()
+    phone.get_by_label("Consigne", exact=True).fill("Casque obligatoire sous les arbres.")
+    double_tap(phone.get_by_role("button", name="Donner la consigne"))
+    card = phone.locator("#instruction-list article").first
+    card.get_by_text("Casque obligatoire").wait_for(timeout=20_000)
+    everyone = card.get_by_role("button", name="Tous ont compris")
+    assert in_viewport(phone, everyone)
+    double_tap(everyone)
+    phone.locator("#instruction-list article").first.get_by_text(
+        f"compris par {len(crew['people'])}/{len(crew['people'])}").wait_for(timeout=20_000)
+    assert count(db, Instruction, Instruction.text == "Casque obligatoire sous les arbres.") == 1
+    assert count(db, InstructionAck) == len(crew["people"])
+
+
+def test_attendance_of_the_whole_team_on_slow_4g_every_tap_arrives(phone, slow, users, crew, db):
+    today = date.today().isoformat()
+    login(phone, users["supervisor"].email)
+    phone.goto("/aujourdhui/presences")
+    slow()
+    tap = Taps()
+    for person in crew["people"]:  # one quick tap each, without waiting for the previous answer
+        tap(phone.locator(f"#att-{person.id}-{today}").get_by_role("button", name="Présent"))
+    for person in crew["people"]:
+        phone.locator(f"#att-{person.id}-{today}").locator(
+            "button[aria-pressed=true]", has_text="Présent").wait_for(timeout=30_000)
+    assert tap.count == len(crew["people"])
+    assert count(db, Attendance, Attendance.status == "present") == len(crew["people"])
+
+
+def test_alert_on_slow_4g_in_three_taps_is_recorded_once(phone, slow, users, crew, db):
+    amina = crew["people"][0]
+    login(phone, users["supervisor"].email)
+    slow()
+    tap = Taps()
+    tap(phone.get_by_role("link", name=f"Alerte pour {amina.full_name}"))
+    phone.get_by_role("heading", name="Alerte urgente").wait_for(timeout=20_000)
+    tap(phone.get_by_text("Accident du travail / blessure"))
+    tap.count += 1
+    double_tap(phone.get_by_role("button", name="Envoyer l'alerte"))
+    status = phone.get_by_text("Envoyée — en attente de prise en charge")
+    status.wait_for(timeout=20_000)
+    assert in_viewport(phone, status)
+    assert tap.count == 3
+    assert count(db, Alert, Alert.employee_id == amina.id) == 1
+
+
+def test_production_and_point_du_matin_on_slow_4g(phone, slow, users, crew, db):
+    login(phone, users["supervisor"].email)
+    phone.goto("/production/")
+    slow()
+    phone.get_by_label("Travail ou commande").fill("Taille des haies")
+    phone.get_by_label("Prévu").fill("300")
+    phone.get_by_label("Unité").fill("m")
+    double_tap(phone.get_by_role("button", name="Ajouter"))
+    row = phone.locator("#task-list .task").first
+    row.get_by_text("Taille des haies").wait_for(timeout=20_000)
+    assert in_viewport(phone, row.get_by_text("Taille des haies"))
+    assert count(db, ProductionTask, ProductionTask.task == "Taille des haies") == 1
+
+    phone.goto("/aujourdhui/")
+    phone.locator("details.briefing-box > summary").first.click()
+    phone.get_by_label("Rappels de sécurité").fill("Gilets fluo le long de la route.")
+    phone.get_by_role("button", name="Enregistrer le point du matin").click()  # one tap: it is an update, never a duplicate
+    done = phone.get_by_role("status").filter(has_text="Point du matin enregistré.")
+    done.wait_for(timeout=20_000)
+    assert in_viewport(phone, done)
+    assert count(db, TeamBriefing, TeamBriefing.safety == "Gilets fluo le long de la route.") == 1
+
+
+def test_a_rating_on_slow_4g_in_two_taps_is_recorded_once(phone, slow, users, crew, structure, db):
+    amina = crew["people"][0]
+    with writing():
+        skills.ensure_frameworks(db, structure.id)
+        db.commit()
+    skill = db.exec(select(Skill).where(Skill.structure_id == structure.id, Skill.retired_at.is_(None),
+                                        Skill.code == "EV-04")).first()
+    assert skill is not None
+    login(phone, users["supervisor"].email)
+    phone.goto(f"/competences/salaries/{amina.id}/evaluer")
+    slow()
+    tap = Taps()
+    item = phone.locator("details.rate-item", has_text=skill.label[:30])
+    tap(item.locator(":scope > summary"))
+    level = item.get_by_role("button", name="A Acquis", exact=True)
+    tap.count += 1
+    double_tap(level)
+    done = phone.get_by_text(f"Enregistré : {amina.first_name}")
+    done.wait_for(timeout=20_000)
+    assert in_viewport(phone, done)
+    assert tap.count == 2
+    assert count(db, SkillRating, SkillRating.employee_id == amina.id) == 1
