@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -17,6 +17,9 @@ from webapp.models import (
     Instruction,
     InstructionAck,
     Observation,
+    ProductionTask,
+    SkillRating,
+    TeamBriefing,
     UserSession,
     utcnow,
 )
@@ -32,7 +35,7 @@ def controlled(page) -> None:
 
 
 def visit_online(page, paths: list[str]) -> None:
-    """Open each capture screen online once, so that the service worker keeps its copy."""
+    """Open each capture screen online once, so that the service worker keeps its copy (by path)."""
     for path in paths:
         page.goto(path)
         page.wait_for_load_state("networkidle")
@@ -41,7 +44,7 @@ def visit_online(page, paths: list[str]) -> None:
         const pages = names.find((n) => n.startsWith('terrain-pages-'));
         if (!pages) return false;
         const cache = await caches.open(pages);
-        for (const p of paths) { if (!(await cache.match(p))) return false; }
+        for (const p of paths) { if (!(await cache.match(new URL(p, location.origin).pathname))) return false; }
         return true; }""", arg=paths, timeout=10_000)
 
 
@@ -87,72 +90,148 @@ def ack_pending(make, structure, users, crew, db):
     return instruction
 
 
-def test_captures_made_offline_survive_reloads_and_reach_the_server_once(
-        phone, phone_context, users, crew, ack_pending, db, tmp_path):
-    amina, bruno, chloe, _ = crew["people"]
+def outbox_entries(page) -> list[dict]:
+    """The captures waiting in the phone's outbox: their URL and the phone's time they were made at."""
+    return page.evaluate("""async () => (await new Promise((ok) => { const r = indexedDB.open('terrain');
+        r.onsuccess = () => { const t = r.result.transaction('outbox').objectStore('outbox').getAll();
+        t.onsuccess = () => ok(t.result.map((e) => ({ url: new URL(e.url).pathname, made_at: e.made_at }))); }; }))""")
+
+
+def phone_time(iso: str):
+    """A time of the outbox (`toISOString()`, milliseconds) as the server stores it."""
+    return datetime.fromisoformat(iso)
+
+
+def test_twenty_captures_of_the_seven_kinds_made_offline_survive_reloads_and_reach_the_server_once(
+        phone, phone_context, users, crew, ack_pending, make, structure, db, tmp_path):
+    """Test 1 of the offline issue: observation, consigne, « compris », attendance, skill rating (one person and a
+    group), production, point du matin — made with no network, kept through a reload and a new page, sent once."""
+    amina, bruno, chloe, daouda = crew["people"]
+    site = crew["site"]
+    make._save(InstructionAck(structure_id=structure.id, instruction_id=ack_pending.id, employee_id=bruno.id))
     today = date.today().isoformat()
     login(phone, users["supervisor"].email)
     controlled(phone)
-    visit_online(phone, ["/observations/nouvelle", "/"])
+    phone.goto(f"/competences/salaries/{amina.id}/evaluer")
+    skill_ids = phone.eval_on_selector_all("form.rate-form input[name=skill_id]", "els => els.map((e) => e.value)")
+    group_skill = skill_ids[3]
+    visit_online(phone, ["/observations/nouvelle", "/production/", f"/competences/salaries/{amina.id}/evaluer",
+                         f"/competences/groupe/{group_skill}?chantier={site.id}", "/"])
 
     phone_context.set_offline(True)
-    offline_since = utcnow()
-    # Attendance: two people.
-    for person in (amina, bruno):
-        phone.locator(f"#att-{person.id}-{today}").get_by_role("button", name="Présent").click()
-    phone.locator(".pending-capture").nth(1).wait_for()
-    # A consigne.
-    phone.get_by_label("Consigne", exact=True).fill("Bottes de sécurité pour le débroussaillage")
-    phone.get_by_role("button", name="Donner la consigne").click()
-    phone.locator(".pending-capture").nth(2).wait_for()
-    # The acknowledgement of this morning's consigne.
-    phone.locator(f"#instruction-{ack_pending.id}").get_by_role("button", name="Amina Test").click()
-    phone.locator(".pending-capture").nth(3).wait_for()
-    assert phone.locator(COUNTER).inner_text() == "4 en attente"
-    # An observation, from the kept form, opened with no network.
-    phone.goto("/observations/nouvelle")
-    phone.locator(f"label[for=oe-{chloe.id}]").click()
-    phone.locator("label[for=oc-technique]").click()
-    phone.get_by_label("Ce que j'ai observé").fill("A monté la clôture seule, droite et solide.")
-    phone.get_by_label("Photo (facultatif)").set_input_files(str(photo_file(tmp_path)))  # kept as a Blob
-    phone.get_by_text("Photo prête").wait_for()
-    phone.get_by_role("button", name="Enregistrer l'observation").click()
-    phone.locator(".pending-capture", has_text="Observation").wait_for()
-    phone.get_by_text("5 en attente").wait_for()
-    screenshot(phone, "offline-capture-pending")
-    phone.get_by_role("link", name="Nouvelle observation").click()  # the next one, from the kept form
-    phone.get_by_label("Ce que j'ai observé").wait_for()
+    made = 0
 
+    def queued(count: int) -> None:
+        nonlocal made
+        made += count
+        phone.get_by_text(f"{made} en attente").wait_for()
+
+    # Today: attendance of the four, three consignes, two « compris », the point du matin.
+    for person in (amina, bruno, chloe, daouda):
+        phone.locator(f"#att-{person.id}-{today}").get_by_role("button", name="Présent").click()
+        queued(1)
+    for text in ("Bottes de sécurité", "Gants anti-coupure", "Eau à volonté, il fait chaud"):
+        phone.get_by_label("Consigne", exact=True).fill(text)
+        phone.get_by_role("button", name="Donner la consigne").click()
+        queued(1)
+    for person in (amina, bruno):
+        phone.locator(f"#instruction-{ack_pending.id}").get_by_role("button", name=person.full_name).click()
+        queued(1)
+    phone.locator("details.briefing-box summary").click()
+    phone.get_by_label("Rappels de sécurité").fill("Lunettes pour la débroussailleuse")
+    phone.get_by_role("button", name="Enregistrer le point du matin").click()
+    queued(1)
+    # Three observations, each from the kept form opened with no network (the first with a photo, kept as a Blob).
+    phone.goto("/observations/nouvelle")
+    for number, person in enumerate((chloe, amina, bruno)):
+        phone.locator(f"label[for=oe-{person.id}]").click()
+        phone.locator("label[for=oc-technique]").click()
+        phone.get_by_label("Ce que j'ai observé").fill(f"Observation hors ligne {number}")
+        if number == 0:
+            phone.get_by_label("Photo (facultatif)").set_input_files(str(photo_file(tmp_path)))
+            phone.get_by_text("Photo prête").wait_for()
+        phone.get_by_role("button", name="Enregistrer l'observation").click()
+        queued(1)
+        phone.get_by_role("link", name="Nouvelle observation").click()
+        phone.get_by_label("Ce que j'ai observé").wait_for()
+    screenshot(phone, "offline-capture-pending")
+    # Three production jobs.
+    phone.goto("/production/")
+    for task in ("Taille de haie", "Tonte", "Ramassage"):
+        phone.get_by_label("Travail ou commande").fill(task)
+        phone.get_by_role("button", name="Ajouter", exact=True).click()
+        queued(1)
+    # Three skill ratings of Amina, then one group rating of Amina and Bruno.
+    phone.goto(f"/competences/salaries/{amina.id}/evaluer")
+    for skill_id in skill_ids[:3]:
+        item = phone.locator(f"#item-{skill_id}")
+        item.locator("summary").first.click()
+        item.locator("button.level-2").click()
+        queued(1)
+    phone.goto(f"/competences/groupe/{group_skill}?chantier={site.id}")
+    phone.locator(f"label[for=p-{amina.id}]").click()
+    phone.locator(f"label[for=p-{bruno.id}]").click()
+    phone.locator("button.level-3").click()
+    queued(1)
+    assert made == 20
+
+    # A reload, still offline: the kept screen, the counter and the list of the twenty.
     phone.reload()
-    phone.get_by_text("5 en attente").wait_for()
+    phone.get_by_text("20 en attente").wait_for()
     phone.locator(COUNTER).click()
-    assert phone.locator("#outbox-list li").count() == 5
-    assert "Observation" in phone.locator("#outbox-list").inner_text()
-    second = phone_context.new_page()
-    second.goto("/")
-    second.get_by_text("5 en attente").wait_for()
-    second.close()
+    assert phone.locator("#outbox-list li").count() == 20
+    listed = phone.locator("#outbox-list").inner_text()
+    for label in ("Présence", "Consigne", "Consigne comprise", "Point du matin", "Observation", "Production",
+                  "Évaluation"):
+        assert label in listed, label
+    # The page closed, another opened in the same browser: still there.
+    phone.close()
+    page = phone_context.new_page()
+    page.goto("/")
+    page.get_by_text("20 en attente").wait_for()
+    waiting = outbox_entries(page)
+    assert len(waiting) == 20
     db.rollback()
     assert db.exec(select(Observation)).all() == []
 
-    back_online = utcnow()
     phone_context.set_offline(False)
-    phone.wait_for_selector(COUNTER, state="hidden", timeout=10_000)
+    page.wait_for_selector(COUNTER, state="hidden", timeout=10_000)
+    assert outbox_size(page) == 0
     db.rollback()
-    marks = {a.employee_id: a.status for a in db.exec(select(Attendance)).all()}
-    assert marks == {amina.id: "present", bruno.id: "present"}
-    instructions = db.exec(select(Instruction).where(Instruction.client_key != "seed-ack")).all()
-    assert [i.text for i in instructions] == ["Bottes de sécurité pour le débroussaillage"]
-    ack = db.exec(select(InstructionAck).where(InstructionAck.instruction_id == ack_pending.id)).one()
-    assert ack.acknowledged_at is not None
-    observations = db.exec(select(Observation)).all()
-    assert [o.text for o in observations] == ["A monté la clôture seule, droite et solide."]
+    attendance = db.exec(select(Attendance).order_by(Attendance.id)).all()
+    assert {a.employee_id: a.status for a in attendance} == {p.id: "present" for p in crew["people"]}
+    instructions = db.exec(select(Instruction).where(Instruction.client_key != "seed-ack").order_by(Instruction.id)).all()
+    assert [i.text for i in instructions] == ["Bottes de sécurité", "Gants anti-coupure", "Eau à volonté, il fait chaud"]
+    acks = db.exec(select(InstructionAck).where(InstructionAck.instruction_id == ack_pending.id)
+                   .order_by(InstructionAck.acknowledged_at)).all()
+    assert [a.employee_id for a in acks] == [amina.id, bruno.id]
+    briefing = db.exec(select(TeamBriefing)).one()
+    assert briefing.safety == "Lunettes pour la débroussailleuse"
+    observations = db.exec(select(Observation).order_by(Observation.id)).all()
+    assert [o.text for o in observations] == [f"Observation hors ligne {n}" for n in range(3)]
     assert observations[0].photo_id is not None
-    # Each is recorded at the time it happened on the phone, not when it arrived.
-    times = [*(a.recorded_at for a in db.exec(select(Attendance)).all()), instructions[0].created_at,
-             ack.acknowledged_at, observations[0].created_at]
-    assert all(offline_since - timedelta(seconds=1) <= aware(t) <= back_online for t in times), times
-    assert outbox_size(phone) == 0
+    tasks = db.exec(select(ProductionTask).order_by(ProductionTask.id)).all()
+    assert [t.task for t in tasks] == ["Taille de haie", "Tonte", "Ramassage"]
+    ratings = db.exec(select(SkillRating).order_by(SkillRating.id)).all()
+    assert [(r.employee_id, r.skill_id, r.level) for r in ratings] == [
+        *((amina.id, int(s), 2) for s in skill_ids[:3]), (amina.id, int(group_skill), 3), (bruno.id, int(group_skill), 3)]
+    # In the order they were made (ids follow the phone's times), each at the phone's time it was made.
+    recorded = {
+        "/aujourdhui/presences": [a.recorded_at for a in attendance],
+        "/consignes/": [i.created_at for i in instructions],
+        "/compris": [a.acknowledged_at for a in acks],
+        "/aujourdhui/point": [briefing.updated_at],
+        "/observations": [o.created_at for o in observations],
+        "/production": [t.created_at for t in tasks],
+        "/competences/salaries": [r.rated_at for r in ratings[:3]],
+        "/competences/groupe": [ratings[3].rated_at],
+    }
+    for prefix, times in recorded.items():
+        sent = sorted(phone_time(e["made_at"]) for e in waiting
+                      if (e["url"].endswith(prefix) if prefix == "/compris" else e["url"].startswith(prefix))
+                      and not (prefix == "/consignes/" and e["url"].endswith("/compris")))
+        assert [aware(t) for t in times] == sent, prefix
+    assert ratings[4].rated_at == ratings[3].rated_at
 
 
 def test_logout_with_a_waiting_capture_warns_then_leaves_nothing(phone, phone_context, users, crew, db):

@@ -104,8 +104,11 @@ function queue(request) {
       // The observation form is replaced by this answer: offer the next one (the kept form, served offline).
       const page = request.referrer && new URL(request.referrer).origin === self.location.origin ? new URL(request.referrer).pathname : "";
       const next = entry.label === "Observation" && page ? ` <a class="button" href="${page}">Nouvelle observation</a>` : "";
+      const headers = { "Content-Type": "text/html; charset=utf-8", "X-Terrain-Queued": key };
+      // A boosted form (a whole page, like the group rating) would lose the page: put the notice atop the content.
+      if (request.headers.get("HX-Boosted")) Object.assign(headers, { "HX-Retarget": "#main", "HX-Reswap": "afterbegin show:top" });
       return new Response(`<div class="notice pending-capture" role="status"><strong>${entry.label}</strong> gardée sur ce téléphone à ${time} : en attente d'envoi. Elle partira au retour du réseau.${next}</div>`,
-        { status: 200, headers: { "Content-Type": "text/html; charset=utf-8", "X-Terrain-Queued": key } });
+        { status: 200, headers });
     });
   });
 }
