@@ -393,3 +393,45 @@ def test_a_capture_refused_on_replay_stays_with_its_reason_until_discarded(phone
     item.get_by_role("button", name="Abandonner cette saisie").click()
     phone.wait_for_selector(COUNTER, state="hidden")
     assert outbox_size(phone) == 0
+
+
+def test_a_refused_capture_can_be_corrected_from_what_was_typed(phone, phone_context, users, crew, db, tmp_path):
+    """« Corriger » opens the observation form with the people, tone, text and photo typed offline; the refused
+    entry leaves the outbox only when the corrected observation is sent."""
+    chloe, daouda = crew["people"][2], crew["people"][3]
+    login(phone, users["supervisor"].email)
+    controlled(phone)
+    visit_online(phone, ["/observations/nouvelle"])
+    phone_context.set_offline(True)
+    phone.locator(f"label[for=oe-{chloe.id}]").click()
+    phone.locator(f"label[for=oe-{daouda.id}]").click()
+    phone.locator("label[for=ot-preoccupante]").click()
+    phone.get_by_label("Ce que j'ai observé").fill("S'est coupé en taillant sans gants.")
+    phone.get_by_label("Photo (facultatif)").set_input_files(str(photo_file(tmp_path)))
+    phone.get_by_text("Photo prête").wait_for()
+    phone.get_by_role("button", name="Enregistrer l'observation").click()  # no category: the server will refuse it
+    phone.get_by_text("1 en attente").wait_for()
+    phone_context.set_offline(False)
+    phone.locator(COUNTER).click()
+    item = phone.locator("#outbox-list li", has_text="refusée")
+    item.wait_for(timeout=10_000)
+    assert "Choisissez une catégorie." in item.inner_text()
+
+    item.get_by_role("button", name="Corriger").click()
+    phone.get_by_text("Saisie refusée. Erreur : Choisissez une catégorie.").wait_for()
+    assert phone.get_by_label("Ce que j'ai observé").input_value() == "S'est coupé en taillant sans gants."
+    checked = phone.eval_on_selector_all("#observation-form input:checked", "els => els.map((e) => e.id)")
+    assert {f"oe-{chloe.id}", f"oe-{daouda.id}", "ot-preoccupante"} <= set(checked)
+    assert "ot-neutre" not in checked
+    phone.get_by_text("Photo prête").wait_for()
+    assert outbox_size(phone) == 1  # still kept until the corrected capture leaves
+    screenshot(phone, "offline-capture-correct")
+    phone.locator("label[for=oc-securite]").click()
+    phone.get_by_role("button", name="Enregistrer l'observation").click()
+    phone.wait_for_selector(COUNTER, state="hidden", timeout=10_000)
+    assert outbox_size(phone) == 0
+    db.rollback()
+    observation = db.exec(select(Observation)).one()
+    assert (observation.text, observation.tone, observation.category) == (
+        "S'est coupé en taillant sans gants.", "preoccupante", "securite")
+    assert observation.photo_id is not None
