@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -435,3 +436,29 @@ def test_a_refused_capture_can_be_corrected_from_what_was_typed(phone, phone_con
     assert (observation.text, observation.tone, observation.category) == (
         "S'est coupé en taillant sans gants.", "preoccupante", "securite")
     assert observation.photo_id is not None
+
+
+def test_the_offline_page_kept_by_the_worker_holds_nothing_of_the_account(phone, phone_context, live_app, users):
+    """The worker installs while someone is logged in (here, on the first page after login; or at an update):
+    it fetches /hors-ligne without the session, so the copy in Cache Storage is the same for everyone."""
+    from flask import request  # noqa: PLC0415  (only this test listens to the live server)
+    from flask_login import current_user  # noqa: PLC0415
+
+    asked = []
+    live_app.before_request(lambda: asked.append(current_user.is_authenticated) if request.path == "/hors-ligne" else None)
+    supervisor = users["supervisor"]
+    form = phone_context.request.get("/login").text()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    answer = phone_context.request.post("/login", form={"email": supervisor.email, "password": PASSWORD,
+                                                        "csrf_token": token}, max_redirects=0)
+    assert answer.status == 303
+    phone.goto("/")  # the first page, logged in: the worker installs now
+    controlled(phone)
+    kept = phone.evaluate("""async () => { for (const n of await caches.keys()) {
+        if (!n.startsWith('terrain-shell-')) continue;
+        const hit = await (await caches.open(n)).match('/hors-ligne'); if (hit) return await hit.text(); }
+        return null; }""")
+    assert kept is not None and "Pas de réseau" in kept
+    assert asked == [False]
+    for personal in (supervisor.full_name, supervisor.email, 'data-account', 'csrf'):
+        assert personal not in kept, personal

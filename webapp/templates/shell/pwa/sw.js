@@ -173,8 +173,19 @@ function settle(entry, response) {
   return response.text().then((html) => putEntry(Object.assign(entry, { state: "refused", reason: html.slice(0, 20000) }))).then(() => "sent");
 }
 
+/* The shell files the page has just loaded come from the browser's HTTP cache (static files do not vary with the
+   session cookie). The offline page is fetched without the session's cookie: the copy kept is the same for
+   everyone, with nothing of the account. */
+function installShell(cache) {
+  const offline = fetch(OFFLINE_URL, { credentials: "omit" }).then((response) => {
+    if (!response.ok) throw new Error("offline page: " + response.status);
+    return cache.put(OFFLINE_URL, response);
+  });
+  return Promise.all([cache.addAll(SHELL), offline]);
+}
+
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(CACHE).then(installShell).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
