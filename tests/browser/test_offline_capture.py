@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from tests.browser.conftest import login, screenshot
 from tests.browser.test_field import photo_file
+from tests.browser.wire import Relay
 from tests.conftest import PASSWORD
 from webapp.models import (
     Alert,
@@ -28,6 +29,7 @@ from webapp.models import (
 pytestmark = pytest.mark.browser
 
 COUNTER = "#outbox-counter"
+OUTBOX_JS = "/static/js/outbox.js"  # loaded once the worker controls the page (read from its cache)
 
 
 def controlled(page) -> None:
@@ -70,6 +72,15 @@ def outbox_size(page) -> int:
 def aware(moment):
     """SQLite hands back naive UTC times."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def login_without_a_page(context, email: str) -> None:
+    """Log in with an HTTP request of the browser profile: no page of Terrain (nor its worker) has run yet."""
+    form = context.request.get("/login").text()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    answer = context.request.post("/login", form={"email": email, "password": PASSWORD, "csrf_token": token},
+                                  max_redirects=0)
+    assert answer.status == 303
 
 
 def storage_is_empty(page) -> bool:
@@ -447,11 +458,7 @@ def test_the_offline_page_kept_by_the_worker_holds_nothing_of_the_account(phone,
     asked = []
     live_app.before_request(lambda: asked.append(current_user.is_authenticated) if request.path == "/hors-ligne" else None)
     supervisor = users["supervisor"]
-    form = phone_context.request.get("/login").text()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-    answer = phone_context.request.post("/login", form={"email": supervisor.email, "password": PASSWORD,
-                                                        "csrf_token": token}, max_redirects=0)
-    assert answer.status == 303
+    login_without_a_page(phone_context, supervisor.email)
     phone.goto("/")  # the first page, logged in: the worker installs now
     controlled(phone)
     kept = phone.evaluate("""async () => { for (const n of await caches.keys()) {
@@ -462,3 +469,39 @@ def test_the_offline_page_kept_by_the_worker_holds_nothing_of_the_account(phone,
     assert asked == [False]
     for personal in (supervisor.full_name, supervisor.email, 'data-account', 'csrf'):
         assert personal not in kept, personal
+
+
+@pytest.fixture
+def relayed_context(browser, playwright_instance, live_server):
+    """A fresh Pixel 7 profile that reaches the live server through a relay counting the bytes received."""
+    relay = Relay(int(live_server.url.rsplit(":", 1)[1]))
+    context = browser.new_context(**playwright_instance.devices["Pixel 7"], locale="fr-FR",
+                                  base_url=f"http://127.0.0.1:{relay.port}")
+    yield context, relay
+    context.close()
+    relay.close()
+
+
+def test_the_first_visit_of_today_with_the_worker_stays_within_the_weight_budget(relayed_context, users, crew):
+    """Budgets of the scale issue: the first visit of Today, the worker's installation included, ≤ 60 KB on the
+    wire (headers and compressed bodies), of which ≤ 25 KB of JavaScript on the page, htmx included."""
+    context, relay = relayed_context
+    login_without_a_page(context, users["supervisor"].email)
+    page = context.new_page()
+    relay.counting = True
+    page.goto("/aujourdhui/")
+    controlled(page)
+    page.wait_for_function("""async () => { for (const n of await caches.keys()) {
+        if (n.startsWith('terrain-pages-') && await (await caches.open(n)).match('/alertes/nouvelle')) return true; }
+        return false; }""", timeout=10_000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1000)
+    relay.counting = False
+    received = [(path.split("?")[0], size) for _method, path, size in relay.responses]
+    fetched = [path for path, _size in received]
+    assert len(fetched) == len(set(fetched)), fetched  # no file crosses the network twice
+    total = sum(size for _path, size in received)
+    on_page = sum(size for path, size in received if path.endswith(".js") and path not in ("/sw.js", OUTBOX_JS))
+    assert "/sw.js" in fetched and "/hors-ligne" in fetched and OUTBOX_JS in fetched
+    assert total <= 60 * 1024, received
+    assert on_page <= 25 * 1024, received
