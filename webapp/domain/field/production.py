@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -27,10 +27,11 @@ def _quantity(value, name: str) -> float | None:
 
 def add_task(db: Session, *, user: User, worksite: Worksite, day: date, client: str, task: str, unit: str,
              planned_quantity, done_quantity, client_key: str, today: date,
-             content_hash: str | None = None) -> tuple[ProductionTask, bool]:
+             content_hash: str | None = None, happened_at: datetime | None = None) -> tuple[ProductionTask, bool]:
     """Record one job of the day once per key (platform/idempotency.py); returns (task, created).
 
-    `content_hash` is the fingerprint of what the client sent; by default, of these arguments.
+    `content_hash` is the fingerprint of what the client sent; by default, of these arguments. `happened_at` is
+    when it was typed (on the phone, for a capture sent later); by default now.
     """
     if content_hash is None:
         content_hash = idempotency.fingerprint({
@@ -52,7 +53,7 @@ def add_task(db: Session, *, user: User, worksite: Worksite, day: date, client: 
                          client=(client or "").strip(), task=task, unit=(unit or "").strip(),
                          planned_quantity=_quantity(planned_quantity, "planned_quantity"),
                          done_quantity=_quantity(done_quantity, "done_quantity"),
-                         author_id=user.id, client_key=client_key)
+                         author_id=user.id, client_key=client_key, created_at=happened_at or utcnow())
     db.add(row)
     db.flush()
     claim.settle(row.id)
@@ -68,8 +69,8 @@ def update_done(db: Session, *, task: ProductionTask, done_quantity, today: date
 
 
 def save_log(db: Session, *, user: User, worksite: Worksite, day: date, quality_issues: str, incidents: str,
-             weather: str, today: date) -> ProductionLog:
-    """Write the day's notes of a work site (one row per site and day)."""
+             weather: str, today: date, happened_at: datetime | None = None) -> ProductionLog:
+    """Write the day's notes of a work site (one row per site and day); `updated_at` is when they were typed."""
     check_day(day, today)
     for name, value, limit in (("quality_issues", quality_issues, 1000), ("incidents", incidents, 1000),
                                ("weather", weather, 500)):
@@ -80,7 +81,7 @@ def save_log(db: Session, *, user: User, worksite: Worksite, day: date, quality_
     if row is None:
         row = ProductionLog(structure_id=worksite.structure_id, worksite_id=worksite.id, day=day, author_id=user.id)
     row.quality_issues, row.incidents, row.weather = (quality_issues or "").strip(), (incidents or "").strip(), (weather or "").strip()
-    row.author_id, row.updated_at = user.id, utcnow()
+    row.author_id, row.updated_at = user.id, happened_at or utcnow()
     db.add(row)
     return row
 

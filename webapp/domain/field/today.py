@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -166,13 +166,14 @@ def briefings_of(db: Session, *, structure_id: int, worksite_ids: list[int], day
 
 
 def save_briefing(db: Session, *, user: User, worksite: Worksite, day: date, safety: str, organisation: str,
-                  today: date) -> TeamBriefing:
-    """Write the point du matin of a site and day (one per site and day, updated in place)."""
+                  today: date, happened_at: datetime | None = None) -> TeamBriefing:
+    """Write the point du matin of a site and day (one per site and day, updated in place); `updated_at` is when
+    it was typed."""
     check_day(day, today)
     row = db.exec(select(TeamBriefing).where(TeamBriefing.worksite_id == worksite.id, TeamBriefing.day == day)).first()
     if row is None:
         row = TeamBriefing(structure_id=worksite.structure_id, worksite_id=worksite.id, day=day, author_id=user.id)
-    row.safety, row.organisation, row.author_id, row.updated_at = safety, organisation, user.id, utcnow()
+    row.safety, row.organisation, row.author_id, row.updated_at = safety, organisation, user.id, happened_at or utcnow()
     db.add(row)
     return row
 

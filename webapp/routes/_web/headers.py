@@ -1,5 +1,6 @@
 """Response headers that every page carries: CSP, caching, and htmx's Vary."""
 from flask import Flask, abort, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from webapp.routes._web.assets import static_cache_control
@@ -22,14 +23,20 @@ CSP = "; ".join(
 )
 
 
+# Static files that are never a document (a script, a style sheet, a picture): the headers that only govern a
+# document (what it may load, run, frame or use) would only add to the first visit's weight, on every file.
+_NOT_DOCUMENTS = ("text/css", "text/javascript", "application/javascript", "image/png", "image/jpeg", "image/webp")
+
+
 def _set_headers(response):
     """Add the security headers, and keep authenticated pages out of every cache."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
+    if not (request.endpoint == "static" and response.mimetype in _NOT_DOCUMENTS):
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers["X-Frame-Options"] = "DENY"
+        headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
     if request.is_secure or request.environ.get("wsgi.url_scheme") == "https":
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     # One Vary header: the compression hook has already named Accept-Encoding.
@@ -86,7 +93,22 @@ def _refuse_nul_bytes():
         abort(400)
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, but a static file does not vary with the cookie.
+
+    flask-login reads the session after every request, so Flask would name "Cookie" in Vary; as each page renews
+    the session cookie, the browser would then download every static file again, and the service worker's
+    installation would fetch a second time what the page has just loaded (docs/offline.md, « Weight »).
+    """
+
+    def save_session(self, app, session, response):
+        super().save_session(app, session, response)
+        if request.endpoint == "static":
+            response.headers["Vary"] = ", ".join(v for v in response.vary if v.lower() != "cookie")
+
+
 def init_app(app: Flask) -> None:
-    """Register the header hook and the input guard on `app`."""
+    """Register the header hook, the input guard and the session interface on `app`."""
     app.before_request(_refuse_nul_bytes)
     app.after_request(_set_headers)
+    app.session_interface = _SessionInterface()

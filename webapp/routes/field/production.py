@@ -8,7 +8,7 @@ from webapp.domain import field
 from webapp.domain.field import production as service
 from webapp.models import ProductionTask, Worksite
 from webapp.platform import idempotency
-from webapp.routes._web.capture import content_hash, in_flight, read_key, retarget
+from webapp.routes._web.capture import content_hash, happened_at, in_flight, read_key, retarget
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import form, new_key, parse_day
 from webapp.routes._web.permissions import allowed, requires
@@ -71,7 +71,8 @@ def add_task(worksite_id: int, day: str):
     values = {k: sent[k].data for k in ("client", "task", "unit", "planned_quantity", "done_quantity")}
     try:
         task, _created = service.add_task(db, user=current_user, worksite=worksite, day=the_day, client_key=key,
-                                          today=date.today(), content_hash=content_hash(sent), **values)
+                                          today=date.today(), content_hash=content_hash(sent),
+                                          happened_at=happened_at(), **values)
         db.commit()
     except idempotency.KeyInFlight as problem:
         db.rollback()
@@ -126,7 +127,8 @@ def save_log(worksite_id: int, day: str):
     values = {k: sent[k].data for k in ("quality_issues", "incidents", "weather")}
     errors, log = {}, None
     try:
-        log = service.save_log(db, user=current_user, worksite=worksite, day=the_day, today=date.today(), **values)
+        log = service.save_log(db, user=current_user, worksite=worksite, day=the_day, today=date.today(),
+                               happened_at=happened_at(), **values)
         db.commit()
     except field.captures.FieldError as problem:
         db.rollback()

@@ -10,6 +10,7 @@ from webapp.models import (
     Employee,
     Worksite,
 )
+from webapp.platform import dates
 from webapp.routes._web.capture import happened_at
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import form
@@ -123,8 +124,11 @@ def briefing(worksite_id: int):
         errors["organisation"] = "2000 caractères au plus."
     row = None
     if not errors:
-        row = field.today.save_briefing(db, user=current_user, worksite=worksite, day=date.today(), safety=safety,
-                                    organisation=organisation, today=date.today())
+        # A point du matin typed offline and sent the next day belongs to the day it was typed.
+        when = happened_at()
+        day = min(dates.local_day(when, current_user.timezone), date.today())
+        row = field.today.save_briefing(db, user=current_user, worksite=worksite, day=day, safety=safety,
+                                        organisation=organisation, today=date.today(), happened_at=when)
         db.commit()
     if not request.htmx:
         return see_other(url_for("today.index"))

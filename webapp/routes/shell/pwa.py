@@ -11,7 +11,8 @@ from webapp.routes._web.assets import static_url
 
 bp = Blueprint("pwa", __name__)
 
-# The static shell the service worker keeps for offline use.
+# The static shell the service worker keeps for offline use: what a kept page needs to work. The large manifest
+# icons are not in it: the browser reads them online when the app is added to the home screen.
 SHELL = [
     "css/terrain.css",
     "js/terrain.js",
@@ -20,8 +21,6 @@ SHELL = [
     "icons/sprite.svg",
     "vendor/htmx-2.0.11.min.js",
     "icons/icon-192.png",
-    "icons/icon-512.png",
-    "icons/maskable-512.png",
 ]
 
 
@@ -48,7 +47,7 @@ def service_worker():
     """The service worker, served from the root so that its scope is the whole site."""
     body = render_template(
         "shell/pwa/sw.js", version=shell_version(),
-        shell_urls=[static_url(name) for name in SHELL] + [url_for("pwa.offline")],
+        shell_urls=[static_url(name) for name in SHELL],
         offline_url=url_for("pwa.offline"), token_url=url_for("pwa.csrf_token"),
         login_url=url_for("auth.login"), alert_url=url_for("alerts.new"),
     )

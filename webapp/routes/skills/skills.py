@@ -104,7 +104,7 @@ def rate(employee_id: int):
             rating = service.record_rating(db, employee=employee, skill=skill, level=sent.level.data,
                                            user=current_user, worksite_id=employee.worksite_id,
                                            situation=situation, evidence_ref=reference,
-                                           evidence_note=sent.evidence_note.data)
+                                           evidence_note=sent.evidence_note.data, at=capture.happened_at())
         except (service.SkillError, PhotoError) as exc:
             db.rollback()
             capture.discard_photo(photo)
@@ -187,7 +187,8 @@ def group_rate(skill_id: int):
         try:
             ratings = service.record_group(db, employees=list(employees), skill=skill,
                                            level=sent.level.data, user=current_user,
-                                           worksite_id=site.id if site else None, situation=situation)
+                                           worksite_id=site.id if site else None, situation=situation,
+                                           at=capture.happened_at())
         except service.SkillError as exc:
             db.rollback()
             error = str(exc)

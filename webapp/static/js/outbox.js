@@ -29,11 +29,11 @@
     return new Date(iso).toLocaleString("fr-FR", { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
   }
 
-  /* The server's refusal is an HTML fragment: show only its text messages. */
-  function reasonText(html) {
+  /* The server's refusal is an HTML fragment: show only its text messages (or only those matching `only`). */
+  function reasonText(html, only) {
     if (!html || html.indexOf("<") === -1) return html;
     var doc = new DOMParser().parseFromString(html, "text/html");
-    var found = doc.querySelectorAll(".error, [role=alert], .errors li, h1");
+    var found = (only && doc.querySelectorAll(only).length) ? doc.querySelectorAll(only) : doc.querySelectorAll(".error, [role=alert], .errors li, h1");
     var texts = Array.prototype.map.call(found, function (n) { return n.textContent.trim(); }).filter(Boolean);
     return texts.length ? texts.join(" ") : "Refusée par le serveur.";
   }
@@ -62,13 +62,28 @@
         a.textContent = "Se reconnecter";
         li.appendChild(a);
       }
+      if (entry.state === "refused" && entry.page) {
+        // Correcting opens the screen it was typed on, filled with what was typed (restore() below).
+        var fix = document.createElement("button");
+        fix.type = "button";
+        fix.className = "button";
+        fix.textContent = "Corriger";
+        fix.addEventListener("click", function () {
+          sessionStorage.setItem(FIX, JSON.stringify({ key: entry.key, restored: false }));
+          location.assign(entry.page);
+        });
+        li.appendChild(fix);
+      }
       if (entry.state === "refused") {
         // Discarding is always explicit: a refused capture stays until the person says so.
         var discard = document.createElement("button");
         discard.type = "button";
         discard.className = "button secondary";
         discard.textContent = "Abandonner cette saisie";
-        discard.addEventListener("click", function () { ask({ type: "discard", key: entry.key }).then(refresh); });
+        discard.addEventListener("click", function () {
+          if ((readFix() || {}).key === entry.key) sessionStorage.removeItem(FIX);
+          ask({ type: "discard", key: entry.key }).then(refresh);
+        });
         li.appendChild(discard);
       }
       ul.appendChild(li);
@@ -76,6 +91,74 @@
   }
 
   function refresh() { return ask({ type: "list" }).then(render); }
+
+  /* Correcting a refused capture: the refused entry stays in the outbox until its corrected capture is sent
+     (recorded, or kept again with no network) or the person discards it. FIX in sessionStorage: { key, url,
+     restored }. */
+  var FIX = "terrain.fix";
+
+  function pathOf(url) { return new URL(url, location.href).pathname; }
+
+  function readFix() {
+    try { return JSON.parse(sessionStorage.getItem(FIX) || "null"); } catch (e) { return null; }
+  }
+
+  /* The form of this screen that sends to the entry's URL; among several (one per skill), the one whose hidden
+     fields hold what was sent. */
+  function formFor(entry) {
+    var sent = {};
+    entry.fields.forEach(function (pair) { sent[pair[0]] = pair[1]; });
+    return Array.prototype.filter.call(document.querySelectorAll("form"), function (form) {
+      return pathOf(form.getAttribute("hx-post") || form.getAttribute("action") || "") === pathOf(entry.url);
+    }).filter(function (form) {
+      return Array.prototype.every.call(form.querySelectorAll('input[type="hidden"]'), function (input) {
+        return !(input.name in sent) || /^(csrf_token|client_key|happened_at)$/.test(input.name) || sent[input.name] === input.value;
+      });
+    })[0];
+  }
+
+  /* Fill the server's form with what was typed (not the key: the corrected capture is a new one; not the level
+     or status buttons: tapping one sends it; a photo is put back into its file input). */
+  function restore() {
+    var fix = readFix();
+    if (!fix || fix.restored) return;
+    ask({ type: "entry", key: fix.key }).then(function (entry) {
+      var form = entry && formFor(entry);
+      if (!entry) sessionStorage.removeItem(FIX);
+      if (!form) return;
+      var typed = entry.fields.filter(function (pair) {
+        return typeof pair[1] === "string" && !/^(client_key|happened_at)$/.test(pair[0])
+          && !form.querySelector('button[name="' + pair[0] + '"]');
+      });
+      window.Terrain.fillForm(form, typed);
+      entry.fields.forEach(function (pair) {
+        var input = typeof pair[1] !== "string" && pair[1].size && form.querySelector('input[type="file"][name="' + pair[0] + '"]');
+        if (!input) return;
+        var files = new DataTransfer();
+        files.items.add(new File([pair[1]], pair[1].name || "photo.jpg", { type: pair[1].type }));
+        input.files = files.files;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+      for (var open = form.closest("details"); open; open = open.parentElement.closest("details")) open.open = true;
+      var note = document.createElement("p");
+      note.className = "banner error";
+      note.setAttribute("role", "alert");
+      // The message of the field at fault, rather than the summary that points at it.
+      note.textContent = "Saisie refusée. " + reasonText(entry.reason, '.error[id$="-error"]') + " Elle a été remise dans le formulaire : corrigez-la puis enregistrez.";
+      form.insertBefore(note, form.firstChild);
+      note.scrollIntoView({ block: "start" });
+      sessionStorage.setItem(FIX, JSON.stringify({ key: fix.key, url: entry.url, restored: true }));
+    });
+  }
+
+  /* The corrected capture left (recorded, or kept in the outbox again): the refused one goes. */
+  function corrected(event) {
+    var fix = readFix();
+    var sent = event.detail.pathInfo && event.detail.pathInfo.requestPath;
+    if (!fix || !fix.url || !sent || pathOf(sent) !== pathOf(fix.url) || !event.detail.successful) return;
+    sessionStorage.removeItem(FIX);
+    ask({ type: "discard", key: fix.key }).then(refresh);
+  }
 
   /* Ask for a send now; when something still waits, try again later, each time a little later (5 s … 5 min). */
   function send() {
@@ -102,6 +185,7 @@
 
   // A capture the worker kept: the form gets a fresh key for the next capture.
   document.addEventListener("htmx:afterRequest", function (event) {
+    corrected(event);
     var xhr = event.detail.xhr;
     if (!xhr || !xhr.getResponseHeader("X-Terrain-Queued")) return;
     var form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form") : null;
@@ -143,4 +227,5 @@
   window.addEventListener("online", function () { backoff = 5000; send(); });
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") send(); });
   ask({ type: "hello", account: account, alerts: body.dataset.alerts === "1" }).then(send);
+  restore();
 })();

@@ -16,8 +16,8 @@
     box._timer = window.setTimeout(function () { box.classList.remove("visible"); }, milliseconds || 6000);
   }
 
-  // Shared with the other scripts of the page (alerts.js, passkeys.js), which load after this one.
-  window.Terrain = { csrfToken: csrfToken, toast: toast };
+  // Shared with the other scripts of the page (alerts.js, passkeys.js, outbox.js), which load after this one.
+  window.Terrain = { csrfToken: csrfToken, toast: toast, fillForm: fillForm };
 
   /* Captures carry an idempotency key (docs/offline.md): the server renders one so that a form works without
      JavaScript; a form left without one gets a fresh key made on the phone before it is sent. */

@@ -93,19 +93,24 @@ function queue(request) {
     data.forEach((value, name) => { if (name !== "csrf_token") fields.push([name, value]); });
     const key = data.get("client_key") || self.crypto.randomUUID();
     const made = new Date();
+    // The screen it was typed on (path and query): « Corriger » opens it again with what was typed.
+    const from = request.referrer ? new URL(request.referrer) : null;
+    const page = from && from.origin === self.location.origin ? from.pathname + from.search : "";
     // The phone's time of the capture; the server bounds it (not in the future, not before the session).
     if (!data.has("happened_at")) fields.push(["happened_at", made.toISOString()]);
-    const entry = { key, account: account || "", url: request.url, fields, made_at: made.toISOString(), seq: seq++,
+    const entry = { key, account: account || "", url: request.url, page, fields, made_at: made.toISOString(), seq: seq++,
                     label: labelOf(new URL(request.url).pathname), state: "waiting", reason: "" };
     return putEntry(entry).then(() => {
       if (self.registration.sync) self.registration.sync.register("terrain-outbox").catch(() => {});
       announce();
       const time = made.toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
       // The observation form is replaced by this answer: offer the next one (the kept form, served offline).
-      const page = request.referrer && new URL(request.referrer).origin === self.location.origin ? new URL(request.referrer).pathname : "";
-      const next = entry.label === "Observation" && page ? ` <a class="button" href="${page}">Nouvelle observation</a>` : "";
+      const next = entry.label === "Observation" && from ? ` <a class="button" href="${from.pathname}">Nouvelle observation</a>` : "";
+      const headers = { "Content-Type": "text/html; charset=utf-8", "X-Terrain-Queued": key };
+      // A boosted form (a whole page, like the group rating) would lose the page: put the notice atop the content.
+      if (request.headers.get("HX-Boosted")) Object.assign(headers, { "HX-Retarget": "#main", "HX-Reswap": "afterbegin show:top" });
       return new Response(`<div class="notice pending-capture" role="status"><strong>${entry.label}</strong> gardée sur ce téléphone à ${time} : en attente d'envoi. Elle partira au retour du réseau.${next}</div>`,
-        { status: 200, headers: { "Content-Type": "text/html; charset=utf-8", "X-Terrain-Queued": key } });
+        { status: 200, headers });
     });
   });
 }
@@ -168,8 +173,19 @@ function settle(entry, response) {
   return response.text().then((html) => putEntry(Object.assign(entry, { state: "refused", reason: html.slice(0, 20000) }))).then(() => "sent");
 }
 
+/* The shell files the page has just loaded come from the browser's HTTP cache (static files do not vary with the
+   session cookie). The offline page is fetched without the session's cookie: the copy kept is the same for
+   everyone, with nothing of the account. */
+function installShell(cache) {
+  const offline = fetch(OFFLINE_URL, { credentials: "omit" }).then((response) => {
+    if (!response.ok) throw new Error("offline page: " + response.status);
+    return cache.put(OFFLINE_URL, response);
+  });
+  return Promise.all([cache.addAll(SHELL), offline]);
+}
+
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(CACHE).then(installShell).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
@@ -220,7 +236,12 @@ self.addEventListener("message", (event) => {
     event.waitUntil(replay().then(answer));
   } else if (data.type === "list") {
     event.waitUntil(getMeta("account").then((account) => entries(account || "")).then((list) =>
-      answer(list.map((e) => ({ key: e.key, label: e.label, made_at: e.made_at, state: e.state, reason: e.reason })))));
+      answer(list.map((e) => ({ key: e.key, label: e.label, made_at: e.made_at, state: e.state, reason: e.reason,
+                                page: e.page || "" })))));
+  } else if (data.type === "entry") {
+    // What was typed, to correct a refused capture (outbox.js fills the form of its screen with it).
+    event.waitUntil(getMeta("account").then((account) => entries(account || "")).then((list) =>
+      answer(list.find((e) => e.key === data.key) || null)));
   } else if (data.type === "discard") {
     event.waitUntil(deleteEntry(data.key).then(announce).then(() => answer(true)));
   }
