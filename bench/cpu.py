@@ -1,0 +1,129 @@
+"""CPU time per request of the main screens, in-process (Flask test client, no server, no network).
+
+Usage:
+  .venv/bin/python bench/cpu.py --database-url sqlite:////tmp/terrain-1m.sqlite [--requests 30]
+  .venv/bin/python bench/cpu.py --database-url ... --profile today [--sort tottime] [--lines 40]
+Each screen is requested as the load test asks for it (same accounts, same URLs, `Accept-Encoding` of a browser,
+so compression is counted), a few times to warm the caches, then --requests times: the CPU time of the process
+(time.process_time) and the wall time per request, the time spent inside SQL statements and their number, and the
+size of the body sent. CPU time does not depend much on what else the machine is doing, unlike the load test's
+latencies: it is the figure to compare two versions with. --profile SCREEN prints cProfile's figures for one
+screen instead (--sort cumulative or tottime). The database must already be initialised (`flask init-db`); the
+observation POST adds notes to it (marked as the load test marks its own).
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import re
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, os.environ.get("TERRAIN_APP_DIR", str(BENCH.parent)))
+
+from load import CHROME_ENCODING, PASSWORD, load_key, targets  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+
+from webapp import create_app  # noqa: E402
+from webapp.platform.db import get_engine  # noqa: E402
+
+
+def log_in(client, email: str) -> str:
+    """Log in through the form; returns the CSRF token of the session."""
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    account = client.get("/compte/").get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', account).group(1)
+
+
+def screens(app, ids: dict) -> dict:
+    """name -> a function sending one request as the load test does."""
+    supervisor, counsellor, anonymous = app.test_client(), app.test_client(), app.test_client()
+    token = log_in(supervisor, "encadrant@demo.terrain")
+    log_in(counsellor, "cip@demo.terrain")
+    headers = {"Accept-Encoding": CHROME_ENCODING, "Accept": "text/html"}
+
+    def observation():
+        return supervisor.post("/observations/", headers={**headers, "HX-Request": "true"}, data={
+            "client_key": load_key(), "employee_ids": [str(ids["member"])], "category": "technique",
+            "tone": "positive", "visibility": "team", "text": "Coupe nette et régulière, range le matériel.",
+            "observed_on": date.today().isoformat(), "csrf_token": token})
+
+    return {
+        "healthz": lambda: anonymous.get("/healthz", headers=headers),
+        "today": lambda: supervisor.get("/aujourdhui/", headers=headers),
+        "timeline": lambda: supervisor.get(f"/salaries/{ids['busiest']}/parcours", headers=headers),
+        "feed": lambda: counsellor.get("/observations/fil", headers=headers),
+        "matrix": lambda: supervisor.get("/competences/", headers=headers),
+        "inbox": lambda: counsellor.get("/alertes/", headers=headers),
+        "post": observation,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--warm", type=int, default=5)
+    parser.add_argument("--only", action="append", help="a screen name (repeatable); default all")
+    parser.add_argument("--profile", help="print cProfile's figures for this screen")
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--lines", type=int, default=45)
+    args = parser.parse_args()
+    ids = targets(args.database_url)
+    app = create_app({"DATABASE_URL": args.database_url, "SECRET_KEY": "bench", "TOTP_REQUIRED_ROLES": ()})
+    engine = get_engine(app)
+    sql = {"n": 0, "s": 0.0, "start": 0.0}
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(*_args):
+        sql["start"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(*_args):
+        sql["n"] += 1
+        sql["s"] += time.perf_counter() - sql["start"]
+
+    calls = screens(app, ids)
+    if args.profile:
+        call = calls[args.profile]
+        for _ in range(args.warm):
+            call()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.requests):
+            call()
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.lines)
+        print(out.getvalue())
+        return 0
+    print(f"{ids['observations']} observations; busiest employee {ids['busiest']} "
+          f"({ids['busiest_observations']} notes); {args.requests} requests per screen")
+    print(f"{'screen':<10} {'CPU ms':>7} {'wall ms':>8} {'SQL ms':>7} {'SQL n':>6} {'bytes':>7}")
+    for name in args.only or list(calls):
+        call = calls[name]
+        for _ in range(args.warm):
+            response = call()
+            assert response.status_code == 200, (name, response.status_code)
+        sql.update(n=0, s=0.0)
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(args.requests):
+            response = call()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        per = 1000 / args.requests
+        print(f"{name:<10} {cpu * per:7.1f} {wall * per:8.1f} {sql['s'] * per:7.1f} {sql['n'] / args.requests:6.1f} "
+              f"{len(response.data):7d}")
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
