@@ -76,6 +76,7 @@ def main() -> int:
     parser.add_argument("--profile", help="print cProfile's figures for this screen")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=45)
+    parser.add_argument("--callers", help="with --profile: also print the callers of functions matching this")
     args = parser.parse_args()
     ids = targets(args.database_url)
     app = create_app({"DATABASE_URL": args.database_url, "SECRET_KEY": "bench", "TOTP_REQUIRED_ROLES": ()})
@@ -103,6 +104,8 @@ def main() -> int:
         profiler.disable()
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.lines)
+        if args.callers:
+            pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_callers(args.callers)
         print(out.getvalue())
         return 0
     print(f"{ids['observations']} observations; busiest employee {ids['busiest']} "
