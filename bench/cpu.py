@@ -1,12 +1,12 @@
 """CPU time per request of the main screens, in-process (Flask test client, no server, no network).
 
 Usage:
-  .venv/bin/python bench/cpu.py --database-url sqlite:////tmp/terrain-1m.sqlite [--requests 30]
+  .venv/bin/python bench/cpu.py --database-url sqlite:////tmp/terrain-1m.sqlite [--requests 50] [--only today]
   .venv/bin/python bench/cpu.py --database-url ... --profile today [--sort tottime] [--lines 40]
 Each screen is requested as the load test asks for it (same accounts, same URLs, `Accept-Encoding` of a browser,
-so compression is counted), a few times to warm the caches, then --requests times: the CPU time of the process
-(time.process_time) and the wall time per request, the time spent inside SQL statements and their number, and the
-size of the body sent. CPU time does not depend much on what else the machine is doing, unlike the load test's
+so compression is counted), a few times to warm the caches, then --requests times by --batches: the CPU time of
+the process (time.process_time) per request, lowest batch and median, the median wall time, the time spent inside
+SQL statements and their number, and the size of the body sent. CPU time does not depend much on what else the machine is doing, unlike the load test's
 latencies: it is the figure to compare two versions with. --profile SCREEN prints cProfile's figures for one
 screen instead (--sort cumulative or tottime). The database must already be initialised (`flask init-db`); the
 observation POST adds notes to it (marked as the load test marks its own).
@@ -19,6 +19,7 @@ import io
 import os
 import pstats
 import re
+import statistics
 import sys
 import time
 from datetime import date
@@ -70,8 +71,10 @@ def screens(app, ids: dict) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--warm", type=int, default=5)
+    parser.add_argument("--batches", type=int, default=5, help="the requests are timed by batches; the CPU time "
+                        "shown is the lowest batch's (the least disturbed by the rest of the machine), then the median")
     parser.add_argument("--only", action="append", help="a screen name (repeatable); default all")
     parser.add_argument("--profile", help="print cProfile's figures for this screen")
     parser.add_argument("--sort", default="cumulative")
@@ -110,20 +113,24 @@ def main() -> int:
         return 0
     print(f"{ids['observations']} observations; busiest employee {ids['busiest']} "
           f"({ids['busiest_observations']} notes); {args.requests} requests per screen")
-    print(f"{'screen':<10} {'CPU ms':>7} {'wall ms':>8} {'SQL ms':>7} {'SQL n':>6} {'bytes':>7}")
+    print(f"{'screen':<10} {'CPU ms':>7} {'median':>7} {'wall ms':>8} {'SQL ms':>7} {'SQL n':>6} {'bytes':>7}")
+    size = max(1, args.requests // args.batches)
     for name in args.only or list(calls):
         call = calls[name]
         for _ in range(args.warm):
             response = call()
             assert response.status_code == 200, (name, response.status_code)
         sql.update(n=0, s=0.0)
-        cpu, wall = time.process_time(), time.perf_counter()
-        for _ in range(args.requests):
-            response = call()
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        per = 1000 / args.requests
-        print(f"{name:<10} {cpu * per:7.1f} {wall * per:8.1f} {sql['s'] * per:7.1f} {sql['n'] / args.requests:6.1f} "
-              f"{len(response.data):7d}")
+        cpus, walls = [], []
+        for _batch in range(args.batches):
+            cpu, wall = time.process_time(), time.perf_counter()
+            for _ in range(size):
+                response = call()
+            cpus.append((time.process_time() - cpu) * 1000 / size)
+            walls.append((time.perf_counter() - wall) * 1000 / size)
+        count = size * args.batches
+        print(f"{name:<10} {min(cpus):7.1f} {statistics.median(cpus):7.1f} {statistics.median(walls):8.1f} "
+              f"{sql['s'] * 1000 / count:7.1f} {sql['n'] / count:6.1f} {len(response.data):7d}")
     engine.dispose()
     return 0
 
