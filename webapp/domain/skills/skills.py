@@ -364,10 +364,19 @@ def working_labels(db: Session, employee_ids: list[int]) -> dict[int, list[str]]
     Two queries whatever the number of employees: the Today cards of a whole team use it.
     """
     found: dict[int, list[str]] = {i: [] for i in employee_ids}
-    for (employee_id, _), rating in sorted(latest_ratings(db, employee_ids).items(), key=lambda kv: kv[1].skill_label):
-        if rating.level < ACQUIRED:
-            found[employee_id].append(rating.skill_label)
     if employee_ids:
+        # Only the label and level of each latest rating: plain rows, no rating object to build (a team has
+        # hundreds of ratings, and this runs on every Today page).
+        rank = func.row_number().over(
+            partition_by=(SkillRating.employee_id, SkillRating.skill_code),
+            order_by=(col(SkillRating.rated_at).desc(), col(SkillRating.id).desc()),
+        ).label("rank")
+        latest = select(SkillRating.employee_id, SkillRating.skill_label, SkillRating.level, rank).where(
+            col(SkillRating.employee_id).in_(employee_ids)).subquery()
+        rows = db.exec(select(latest.c.employee_id, latest.c.skill_label)
+                       .where(latest.c.rank == 1, latest.c.level < ACQUIRED)).all()
+        for employee_id, label in sorted(rows, key=lambda row: row[1]):
+            found[employee_id].append(label)
         planned = db.exec(
             select(LearningSessionParticipant.employee_id, Skill.label)
             .join(LearningSession, LearningSession.id == LearningSessionParticipant.session_id)
