@@ -85,13 +85,22 @@ class Client:
         return Client(self.port, self.cookie, self.token)
 
 
+def _cookies(response, jar: dict[str, str]) -> str:
+    """Keep every cookie the response sets (the session and the known-browser cookie); the Cookie header to send."""
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name, _, value = header.split(";")[0].partition("=")
+        jar[name.strip()] = value
+    return "; ".join(f"{name}={value}" for name, value in jar.items())
+
+
 def login(port: int, email: str) -> Client:
     """Log in through the form (no compression asked, to read the token)."""
+    jar: dict[str, str] = {}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     connection.request("GET", "/login")
     response = connection.getresponse()
     page = response.read().decode()
-    cookie = response.getheader("Set-Cookie", "").split(";")[0]
+    cookie = _cookies(response, jar)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     body = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token})
     connection.request("POST", "/login", body=body, headers={"Cookie": cookie,
@@ -99,12 +108,12 @@ def login(port: int, email: str) -> Client:
     response = connection.getresponse()
     response.read()
     assert response.status == 303, f"login {email}: {response.status}"
-    cookie = response.getheader("Set-Cookie", "").split(";")[0] or cookie
+    cookie = _cookies(response, jar)
     connection.request("GET", "/compte/", headers={"Cookie": cookie})
     response = connection.getresponse()
     token = re.search(r'name="csrf-token" content="([^"]+)"', response.read().decode()).group(1)
     # The token is kept in the session: the cookie that comes back with it is the one to send.
-    cookie = response.getheader("Set-Cookie", "").split(";")[0] or cookie
+    cookie = _cookies(response, jar)
     connection.close()
     return Client(port, cookie, token)
 

@@ -171,11 +171,12 @@ def observation_views(db: Session, *, user: User, observations: list[Observation
     if not ids:
         return []
     people: dict[int, list[Employee]] = {i: [] for i in ids}
-    for link, employee in db.exec(
-        select(ObservationEmployee, Employee).join(Employee, Employee.id == ObservationEmployee.employee_id)
+    for observation_id, employee in db.exec(
+        select(ObservationEmployee.observation_id, Employee)
+        .join(Employee, Employee.id == ObservationEmployee.employee_id)
         .where(col(ObservationEmployee.observation_id).in_(ids)).order_by(Employee.first_name)
     ).all():
-        people[link.observation_id].append(employee)
+        people[observation_id].append(employee)
     authors = {u.id: u for u in db.exec(select(User).where(col(User.id).in_({o.author_id for o in observations}))).all()}
     roots = {o.root_id for o in observations if o.root_id}
     history: dict[int, list[Observation]] = {}
