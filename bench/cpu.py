@@ -8,7 +8,8 @@ so compression is counted), a few times to warm the caches, then --requests time
 the process (time.process_time) per request, lowest batch and median, the median wall time, the time spent inside
 SQL statements and their number, and the size of the body sent. CPU time does not depend much on what else the machine is doing, unlike the load test's
 latencies: it is the figure to compare two versions with. --profile SCREEN prints cProfile's figures for one
-screen instead (--sort cumulative or tottime). The database must already be initialised (`flask init-db`); the
+screen instead (--sort cumulative or tottime). Once the application is loaded, the post_worker_init hook of the
+checkout's gunicorn.conf.py runs, as in a gunicorn worker (--no-worker-hook: not). The database must already be initialised (`flask init-db`); the
 observation POST adds notes to it (marked as the load test marks its own).
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ import io
 import os
 import pstats
 import re
+import runpy
 import statistics
 import sys
 import time
@@ -26,7 +28,8 @@ from datetime import date
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, os.environ.get("TERRAIN_APP_DIR", str(BENCH.parent)))
+APP_DIR = Path(os.environ.get("TERRAIN_APP_DIR", str(BENCH.parent)))
+sys.path.insert(0, str(APP_DIR))
 
 from load import CHROME_ENCODING, PASSWORD, load_key, targets  # noqa: E402
 from sqlalchemy import event  # noqa: E402
@@ -77,6 +80,8 @@ def main() -> int:
                         "shown is the lowest batch's (the least disturbed by the rest of the machine), then the median")
     parser.add_argument("--only", action="append", help="a screen name (repeatable); default all")
     parser.add_argument("--profile", help="print cProfile's figures for this screen")
+    parser.add_argument("--no-worker-hook", action="store_true", help="do not run the post_worker_init of the "
+                        "checkout's gunicorn.conf.py (which gunicorn runs in each worker once the app is loaded)")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=45)
     parser.add_argument("--callers", help="with --profile: also print the callers of functions matching this")
@@ -96,6 +101,11 @@ def main() -> int:
         sql["s"] += time.perf_counter() - sql["start"]
 
     calls = screens(app, ids)
+    # As in gunicorn: the served checkout's worker start hook (gunicorn.conf.py), after the app is loaded.
+    conf = APP_DIR / "gunicorn.conf.py"
+    hook = runpy.run_path(str(conf)).get("post_worker_init") if conf.exists() and not args.no_worker_hook else None
+    if hook:
+        hook(None)
     if args.profile:
         call = calls[args.profile]
         for _ in range(args.warm):
