@@ -3,6 +3,7 @@
 Usage:
   .venv/bin/python bench/cpu.py --database-url sqlite:////tmp/terrain-1m.sqlite [--requests 50] [--only today]
   .venv/bin/python bench/cpu.py --database-url ... --profile today [--sort tottime] [--lines 40]
+  TERRAIN_APP_DIR=/path/to/previous/checkout .venv/bin/python bench/cpu.py ... --label sqlite-1m-before
 Each screen is requested as the load test asks for it (same accounts, same URLs, `Accept-Encoding` of a browser,
 so compression is counted), a few times to warm the caches, then --requests times by --batches: the CPU time of
 the process (time.process_time) per request, lowest batch and median, the median wall time, the time spent inside
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import re
@@ -79,6 +81,7 @@ def main() -> int:
     parser.add_argument("--batches", type=int, default=5, help="the requests are timed by batches; the CPU time "
                         "shown is the lowest batch's (the least disturbed by the rest of the machine), then the median")
     parser.add_argument("--only", action="append", help="a screen name (repeatable); default all")
+    parser.add_argument("--label", help="also write the figures to bench/results/cpu-<label>.json")
     parser.add_argument("--profile", help="print cProfile's figures for this screen")
     parser.add_argument("--no-worker-hook", action="store_true", help="do not run the post_worker_init of the "
                         "checkout's gunicorn.conf.py (which gunicorn runs in each worker once the app is loaded)")
@@ -125,6 +128,7 @@ def main() -> int:
           f"({ids['busiest_observations']} notes); {args.requests} requests per screen")
     print(f"{'screen':<10} {'CPU ms':>7} {'median':>7} {'wall ms':>8} {'SQL ms':>7} {'SQL n':>6} {'bytes':>7}")
     size = max(1, args.requests // args.batches)
+    results = []
     for name in args.only or list(calls):
         call = calls[name]
         for _ in range(args.warm):
@@ -141,7 +145,19 @@ def main() -> int:
         count = size * args.batches
         print(f"{name:<10} {min(cpus):7.1f} {statistics.median(cpus):7.1f} {statistics.median(walls):8.1f} "
               f"{sql['s'] * 1000 / count:7.1f} {sql['n'] / count:6.1f} {len(response.data):7d}")
+        results.append({"screen": name, "cpu_ms": min(cpus), "cpu_ms_median": statistics.median(cpus),
+                        "wall_ms": statistics.median(walls), "sql_ms": sql["s"] * 1000 / count,
+                        "statements": sql["n"] / count, "bytes": len(response.data)})
     engine.dispose()
+    if args.label:
+        out = BENCH / "results" / f"cpu-{args.label}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({
+            "label": args.label, "date": time.strftime("%Y-%m-%d %H:%M %Z"), "observations": ids["observations"],
+            "app": "previous version" if APP_DIR.resolve() != BENCH.parent else "this version",
+            "worker_hook": bool(hook), "requests": size * args.batches, "batches": args.batches,
+            "load_before": os.getloadavg()[0], "results": results}, indent=1, ensure_ascii=False) + "\n")
+        print(f"→ {out}")
     return 0
 
 
