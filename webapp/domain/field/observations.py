@@ -214,14 +214,33 @@ class FeedCursor:
             return None
 
 
+@dataclass(frozen=True)
+class PendingAck:
+    """A consigne a followed person has not acknowledged: who, the consigne's day and text."""
+
+    person: str
+    day: date
+    text: str
+
+
+@dataclass(frozen=True)
+class Absence:
+    """A followed person's absence or lateness."""
+
+    person: str
+    day: date
+    status: str
+    late_minutes: int | None
+
+
 @dataclass
 class Feed:
     """What a counsellor has not seen yet about the employees they follow (a page of it)."""
 
     since: datetime
     observations: list[ObservationView]
-    pending_acks: list[tuple[InstructionAck, Instruction, Employee]]
-    absences: list[tuple[Attendance, Employee]]
+    pending_acks: list[PendingAck]
+    absences: list[Absence]
     next_cursor: FeedCursor | None = None
 
 
@@ -274,8 +293,10 @@ def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor 
     if cursor is not None:
         return Feed(since, views, [], [], next_cursor)
     since_day = since.date()
+    # Plain rows, not objects: the feed shows up to twenty of each, on every visit.
     pending = db.exec(
-        select(InstructionAck, Instruction, Employee)
+        select(Employee.first_name, Employee.last_name, Instruction.day, Instruction.text)
+        .select_from(InstructionAck)
         .join(Instruction, Instruction.id == InstructionAck.instruction_id)
         .join(Employee, Employee.id == InstructionAck.employee_id)
         .where(Instruction.structure_id == user.structure_id, Instruction.day >= since_day, Instruction.day < today,
@@ -284,12 +305,16 @@ def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor 
         .order_by(col(Instruction.day).desc()).limit(FEED_LIMIT)
     ).all()
     absences = db.exec(
-        select(Attendance, Employee).join(Employee, Employee.id == Attendance.employee_id)
+        select(Employee.first_name, Employee.last_name, Attendance.day, Attendance.status, Attendance.late_minutes)
+        .select_from(Attendance).join(Employee, Employee.id == Attendance.employee_id)
         .where(Attendance.structure_id == user.structure_id, Attendance.day >= since_day,
                col(Attendance.status).in_(["absent", "late"]), _followed_clause(user, Attendance.employee_id))
         .order_by(col(Attendance.day).desc()).limit(FEED_LIMIT)
     ).all()
-    return Feed(since, views, list(pending), list(absences), next_cursor)
+    # Names as Employee.full_name gives them.
+    return Feed(since, views, [PendingAck(f"{first} {last}", day, text) for first, last, day, text in pending],
+                [Absence(f"{first} {last}", day, status, late) for first, last, day, status, late in absences],
+                next_cursor)
 
 
 def mark_feed_read(db: Session, *, user: User) -> None:
