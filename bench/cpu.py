@@ -9,8 +9,9 @@ so compression is counted), a few times to warm the caches, then --requests time
 the process (time.process_time) per request, lowest batch and median, the median wall time, the time spent inside
 SQL statements and their number, and the size of the body sent. CPU time does not depend much on what else the machine is doing, unlike the load test's
 latencies: it is the figure to compare two versions with. --profile SCREEN prints cProfile's figures for one
-screen instead (--sort cumulative or tottime). Once the application is loaded, the post_worker_init hook of the
-checkout's gunicorn.conf.py runs, as in a gunicorn worker (--no-worker-hook: not). The database must already be initialised (`flask init-db`); the
+screen instead (--sort cumulative or tottime). As in a gunicorn worker, the hooks of the checkout's
+gunicorn.conf.py run: post_worker_init once the application is loaded, post_request after every screen was
+requested a few times (--no-worker-hook: neither). The database must already be initialised (`flask init-db`); the
 observation POST adds notes to it (marked as the load test marks its own).
 """
 from __future__ import annotations
@@ -83,8 +84,8 @@ def main() -> int:
     parser.add_argument("--only", action="append", help="a screen name (repeatable); default all")
     parser.add_argument("--label", help="also write the figures to bench/results/cpu-<label>.json")
     parser.add_argument("--profile", help="print cProfile's figures for this screen")
-    parser.add_argument("--no-worker-hook", action="store_true", help="do not run the post_worker_init of the "
-                        "checkout's gunicorn.conf.py (which gunicorn runs in each worker once the app is loaded)")
+    parser.add_argument("--no-worker-hook", action="store_true", help="do not run the worker hooks of the "
+                        "checkout's gunicorn.conf.py (post_worker_init, post_request)")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=45)
     parser.add_argument("--callers", help="with --profile: also print the callers of functions matching this")
@@ -104,11 +105,18 @@ def main() -> int:
         sql["s"] += time.perf_counter() - sql["start"]
 
     calls = screens(app, ids)
-    # As in gunicorn: the served checkout's worker start hook (gunicorn.conf.py), after the app is loaded.
+    # As in gunicorn: the served checkout's worker hooks (gunicorn.conf.py), at start and after its first requests.
     conf = APP_DIR / "gunicorn.conf.py"
-    hook = runpy.run_path(str(conf)).get("post_worker_init") if conf.exists() and not args.no_worker_hook else None
+    hooks = runpy.run_path(str(conf)) if conf.exists() and not args.no_worker_hook else {}
+    hook = hooks.get("post_worker_init")
     if hook:
         hook(None)
+    for name, call in calls.items():
+        for _ in range(args.warm):
+            assert call().status_code == 200, name
+    if hooks.get("post_request"):
+        worker = type("Worker", (), {"nr": 10**6})()  # a worker that has served its first requests
+        hooks["post_request"](worker, None, None, None)
     if args.profile:
         call = calls[args.profile]
         for _ in range(args.warm):
@@ -155,7 +163,8 @@ def main() -> int:
         out.write_text(json.dumps({
             "label": args.label, "date": time.strftime("%Y-%m-%d %H:%M %Z"), "observations": ids["observations"],
             "app": "previous version" if APP_DIR.resolve() != BENCH.parent else "this version",
-            "worker_hook": bool(hook), "requests": size * args.batches, "batches": args.batches,
+            "worker_hooks": sorted(name for name in ("post_worker_init", "post_request") if hooks.get(name)),
+            "requests": size * args.batches, "batches": args.batches,
             "load_before": os.getloadavg()[0], "results": results}, indent=1, ensure_ascii=False) + "\n")
         print(f"→ {out}")
     return 0

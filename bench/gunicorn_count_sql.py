@@ -38,7 +38,12 @@ def pre_request(worker, req):
     _local.statements = 0
 
 
+_served_post_request = globals().get("post_request")  # the served checkout's own hook, kept
+
+
 def post_request(worker, req, environ, resp):
+    if _served_post_request:
+        _served_post_request(worker, req, environ, resp)
     path = os.environ.get("TERRAIN_BENCH_SQL_LOG")
     if path:
         with open(path, "a") as log:

@@ -51,3 +51,14 @@ def test_the_load_test_serves_with_the_settings_of_make_run(monkeypatch):
     for name in ("worker_class", "workers", "threads", "timeout", "keepalive", "preload_app"):
         assert bench[name] == production[name], name
     assert bench["post_worker_init"].__code__.co_code == production["post_worker_init"].__code__.co_code
+    assert bench["_served_post_request"].__code__.co_code == production["post_request"].__code__.co_code
+
+
+def test_a_worker_freezes_again_once_after_its_first_requests():
+    script = ("import gc, runpy; conf = runpy.run_path('gunicorn.conf.py'); worker = type('W', (), {'nr': 0})(); "
+              "hook = conf['post_request']; hook(worker, None, None, None); first = gc.get_freeze_count(); "
+              "worker.nr = conf['WARM_REQUESTS']; hook(worker, None, None, None); second = gc.get_freeze_count(); "
+              "hook(worker, None, None, None); print(first, second, gc.get_freeze_count())")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    first, second, third = map(int, out.stdout.split())
+    assert first == 0 and second > 0 and third == second
