@@ -19,7 +19,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, os.environ.get("TERRAIN_APP_DIR", str(BENCH.parent)))
 
-from load import PASSWORD, targets  # noqa: E402
+from load import PASSWORD, load_key, targets  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from webapp import create_app  # noqa: E402
@@ -82,7 +82,7 @@ def main() -> int:
         ("Matrice de compétences", lambda: supervisor.get("/competences/")),
         ("Alertes (CIP)", lambda: counsellor.get("/alertes/")),
         ("Observation POST (htmx)", lambda: supervisor.post("/observations/", headers={"HX-Request": "true"}, data={
-            "client_key": f"explain-{time.time_ns()}", "employee_ids": [str(ids["member"])], "category": "technique",
+            "client_key": load_key(), "employee_ids": [str(ids["member"])], "category": "technique",
             "tone": "positive", "visibility": "team", "text": "Coupe nette.", "observed_on": date.today().isoformat(),
             "csrf_token": token})),
     ]

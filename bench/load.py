@@ -42,6 +42,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
 PASSWORD = "bench password long enough"
 CHROME_ENCODING = "gzip, deflate, br, zstd"
+# The idempotency key of the notes the load test posts: a UUID (the capture forms refuse anything else) whose first
+# eight digits mark it, so that they count for nobody's history (earlier versions of this script wrote "load-…").
+LOAD_KEY_PREFIX = "10ad10ad"
+
+
+def load_key() -> str:
+    return LOAD_KEY_PREFIX + uuid.uuid4().hex[len(LOAD_KEY_PREFIX):]
 
 
 class Client:
@@ -78,13 +85,22 @@ class Client:
         return Client(self.port, self.cookie, self.token)
 
 
+def _cookies(response, jar: dict[str, str]) -> str:
+    """Keep every cookie the response sets (the session and the known-browser cookie); the Cookie header to send."""
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name, _, value = header.split(";")[0].partition("=")
+        jar[name.strip()] = value
+    return "; ".join(f"{name}={value}" for name, value in jar.items())
+
+
 def login(port: int, email: str) -> Client:
     """Log in through the form (no compression asked, to read the token)."""
+    jar: dict[str, str] = {}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     connection.request("GET", "/login")
     response = connection.getresponse()
     page = response.read().decode()
-    cookie = response.getheader("Set-Cookie", "").split(";")[0]
+    cookie = _cookies(response, jar)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     body = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token})
     connection.request("POST", "/login", body=body, headers={"Cookie": cookie,
@@ -92,12 +108,12 @@ def login(port: int, email: str) -> Client:
     response = connection.getresponse()
     response.read()
     assert response.status == 303, f"login {email}: {response.status}"
-    cookie = response.getheader("Set-Cookie", "").split(";")[0] or cookie
+    cookie = _cookies(response, jar)
     connection.request("GET", "/compte/", headers={"Cookie": cookie})
     response = connection.getresponse()
     token = re.search(r'name="csrf-token" content="([^"]+)"', response.read().decode()).group(1)
     # The token is kept in the session: the cookie that comes back with it is the one to send.
-    cookie = response.getheader("Set-Cookie", "").split(";")[0] or cookie
+    cookie = _cookies(response, jar)
     connection.close()
     return Client(port, cookie, token)
 
@@ -146,11 +162,12 @@ def targets(database_url: str) -> dict:
     with engine.connect() as connection:
         supervisor = connection.execute(text(
             "SELECT id FROM \"user\" WHERE email = 'encadrant@demo.terrain'")).scalar()
-        # Notes written by earlier load tests (client key "load-…") count for nobody's history.
+        # Notes written by earlier load tests (see LOAD_KEY_PREFIX) count for nobody's history.
         busiest = connection.execute(text(
             "SELECT oe.employee_id FROM observation_employee oe JOIN employee e ON e.id = oe.employee_id "
             "JOIN observation o ON o.id = oe.observation_id "
             "WHERE e.structure_id = 1 AND e.referent_eti_id = :s AND o.client_key NOT LIKE 'load-%' "
+            f"AND o.client_key NOT LIKE '{LOAD_KEY_PREFIX}%' "
             "GROUP BY oe.employee_id ORDER BY COUNT(*) DESC LIMIT 1"), {"s": supervisor}).scalar()
         history = connection.execute(text(
             "SELECT COUNT(*) FROM observation_employee WHERE employee_id = :e"), {"e": busiest}).scalar()
@@ -227,7 +244,7 @@ class Deployment:
         supervisor, ids = self.supervisor, self.ids
 
         def observation():
-            return {"client_key": f"load-{uuid.uuid4().hex}", "employee_ids": [str(ids["member"])],
+            return {"client_key": load_key(), "employee_ids": [str(ids["member"])],
                     "category": "technique", "tone": "positive", "visibility": "team",
                     "text": "Coupe nette et régulière, range le matériel.", "observed_on": date.today().isoformat(),
                     "csrf_token": supervisor.token}

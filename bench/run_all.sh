@@ -32,12 +32,15 @@ if [ -z "${ONLY_AFTER:-}" ]; then
     --database-url "sqlite:///$WORK/b1m.sqlite" --label sqlite-1m-before
   TERRAIN_APP_DIR="$WORK/before" "$PYTHON" bench/explain.py --database-url "sqlite:///$WORK/b1m.sqlite" \
     --label sqlite-1m-before
+  TERRAIN_APP_DIR="$WORK/before" "$PYTHON" bench/cpu.py --database-url "sqlite:///$WORK/b1m.sqlite" \
+    --label sqlite-1m-before
 fi
 copy 10000 a10k; copy 1000000 a1m
 "$PYTHON" bench/load.py "${LOAD[@]}" \
   --database-url "sqlite:///$WORK/a10k.sqlite" --label sqlite-10k \
   --database-url "sqlite:///$WORK/a1m.sqlite" --label sqlite-1m
 "$PYTHON" bench/explain.py --database-url "sqlite:///$WORK/a1m.sqlite" --label sqlite-1m
+"$PYTHON" bench/cpu.py --database-url "sqlite:///$WORK/a1m.sqlite" --label sqlite-1m
 
 # PostgreSQL: generated with the previous schema, measured, then upgraded by this version's init-db and measured.
 if [ -n "${PG_URL:-}" ]; then

@@ -50,10 +50,16 @@ def visible_clause(user: User):
     return clause
 
 
+# Aliases made once per process: aliasing copies every column of the table (about 2 ms for Observation), and an
+# alias is immutable, so one serves every statement.
+_NEWER = aliased(Observation)
+_PERSON = aliased(Employee)  # its own name: the enclosing query may join Employee too
+_CURRENT = not_(exists().where(_NEWER.corrects_id == Observation.id))
+
+
 def current_clause():
     """SQL condition on Observation: the latest version (no correction replaces it)."""
-    newer = aliased(Observation)
-    return not_(exists().where(newer.corrects_id == Observation.id))
+    return _CURRENT
 
 
 def may_read(user: User, observation: Observation) -> bool:
@@ -165,11 +171,12 @@ def observation_views(db: Session, *, user: User, observations: list[Observation
     if not ids:
         return []
     people: dict[int, list[Employee]] = {i: [] for i in ids}
-    for link, employee in db.exec(
-        select(ObservationEmployee, Employee).join(Employee, Employee.id == ObservationEmployee.employee_id)
+    for observation_id, employee in db.exec(
+        select(ObservationEmployee.observation_id, Employee)
+        .join(Employee, Employee.id == ObservationEmployee.employee_id)
         .where(col(ObservationEmployee.observation_id).in_(ids)).order_by(Employee.first_name)
     ).all():
-        people[link.observation_id].append(employee)
+        people[observation_id].append(employee)
     authors = {u.id: u for u in db.exec(select(User).where(col(User.id).in_({o.author_id for o in observations}))).all()}
     roots = {o.root_id for o in observations if o.root_id}
     history: dict[int, list[Observation]] = {}
@@ -207,20 +214,39 @@ class FeedCursor:
             return None
 
 
+@dataclass(frozen=True)
+class PendingAck:
+    """A consigne a followed person has not acknowledged: who, the consigne's day and text."""
+
+    person: str
+    day: date
+    text: str
+
+
+@dataclass(frozen=True)
+class Absence:
+    """A followed person's absence or lateness."""
+
+    person: str
+    day: date
+    status: str
+    late_minutes: int | None
+
+
 @dataclass
 class Feed:
     """What a counsellor has not seen yet about the employees they follow (a page of it)."""
 
     since: datetime
     observations: list[ObservationView]
-    pending_acks: list[tuple[InstructionAck, Instruction, Employee]]
-    absences: list[tuple[Attendance, Employee]]
+    pending_acks: list[PendingAck]
+    absences: list[Absence]
     next_cursor: FeedCursor | None = None
 
 
 def _followed_clause(user: User, employee_id_column):
     """SQL condition: the employee is an active one of the structure that the user follows (every one for others)."""
-    person = aliased(Employee)  # its own name: the enclosing query may join Employee too
+    person = _PERSON
     condition = and_(person.id == employee_id_column, person.structure_id == user.structure_id,
                      person.active.is_(True))
     if user.role == "counsellor":
@@ -242,7 +268,7 @@ def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor 
     since = max(since, floor.replace(tzinfo=since.tzinfo))
     # The recent notes of the followed people, from each person's (employee, time) index: a short list whatever
     # the structure's size and history.
-    person = aliased(Employee)
+    person = _PERSON
     followed = [person.structure_id == user.structure_id, person.active.is_(True)]
     if user.role == "counsellor":
         followed.append(person.referent_cip_id == user.id)
@@ -267,8 +293,10 @@ def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor 
     if cursor is not None:
         return Feed(since, views, [], [], next_cursor)
     since_day = since.date()
+    # Plain rows, not objects: the feed shows up to twenty of each, on every visit.
     pending = db.exec(
-        select(InstructionAck, Instruction, Employee)
+        select(Employee.first_name, Employee.last_name, Instruction.day, Instruction.text)
+        .select_from(InstructionAck)
         .join(Instruction, Instruction.id == InstructionAck.instruction_id)
         .join(Employee, Employee.id == InstructionAck.employee_id)
         .where(Instruction.structure_id == user.structure_id, Instruction.day >= since_day, Instruction.day < today,
@@ -277,12 +305,16 @@ def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor 
         .order_by(col(Instruction.day).desc()).limit(FEED_LIMIT)
     ).all()
     absences = db.exec(
-        select(Attendance, Employee).join(Employee, Employee.id == Attendance.employee_id)
+        select(Employee.first_name, Employee.last_name, Attendance.day, Attendance.status, Attendance.late_minutes)
+        .select_from(Attendance).join(Employee, Employee.id == Attendance.employee_id)
         .where(Attendance.structure_id == user.structure_id, Attendance.day >= since_day,
                col(Attendance.status).in_(["absent", "late"]), _followed_clause(user, Attendance.employee_id))
         .order_by(col(Attendance.day).desc()).limit(FEED_LIMIT)
     ).all()
-    return Feed(since, views, list(pending), list(absences), next_cursor)
+    # Names as Employee.full_name gives them.
+    return Feed(since, views, [PendingAck(f"{first} {last}", day, text) for first, last, day, text in pending],
+                [Absence(f"{first} {last}", day, status, late) for first, last, day, status, late in absences],
+                next_cursor)
 
 
 def mark_feed_read(db: Session, *, user: User) -> None:

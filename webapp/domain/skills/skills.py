@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import Row, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -266,6 +266,23 @@ def latest_ratings(db: Session, employee_ids: list[int], codes: list[str] | None
     return {(r.employee_id, r.skill_code): r for r in rows}
 
 
+def _latest_rows(db: Session, employee_ids: list[int], codes: list[str] | None, *names: str, where=()):
+    """Columns `names` (employee_id, skill_code, skill_label, level, rated_at) of the latest rating of each
+    (employee, skill code), as plain rows: no rating objects to build (a team matrix holds hundreds of them);
+    `where` filters the latest ratings (functions of the subquery's columns)."""
+    rank = func.row_number().over(
+        partition_by=(SkillRating.employee_id, SkillRating.skill_code),
+        order_by=(col(SkillRating.rated_at).desc(), col(SkillRating.id).desc()),
+    ).label("rank")
+    inner = select(SkillRating.employee_id, SkillRating.skill_code, SkillRating.skill_label, SkillRating.level,
+                   SkillRating.rated_at, rank).where(col(SkillRating.employee_id).in_(employee_ids))
+    if codes is not None:
+        inner = inner.where(col(SkillRating.skill_code).in_(codes))
+    latest = inner.subquery()
+    return db.exec(select(*(latest.c[name] for name in names))
+                   .where(latest.c.rank == 1, *(condition(latest.c) for condition in where))).all()
+
+
 def latest_level(db: Session, employee_id: int, code: str) -> int | None:
     """The latest level of one employee on one skill code, or None when never rated."""
     rating = latest_ratings(db, [employee_id], [code]).get((employee_id, code))
@@ -364,10 +381,12 @@ def working_labels(db: Session, employee_ids: list[int]) -> dict[int, list[str]]
     Two queries whatever the number of employees: the Today cards of a whole team use it.
     """
     found: dict[int, list[str]] = {i: [] for i in employee_ids}
-    for (employee_id, _), rating in sorted(latest_ratings(db, employee_ids).items(), key=lambda kv: kv[1].skill_label):
-        if rating.level < ACQUIRED:
-            found[employee_id].append(rating.skill_label)
     if employee_ids:
+        # Only the labels of the latest ratings below acquis: plain rows (this runs on every Today page).
+        rows = _latest_rows(db, employee_ids, None, "employee_id", "skill_label",
+                            where=(lambda c: c.level < ACQUIRED,))
+        for employee_id, label in sorted(rows, key=lambda row: row[1]):
+            found[employee_id].append(label)
         planned = db.exec(
             select(LearningSessionParticipant.employee_id, Skill.label)
             .join(LearningSession, LearningSession.id == LearningSessionParticipant.session_id)
@@ -402,9 +421,9 @@ class Matrix:
     worksite: Worksite
     employees: list[Employee]
     skills: list[SkillRow]
-    cells: dict[tuple[int, str], SkillRating]
+    cells: dict[tuple[int, str], Row]  # the latest rating's level and time (plain rows: hundreds per site)
 
-    def cell(self, employee_id: int, code: str) -> SkillRating | None:
+    def cell(self, employee_id: int, code: str) -> Row | None:
         return self.cells.get((employee_id, code))
 
 
@@ -419,7 +438,9 @@ def matrix(db: Session, worksite: Worksite) -> Matrix:
     """The team matrix of a work site, in three queries whatever the team size."""
     employees = site_employees(db, worksite)
     skills = skills_for_sector(db, worksite.structure_id, worksite.sector)
-    cells = latest_ratings(db, [e.id for e in employees], [r.skill.code for r in skills])
+    rows = _latest_rows(db, [e.id for e in employees], [r.skill.code for r in skills],
+                        "employee_id", "skill_code", "level", "rated_at") if employees else []
+    cells = {(row.employee_id, row.skill_code): row for row in rows}
     return Matrix(worksite, employees, skills, cells)
 
 

@@ -5,6 +5,7 @@ import base64
 import json
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -56,8 +57,18 @@ def vapid(config) -> Vapid02:
 
 def public_key(config) -> str:
     """The VAPID public key as the browser's applicationServerKey (base64url, uncompressed point)."""
-    raw = vapid(config).public_key.public_bytes(serialization.Encoding.X962,
-                                                serialization.PublicFormat.UncompressedPoint)
+    path = key_file(config)
+    if not path.exists():
+        vapid(config)  # creates the key pair
+    return _public_key_of(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _public_key_of(path: str, stamp: int) -> str:
+    """The public key of a key file, read once per process (`stamp` renews it when the file is replaced): the
+    alerts page shows it on every visit."""
+    raw = Vapid02.from_file(path).public_key.public_bytes(serialization.Encoding.X962,
+                                                           serialization.PublicFormat.UncompressedPoint)
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

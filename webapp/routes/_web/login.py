@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from webapp.domain.accounts.auth import (
@@ -51,18 +52,22 @@ def is_background_poll() -> bool:
     return request.method == "GET" and request.headers.get(POLL_HEADER) == "1"
 
 
+# Built once per process: every request runs it, and building a statement costs more CPU than SQLite running it.
+_SESSION_QUERY = (
+    select(UserSession, User, Structure.timezone)
+    .join(User, User.id == UserSession.user_id)
+    .outerjoin(Structure, Structure.id == User.structure_id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+
+
 @login_manager.user_loader
 def _load_user(token: str) -> CurrentUser | None:
     """Return the logged-in user for the session token, or None when the session has ended."""
     if not token:
         return None
     db = get_session()
-    found = db.exec(
-        select(UserSession, User, Structure.timezone)
-        .join(User, User.id == UserSession.user_id)
-        .outerjoin(Structure, Structure.id == User.structure_id)
-        .where(UserSession.token_hash == token_hash(token))
-    ).first()
+    found = db.exec(_SESSION_QUERY, params={"token_hash": token_hash(token)}).first()
     if found is None:
         return None
     row, user, timezone = found
