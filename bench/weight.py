@@ -37,13 +37,13 @@ class Wire:
     def __init__(self, base: str):
         parsed = urllib.parse.urlsplit(base)
         self.connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
-        self.cookie = ""
+        self.jar: dict[str, str] = {}
 
     def fetch(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
         """(status, bytes on the wire, decoded-size hint, body as sent, headers)."""
         sent = dict(CHROME, **(headers or {}))
-        if self.cookie:
-            sent["Cookie"] = self.cookie
+        if self.jar:
+            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.jar.items())
         data = None
         if body is not None:
             data = urllib.parse.urlencode(body, doseq=True).encode()
@@ -53,9 +53,10 @@ class Wire:
         payload = response.read()  # http.client does not decompress: these are the bytes sent
         head = len(f"HTTP/1.1 {response.status} {response.reason}\r\n") + 2 + sum(
             len(f"{name}: {value}\r\n") for name, value in response.getheaders())
-        cookie = response.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";")[0]
+        for name, value in response.getheaders():  # every cookie set (the session and the known-browser one)
+            if name.lower() == "set-cookie":
+                key, _, rest = value.split(";")[0].partition("=")
+                self.jar[key.strip()] = rest
         return response.status, head + len(payload), payload, dict(response.getheaders())
 
 
