@@ -25,11 +25,14 @@ login_manager = LoginManager()
 class CurrentUser(UserMixin):
     """The logged-in user as flask-login sees it: the account plus the session that carries it."""
 
-    def __init__(self, user: User, user_session: UserSession, timezone: str | None = None):
+    def __init__(self, user: User, user_session: UserSession, timezone: str | None = None,
+                 structure_phone: str | None = None):
         self.user = user
         self.user_session = user_session
-        # The structure's time zone, read with the session so that showing a time needs no query.
+        # The structure's time zone and phone number, read with the session so that showing a time or the
+        # offline alert panel needs no query.
         self.timezone = timezone or DEFAULT_TIMEZONE
+        self.structure_phone = structure_phone or ""
 
     def get_id(self) -> str:
         # The session token is the flask-login id, so ending the server session ends the login.
@@ -54,7 +57,7 @@ def is_background_poll() -> bool:
 
 # Built once per process: every request runs it, and building a statement costs more CPU than SQLite running it.
 _SESSION_QUERY = (
-    select(UserSession, User, Structure.timezone)
+    select(UserSession, User, Structure.timezone, Structure.phone)
     .join(User, User.id == UserSession.user_id)
     .outerjoin(Structure, Structure.id == User.structure_id)
     .where(UserSession.token_hash == bindparam("token_hash"))
@@ -70,7 +73,7 @@ def _load_user(token: str) -> CurrentUser | None:
     found = db.exec(_SESSION_QUERY, params={"token_hash": token_hash(token)}).first()
     if found is None:
         return None
-    row, user, timezone = found
+    row, user, timezone, phone = found
     now = utcnow()
     if not session_alive(row, user, now, current_app.config["SESSION_IDLE_MINUTES"]):
         return None
@@ -80,7 +83,7 @@ def _load_user(token: str) -> CurrentUser | None:
         with write_after_read(db):
             row.last_seen_at = now
             db.add(row)
-    return CurrentUser(user, row, timezone)
+    return CurrentUser(user, row, timezone, phone)
 
 
 # Endpoints reachable while the second factor still has to be set up.

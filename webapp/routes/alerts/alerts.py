@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from webapp.domain.accounts import audit
 from webapp.domain.alerts import alerts as service
 from webapp.domain.alerts.escalation import base_url
-from webapp.models import Alert, Employee, PushSubscription, Structure, User
+from webapp.models import Alert, Employee, PushSubscription, User
 from webapp.platform import idempotency
 from webapp.platform.db import write_after_read
 from webapp.platform.delivery.push import endpoint_allowed, public_key
@@ -43,8 +43,7 @@ def _poll_seconds() -> int:
 
 def _structure_phone() -> str:
     """The structure's own number, offered in the offline panel (kept on the phone with the alert form)."""
-    structure = get_session().get(Structure, current_user.structure_id) if current_user.structure_id else None
-    return structure.phone if structure else ""
+    return current_user.structure_phone
 
 
 def _common():
