@@ -9,7 +9,7 @@ from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlmodel import select
 
-from tests.browser.conftest import assert_text_contrast, login, small_targets
+from tests.browser.conftest import assert_text_contrast, login, screenshot, small_targets
 from webapp.domain import field
 from webapp.domain.skills import skills
 from webapp.models import InstructionAck, Photo, Skill
@@ -240,3 +240,61 @@ def test_giving_a_consigne_shows_it_with_tous_ont_compris_on_screen(phone, users
     card = phone.locator("#instruction-list article").first
     card.get_by_text("Gants et lunettes").wait_for()
     assert in_viewport(phone, card.get_by_role("button", name="Tous ont compris"))
+
+
+def _worked_on(db, structure, crew, users, level=2):
+    """A skill of the site's sector that Amina is working on (rated below « acquis »)."""
+    with writing():
+        skills.ensure_frameworks(db, structure.id)
+        skill = skills.skills_for_sector(db, structure.id, crew["site"].sector, "")[0].skill
+        skills.record_rating(db, employee=crew["people"][0], skill=skill, level=level, user=users["supervisor"],
+                             worksite_id=crew["site"].id)
+        db.commit()
+    return skill
+
+
+def _latest_level(db, employee, skill):
+    db.rollback()
+    return skills.latest_level(db, employee.id, skill.code)
+
+
+def test_a_skill_worked_on_is_rated_in_two_taps_from_the_today_card(phone, users, crew, structure, db):
+    amina = crew["people"][0]
+    skill = _worked_on(db, structure, crew, users)
+    login(phone, users["supervisor"].email)
+    tap = Taps()
+    card = phone.locator("article.team-card", has_text=amina.full_name)
+    tap(card.get_by_role("link", name=f"{skill.label} : évaluer {amina.full_name}"))
+    phone.get_by_role("heading", name=f"Évaluer {amina.full_name}").wait_for()
+    item = phone.locator(f"#c-{skill.code}")
+    assert item.get_attribute("open") is not None  # the skill is open, its levels ready
+    level = item.get_by_role("button", name="A Acquis", exact=True)
+    assert in_viewport(phone, level)
+    tap(level)
+    saved = phone.get_by_role("status").filter(has_text=f"Enregistré : {amina.first_name} — {skill.label}")
+    saved.wait_for()
+    assert in_viewport(phone, saved)
+    assert tap.count == 2
+    assert _latest_level(db, amina, skill) == 3
+    screenshot(phone, "one-hand-rate-from-card")
+
+
+def test_a_skill_is_rated_in_two_taps_from_the_team_matrix(phone, users, crew, structure, db):
+    amina = crew["people"][0]
+    skill = _worked_on(db, structure, crew, users, level=1)
+    login(phone, users["supervisor"].email)
+    phone.goto("/competences/")
+    tap = Taps()
+    cell = phone.locator(f"a.cell[href*='/salaries/{amina.id}/evaluer?competence={skill.code}']")
+    cell.scroll_into_view_if_needed()
+    tap(cell)
+    item = phone.locator(f"#c-{skill.code}")
+    item.wait_for()
+    level = item.get_by_role("button", name="M Maîtrisé", exact=True)
+    assert in_viewport(phone, level)
+    tap(level)
+    saved = phone.get_by_role("status").filter(has_text=f"Enregistré : {amina.first_name} — {skill.label}")
+    saved.wait_for()
+    assert in_viewport(phone, saved)
+    assert tap.count == 2
+    assert _latest_level(db, amina, skill) == 4

@@ -5,6 +5,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
@@ -358,27 +359,34 @@ def working_codes(db: Session, employee_id: int) -> set[str]:
     return {code for (_, code), r in latest.items() if r.level < ACQUIRED} | planned_codes(db, employee_id)
 
 
-def working_labels(db: Session, employee_ids: list[int]) -> dict[int, list[str]]:
+class WorkingSkill(NamedTuple):
+    """A skill being worked on, as the Today card names it and links to its rating."""
+
+    code: str
+    label: str
+
+
+def working_skills(db: Session, employee_ids: list[int]) -> dict[int, list[WorkingSkill]]:
     """For each employee, the skills being worked on (rated below acquis, or targeted by a planned session).
 
     Two queries whatever the number of employees: the Today cards of a whole team use it.
     """
-    found: dict[int, list[str]] = {i: [] for i in employee_ids}
+    found: dict[int, list[WorkingSkill]] = {i: [] for i in employee_ids}
     for (employee_id, _), rating in sorted(latest_ratings(db, employee_ids).items(), key=lambda kv: kv[1].skill_label):
         if rating.level < ACQUIRED:
-            found[employee_id].append(rating.skill_label)
+            found[employee_id].append(WorkingSkill(rating.skill_code, rating.skill_label))
     if employee_ids:
         planned = db.exec(
-            select(LearningSessionParticipant.employee_id, Skill.label)
+            select(LearningSessionParticipant.employee_id, Skill.code, Skill.label)
             .join(LearningSession, LearningSession.id == LearningSessionParticipant.session_id)
             .join(LearningSessionSkill, LearningSessionSkill.session_id == LearningSession.id)
             .join(Skill, Skill.id == LearningSessionSkill.skill_id)
             .where(col(LearningSessionParticipant.employee_id).in_(employee_ids), LearningSession.status == "planned")
             .order_by(Skill.label)
         ).all()
-        for employee_id, label in planned:
-            if label not in found[employee_id]:
-                found[employee_id].append(label)
+        for employee_id, code, label in planned:
+            if all(w.code != code for w in found[employee_id]):
+                found[employee_id].append(WorkingSkill(code, label))
     return found
 
 
