@@ -298,3 +298,29 @@ def test_a_skill_is_rated_in_two_taps_from_the_team_matrix(phone, users, crew, s
     assert in_viewport(phone, saved)
     assert tap.count == 2
     assert _latest_level(db, amina, skill) == 4
+
+
+def test_a_group_rating_takes_n_plus_2_taps_with_todays_team_ticked(phone, users, crew, structure, db):
+    amina, bruno, chloe, daouda = crew["people"]
+    with writing():
+        skills.ensure_frameworks(db, structure.id)
+        skill = skills.skills_for_sector(db, structure.id, crew["site"].sector, "")[-1].skill
+        field.attendance.record_attendance(db, user=users["supervisor"], employee=daouda, day=date.today(),
+                                           status="absent", late_minutes=None, today=date.today())
+        db.commit()
+    login(phone, users["supervisor"].email)
+    tap = Taps()
+    tap(phone.locator("nav.bottom-nav").get_by_role("link", name="Compétences"))
+    tap(phone.get_by_role("link", name="Évaluer un groupe"))
+    tap(phone.get_by_role("link", name=skill.label))
+    for person in (amina, bruno, chloe):
+        assert phone.get_by_label(person.full_name).is_checked()  # today's team comes ticked
+    assert not phone.get_by_label(daouda.full_name).is_checked()  # marked absent this morning
+    tap(phone.get_by_role("button", name="A Acquis", exact=True))
+    saved = phone.get_by_role("status").filter(has_text="3 évaluation(s) enregistrée(s)")
+    saved.wait_for()
+    assert in_viewport(phone, saved)
+    assert tap.count <= 3 + 2  # N = 3 people: Compétences, Évaluer un groupe, the skill, the level
+    db.rollback()
+    assert {p.id: skills.latest_level(db, p.id, skill.code) for p in crew["people"]} == {
+        amina.id: 3, bruno.id: 3, chloe.id: 3, daouda.id: None}

@@ -1,5 +1,5 @@
 """Skills: frameworks, ratings, latest level, history, framework edits, matrix, quick rating screens."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from tests.conftest import post
 from webapp.domain.skills import skills as service
-from webapp.models import Skill, SkillFramework, SkillRating, utcnow
+from webapp.models import Assignment, Attendance, Skill, SkillFramework, SkillRating, utcnow
 from webapp.platform.db import get_engine, writing
 
 
@@ -244,6 +244,47 @@ def test_group_rating_then_one_exception(client, login_as, make, structure, site
         == 303
     db.rollback()
     assert [r.level for r in all_ratings(db)] == [3, 2, 3, 3]
+
+
+def ticked(body: str) -> set[int]:
+    """Ids of the people the group rating screen shows ticked."""
+    import re
+
+    return {int(i) for i in re.findall(r'id="p-(\d+)" name="employee_ids" value="\d+" checked', body)}
+
+
+def test_group_rating_comes_with_the_people_of_the_site_ticked_except_those_marked_away(
+        client, login_as, make, structure, site, db, users):
+    amina, bruno, chloe = (make.employee(structure, worksite_id=site.id, first_name=n) for n in ("A", "B", "C"))
+    with writing():
+        for person, status in ((bruno, "absent"), (chloe, "late")):
+            db.add(Attendance(structure_id=structure.id, employee_id=person.id, day=date.today(), status=status,
+                              recorded_by_id=users["supervisor"].id))
+        db.commit()
+    login_as("supervisor")
+    client.get("/competences/")
+    body = client.get(f"/competences/groupe/{skill(db, structure, 'EV-08').id}?chantier={site.id}").get_data(
+        as_text=True)
+    assert ticked(body) == {amina.id, chloe.id}
+
+
+def test_group_rating_ticks_only_the_people_assigned_to_the_site_today(client, login_as, make, structure, site, db,
+                                                                       users, crew):
+    regular, helper, elsewhere = (make.employee(structure, worksite_id=site.id) for _ in range(3))
+    visitor = make.employee(structure, worksite_id=make.worksite(structure).id)  # came to help on this site today
+    with writing():
+        for person in (regular, visitor):
+            db.add(Assignment(structure_id=structure.id, day=date.today(), employee_id=person.id,
+                              worksite_id=site.id, team_id=crew["team"].id))
+        db.add(Assignment(structure_id=structure.id, day=date.today() - timedelta(days=1), employee_id=helper.id,
+                          worksite_id=site.id, team_id=crew["team"].id))  # yesterday's team does not count
+        db.commit()
+    login_as("supervisor")
+    client.get("/competences/")
+    body = client.get(f"/competences/groupe/{skill(db, structure, 'EV-08').id}?chantier={site.id}").get_data(
+        as_text=True)
+    assert ticked(body) == {regular.id, visitor.id}
+    assert f'id="p-{elsewhere.id}"' in body  # offered, one tap away, but not ticked
 
 
 def test_group_rating_without_anyone_is_refused(client, login_as, make, structure, site, db):

@@ -12,6 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from webapp.models import (
+    Assignment,
+    Attendance,
     Employee,
     LearningSession,
     LearningSessionParticipant,
@@ -421,6 +423,30 @@ def site_employees(db: Session, worksite: Worksite) -> list[Employee]:
     return list(db.exec(select(Employee).where(
         Employee.structure_id == worksite.structure_id, Employee.worksite_id == worksite.id,
         Employee.active.is_(True)).order_by(Employee.first_name, Employee.last_name)).all())
+
+
+AWAY = ("absent", "excused")
+
+
+def group_people(db: Session, worksite: Worksite, day: date) -> tuple[list[Employee], set[int]]:
+    """Who a group rating on a work site offers, and who is ticked before the first tap: today's team there.
+
+    Today's team is the people assigned to the site for `day` (or, when nobody is assigned there, the site's
+    people), less those marked absent or excused: the supervisor then only unticks or ticks the exceptions.
+    """
+    assigned = set(db.exec(select(Assignment.employee_id).where(
+        Assignment.structure_id == worksite.structure_id, Assignment.worksite_id == worksite.id,
+        Assignment.day == day)).all())
+    people = list(db.exec(select(Employee).where(
+        Employee.structure_id == worksite.structure_id, Employee.active.is_(True),
+        or_(Employee.worksite_id == worksite.id, col(Employee.id).in_(assigned or {0})))
+        .order_by(Employee.first_name, Employee.last_name)).all())
+    ids = [e.id for e in people]
+    away = set(db.exec(select(Attendance.employee_id).where(
+        col(Attendance.employee_id).in_(ids or [0]), Attendance.day == day,
+        col(Attendance.status).in_(AWAY))).all())
+    team = assigned if assigned else set(ids)
+    return people, {i for i in ids if i in team and i not in away}
 
 
 def matrix(db: Session, worksite: Worksite) -> Matrix:

@@ -1,4 +1,6 @@
 """Skills: team matrix, quick rating (one person, a group), progress, frameworks (edit, CSV import/export)."""
+from datetime import date
+
 from flask import Blueprint, Response, abort, flash, request, session, url_for
 from flask_login import current_user
 from sqlmodel import col, select
@@ -174,8 +176,9 @@ def group_rate(skill_id: int):
     if wanted.invalid:
         abort(404)
     site = get_owned(Worksite, wanted.data) if wanted.data else None
-    people = service.site_employees(db, site) if site else []
-    error, selected = None, set()
+    # Today's team on the site comes ticked: the supervisor taps only the exceptions.
+    people, selected = service.group_people(db, site, date.today()) if site else ([], set())
+    error = None
     if sent is not None:
         if sent.employee_ids.invalid:
             abort(404)
@@ -198,7 +201,7 @@ def group_rate(skill_id: int):
                                      chantier=site.id if site else None))
     latest = service.latest_ratings(db, [e.id for e in people], [skill.code])
     return render("skills/skills/group_rate.html", status=422 if error else 200, error=error, skill=skill, site=site,
-                  people=people, latest=latest, selected=selected, levels=service.LEVELS,
+                  people=people, latest=latest, selected=selected, preticked=sent is None, levels=service.LEVELS,
                   situation=session.get(LAST_SITUATION, ""))
 
 
