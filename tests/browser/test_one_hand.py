@@ -12,7 +12,7 @@ from sqlmodel import select
 from tests.browser.conftest import assert_text_contrast, login, screenshot, small_targets
 from webapp.domain import field
 from webapp.domain.skills import skills
-from webapp.models import InstructionAck, Photo, Skill
+from webapp.models import InstructionAck, Observation, Photo, Skill
 from webapp.platform.db import writing
 
 pytestmark = pytest.mark.browser
@@ -324,3 +324,44 @@ def test_a_group_rating_takes_n_plus_2_taps_with_todays_team_ticked(phone, users
     db.rollback()
     assert {p.id: skills.latest_level(db, p.id, skill.code) for p in crew["people"]} == {
         amina.id: 3, bruno.id: 3, chloe.id: 3, daouda.id: None}
+
+
+def test_annuler_right_after_saving_an_observation_takes_it_back_on_screen(phone, users, crew, db):
+    amina = crew["people"][0]
+    login(phone, users["supervisor"].email)
+    phone.get_by_role("link", name=f"Observer {amina.full_name}").click()
+    phone.locator("label[for=oc-technique]").click()
+    phone.get_by_label("Ce que j'ai observé").fill("Erreur de personne, à reprendre.")
+    phone.get_by_role("button", name="Enregistrer l'observation").click()
+    undo = phone.get_by_role("button", name="Annuler l'observation")
+    undo.wait_for()
+    assert in_viewport(phone, undo)
+    box = undo.bounding_box()
+    assert box["height"] >= 48 and box["width"] >= 48
+    assert_text_contrast(phone, 7.0)
+    screenshot(phone, "one-hand-observation-undo")
+    undo.click()
+    done = phone.get_by_role("status").filter(has_text="Observation annulée")
+    done.wait_for()
+    assert in_viewport(phone, done)
+    db.rollback()
+    assert db.exec(select(Observation)).all() == []
+    assert small_targets(phone) == []
+
+
+def test_annuler_after_a_rating_from_the_card_brings_the_previous_level_back(phone, users, crew, structure, db):
+    amina = crew["people"][0]
+    skill = _worked_on(db, structure, crew, users, level=2)
+    login(phone, users["supervisor"].email)
+    phone.locator("article.team-card", has_text=amina.full_name).get_by_role(
+        "link", name=f"{skill.label} : évaluer {amina.full_name}").click()
+    phone.locator(f"#c-{skill.code}").get_by_role("button", name="M Maîtrisé", exact=True).click()
+    undo = phone.get_by_role("button", name="Annuler l'évaluation")
+    undo.wait_for()
+    assert in_viewport(phone, undo)
+    undo.click()
+    done = phone.get_by_role("status").filter(has_text=f"Évaluation annulée : {amina.first_name}")
+    done.wait_for()
+    assert in_viewport(phone, done)
+    assert _latest_level(db, amina, skill) == 2
+    screenshot(phone, "one-hand-rating-undone")

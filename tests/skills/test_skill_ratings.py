@@ -1,4 +1,5 @@
 """Skills: frameworks, ratings, latest level, history, framework edits, matrix, quick rating screens."""
+import html
 from datetime import date, timedelta
 
 import pytest
@@ -7,7 +8,7 @@ from sqlmodel import select
 
 from tests.conftest import post
 from webapp.domain.skills import skills as service
-from webapp.models import Assignment, Attendance, Skill, SkillFramework, SkillRating, utcnow
+from webapp.models import AuditEvent, Assignment, Attendance, Skill, SkillFramework, SkillRating, utcnow
 from webapp.platform.db import get_engine, writing
 
 
@@ -180,6 +181,45 @@ def test_supervisor_rates_one_employee(client, login_as, make, structure, site, 
     assert (rating.employee_id, rating.level, rating.situation) == (employee.id, 3, "Tonte du stade")
     body = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Enregistré" in body and "En cours de travail" not in body.split("Enregistré")[0]
+
+
+def test_a_rating_just_made_is_undone_by_its_author_and_the_previous_level_is_back(client, login_as, make,
+                                                                                   structure, site, db, users, frameworks):
+    employee = make.employee(structure, worksite_id=site.id)
+    sk = skill(db, structure, "EV-04")
+    rate(db, employee, sk, 2, users["supervisor"], days_ago=3)
+    login_as("supervisor")
+    client.get("/competences/")
+    saved = post(client, f"/competences/salaries/{employee.id}/evaluer", {"skill_id": sk.id, "level": "4"}, htmx=True)
+    rating_id = all_ratings(db)[-1].id
+    assert f'hx-post="/competences/evaluations/{rating_id}/annuler"' in saved.get_data(as_text=True)
+    undone = post(client, f"/competences/evaluations/{rating_id}/annuler", {}, htmx=True)
+    body = undone.get_data(as_text=True)
+    assert undone.status_code == 200 and "Évaluation annulée" in body and 'role="status"' in body
+    assert [r.level for r in all_ratings(db)] == [2]
+    assert service.latest_level(db, employee.id, sk.code) == 2
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "rating.undo")).one().object_id == rating_id
+
+
+def test_a_rating_is_not_undone_by_another_user_nor_after_five_minutes(client, auth, make, structure, site, db, frameworks,
+                                                                       users):
+    employee = make.employee(structure, worksite_id=site.id)
+    sk = skill(db, structure, "EV-04")
+    old = rate(db, employee, sk, 2, users["supervisor"], days_ago=0)
+    with writing():
+        old.rated_at = utcnow() - timedelta(minutes=6)
+        db.add(old)
+        db.commit()
+    fresh = rate(db, employee, sk, 3, users["supervisor"])
+    auth.login(users["supervisor"].email)
+    late = post(client, f"/competences/evaluations/{old.id}/annuler", {}, htmx=True)
+    assert late.status_code == 422 and "Trop tard pour annuler" in late.get_data(as_text=True)
+    auth.logout()
+    auth.login(users["coordinator"].email)
+    other = post(client, f"/competences/evaluations/{fresh.id}/annuler", {}, htmx=True)
+    assert other.status_code == 422 and "Seule la personne qui a fait cette saisie" in html.unescape(
+        other.get_data(as_text=True))
+    assert len(all_ratings(db)) == 2
 
 
 def test_rating_an_employee_of_another_structure_answers_404_and_records_nothing(client, login_as, make, site, db,

@@ -11,6 +11,8 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from webapp.domain import undo
+from webapp.domain.accounts import audit
 from webapp.models import (
     Assignment,
     Attendance,
@@ -18,6 +20,7 @@ from webapp.models import (
     LearningSession,
     LearningSessionParticipant,
     LearningSessionSkill,
+    Photo,
     Skill,
     SkillActivity,
     SkillFramework,
@@ -26,7 +29,7 @@ from webapp.models import (
     Worksite,
     utcnow,
 )
-from webapp.platform import dates, reference_lists
+from webapp.platform import dates, photos, reference_lists
 from webapp.platform.db import write_after_read
 
 ACQUIRED = 3  # "acquis" and above go on the attestation
@@ -248,6 +251,23 @@ def correct_rating(db: Session, *, rating: SkillRating, level, user: User) -> Sk
     db.add(rating)
     db.flush()
     return rating
+
+
+def undo_rating(db: Session, *, rating: SkillRating, user: User, now: datetime, ip: str,
+                upload_folder: str) -> None:
+    """Take back a rating just made (its author, within the undo window): deleted with its evidence photo, and
+    the undo is audited; the person's previous level is their latest again. The caller commits."""
+    undo.check_undo(user=user, author_id=rating.rated_by_id, saved_at=rating.rated_at, now=now)
+    photo_id = evidence_photo_id(rating)
+    audit.record(db, action="rating.undo", user=user, ip=ip, object_type="rating", object_id=rating.id,
+                 employee_id=rating.employee_id,
+                 detail=f"Évaluation annulée juste après : {rating.skill_label}, niveau {rating.level}")
+    db.delete(rating)
+    photo = db.get(Photo, photo_id) if photo_id else None
+    if photo is not None:
+        db.delete(photo)
+        photos.photo_path(photo, upload_folder).unlink(missing_ok=True)
+    db.flush()
 
 
 def latest_ratings(db: Session, employee_ids: list[int], codes: list[str] | None = None,

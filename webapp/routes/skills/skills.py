@@ -1,12 +1,13 @@
 """Skills: team matrix, quick rating (one person, a group), progress, frameworks (edit, CSV import/export)."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, request, session, url_for
 from flask_login import current_user
 from sqlmodel import col, select
 
 from webapp.domain.skills import learning_sessions
 from webapp.domain.skills import skills as service
+from webapp.domain.undo import UndoRefused
 from webapp.models import (
     Employee,
     Photo,
@@ -15,6 +16,7 @@ from webapp.models import (
     SkillFramework,
     SkillRating,
     Worksite,
+    utcnow,
 )
 from webapp.platform.photos import PhotoError
 from webapp.routes._web import capture
@@ -23,6 +25,7 @@ from webapp.routes._web.forms import EmptyForm, form
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.sites import active_sites, chosen_site, ensure_frameworks
 from webapp.routes._web.views import (
+    client_ip,
     get_owned,
     is_fragment_request,
     render,
@@ -118,7 +121,8 @@ def rate(employee_id: int):
             message = (f"Enregistré : {employee.first_name} — {skill.label} : {level.symbol} {level.code} "
                        f"{level.label}.")
             if is_fragment_request():
-                return _rate_item(employee, skill, saved=message)
+                return _rate_item(employee, skill, saved=message,
+                                  undo_url=url_for("skills.undo", rating_id=rating.id))
             flash(message, "success")
             return see_other(url_for("skills.rate", employee_id=employee.id))
         if is_fragment_request():
@@ -221,6 +225,32 @@ def group_result():
         abort(404)
     return render("skills/skills/group_result.html", rows=rows, levels=service.LEVELS, ids=",".join(map(str, ids)),
                   chantier=query.chantier.data)
+
+
+@bp.route("/evaluations/<int:rating_id>/annuler", methods=["POST"])
+@requires("skill.rate")
+@form(EmptyForm)
+def undo(rating_id: int):
+    """Take back a rating just made: its author only, for a few minutes; the previous level is current again."""
+    db = get_session()
+    rating = get_owned(SkillRating, rating_id)
+    employee = get_owned(Employee, rating.employee_id)
+    skill = get_owned(Skill, rating.skill_id)
+    try:
+        service.undo_rating(db, rating=rating, user=current_user, now=utcnow(), ip=client_ip(),
+                            upload_folder=current_app.config["UPLOAD_FOLDER"])
+    except UndoRefused as refusal:
+        db.rollback()
+        if is_fragment_request():
+            return _rate_item(employee, skill, item_error=str(refusal), status=422)
+        flash(str(refusal), "error")
+    else:
+        db.commit()
+        message = f"Évaluation annulée : {employee.first_name} — {skill.label}."
+        if is_fragment_request():
+            return _rate_item(employee, skill, saved=message)
+        flash(message, "success")
+    return see_other(url_for("skills.rate", employee_id=employee.id, competence=skill.code))
 
 
 @bp.route("/evaluations/<int:rating_id>/corriger", methods=["POST"])
