@@ -9,7 +9,12 @@ from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlmodel import select
 
-from tests.browser.conftest import assert_text_contrast, login, screenshot, small_targets
+from tests.browser.conftest import (
+    assert_text_contrast,
+    login,
+    screenshot,
+    small_targets,
+)
 from webapp.domain import field
 from webapp.domain.skills import skills
 from webapp.models import InstructionAck, Observation, Photo, Skill

@@ -8,7 +8,15 @@ from sqlmodel import select
 
 from tests.conftest import post
 from webapp.domain.skills import skills as service
-from webapp.models import AuditEvent, Assignment, Attendance, Skill, SkillFramework, SkillRating, utcnow
+from webapp.models import (
+    Assignment,
+    Attendance,
+    AuditEvent,
+    Skill,
+    SkillFramework,
+    SkillRating,
+    utcnow,
+)
 from webapp.platform.db import get_engine, writing
 
 
@@ -409,7 +417,7 @@ def test_matrix_query_count_does_not_grow_with_people_or_ratings(app, client, lo
             for code in ("EV-04", "EV-05", "SE-ponctualite"):
                 rate(db, employee, skill(db, structure, code), 2, users["supervisor"])
         statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        listener = lambda *args: statements.append(args[2])
         event.listen(get_engine(app), "before_cursor_execute", listener)
         try:
             response = client.get(f"/competences/?chantier={site.id}")

@@ -1,7 +1,15 @@
 """Consignes: give one to the team or to chosen people, tick who understood it, reuse templates."""
 from datetime import date
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from webapp.domain import field
@@ -22,7 +30,13 @@ from webapp.routes._web.capture import (
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import EmptyForm, form, new_key
 from webapp.routes._web.permissions import requires
-from webapp.routes._web.views import client_ip, get_owned, render, see_other, serve_photo
+from webapp.routes._web.views import (
+    client_ip,
+    get_owned,
+    render,
+    see_other,
+    serve_photo,
+)
 from webapp.routes.field.forms import AcknowledgeForm, InstructionForm
 
 bp = Blueprint("instructions", __name__, url_prefix="/consignes")

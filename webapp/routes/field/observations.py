@@ -1,7 +1,15 @@
 """Observations: capture about one or several employees, correction, photos, the counsellor's feed."""
 from datetime import date
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlmodel import select
 

@@ -1,7 +1,16 @@
 """Skills: team matrix, quick rating (one person, a group), progress, frameworks (edit, CSV import/export)."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlmodel import col, select
 
