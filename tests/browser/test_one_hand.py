@@ -1,6 +1,7 @@
 """One hand, one glance: text contrast for the sun and 48 px targets on the supervisor's screens, measured in Chromium."""
 import random
 import time
+import uuid
 from datetime import date
 
 import pytest
@@ -16,6 +17,7 @@ from tests.browser.conftest import (
     small_targets,
 )
 from webapp.domain import field
+from webapp.domain.field import observations as field_observations
 from webapp.domain.skills import skills
 from webapp.models import InstructionAck, Observation, Photo, Skill
 from webapp.platform.db import writing
@@ -370,3 +372,28 @@ def test_annuler_after_a_rating_from_the_card_brings_the_previous_level_back(pho
     assert in_viewport(phone, done)
     assert _latest_level(db, amina, skill) == 2
     screenshot(phone, "one-hand-rating-undone")
+
+
+def test_the_counsellor_feed_opens_on_what_is_unread_with_tout_est_lu_at_hand(phone, users, crew, db):
+    with writing():
+        for n in range(25):
+            field_observations.record_observation(
+                db, user=users["supervisor"], employees=[crew["people"][n % 4]], category="technique",
+                tone="preoccupante" if n == 24 else "neutre", text=f"Note de terrain numéro {n}.", visibility="team",
+                observed_on=date.today(), today=date.today(), client_key=str(uuid.uuid4()))
+        db.commit()
+    login(phone, users["counsellor"].email)
+    phone.goto("/observations/fil")
+    summary = phone.get_by_role("navigation", name="À lire")
+    assert "20+ observation(s)" in summary.inner_text()  # one page of 20, more behind
+    assert in_viewport(phone, summary)
+    assert in_viewport(phone, phone.locator(".observation").first.get_by_text("Note de terrain numéro 24."))
+    done = phone.get_by_role("button", name="Tout est lu")
+    assert in_viewport(phone, done)  # without scrolling the 20 notes
+    assert action_position(phone, "Tout est lu") >= 0.6
+    assert phone.evaluate("() => document.documentElement.scrollHeight") > 4 * phone.viewport_size["height"]
+    assert small_targets(phone) == []
+    assert_text_contrast(phone, 7.0)
+    screenshot(phone, "one-hand-feed")
+    done.click()
+    phone.get_by_text("Rien de nouveau.").wait_for()
