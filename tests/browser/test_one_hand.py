@@ -2,7 +2,7 @@
 import random
 import time
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from flask import request
@@ -19,7 +19,7 @@ from tests.browser.conftest import (
 from webapp.domain import field
 from webapp.domain.field import observations as field_observations
 from webapp.domain.skills import skills
-from webapp.models import InstructionAck, Observation, Photo, Skill
+from webapp.models import Goal, InstructionAck, Observation, Photo, Skill, WorkConstraint
 from webapp.platform.db import writing
 
 pytestmark = pytest.mark.browser
@@ -397,3 +397,38 @@ def test_the_counsellor_feed_opens_on_what_is_unread_with_tout_est_lu_at_hand(ph
     screenshot(phone, "one-hand-feed")
     done.click()
     phone.get_by_text("Rien de nouveau.").wait_for()
+
+
+def test_a_team_of_eight_with_objectives_and_constraints_fits_in_three_screens(phone, users, crew, structure, make,
+                                                                                 db):
+    phone.set_viewport_size({"width": 412, "height": 915})
+    people = crew["people"] + [make.employee(structure, first_name=name, last_name="Test",
+                                             referent_eti_id=users["supervisor"].id, worksite_id=crew["site"].id,
+                                             team_id=crew["team"].id)
+                               for name in ("Élodie", "Farid", "Gaëlle", "Hugo")]
+    with writing():
+        skills.ensure_frameworks(db, structure.id)
+        rows = skills.skills_for_sector(db, structure.id, crew["site"].sector, "")
+        for n, person in enumerate(people):
+            for k, text in enumerate(("Arriver à l'heure chaque matin", "Utiliser la débroussailleuse en sécurité",
+                                      "Préparer son CV avec la CIP")):
+                db.add(Goal(structure_id=structure.id, employee_id=person.id, text=text,
+                            created_by_id=users["counsellor"].id, due_date=date.today() + timedelta(days=30 + k)))
+            db.add(WorkConstraint(structure_id=structure.id, employee_id=person.id,
+                                  text="Pas de port de charges lourdes", created_by_id=users["counsellor"].id))
+            for row in rows[n % 3:n % 3 + 2]:
+                skills.record_rating(db, employee=person, skill=row.skill, level=2, user=users["supervisor"])
+        db.commit()
+    login(phone, users["supervisor"].email)
+    phone.goto("/aujourdhui/")
+    cards = phone.locator("article.team-card")
+    assert cards.count() == 8
+    assert cards.nth(0).get_by_text("Pas de port de charges lourdes").is_visible()
+    assert cards.nth(7).get_by_text("Préparer son CV avec la CIP").is_visible()
+    top = phone.locator("#team-title").bounding_box()["y"]
+    last = cards.nth(7).bounding_box()
+    screens = (last["y"] + last["height"] - top) / 915
+    print(f"\nA team of 8 on Today: {screens:.2f} screens of 412 × 915")
+    assert screens <= 3
+    assert small_targets(phone) == []
+    screenshot(phone, "one-hand-today-team-of-eight")

@@ -324,7 +324,7 @@ def test_today_card_shows_the_five_things_checked_before_the_shift(app, client, 
     login_as("supervisor")
     body = client.get("/aujourdhui/").get_data(as_text=True)
     assert "Alerte ouverte" in body and f"/alertes/{alert.id}" in body
-    assert "Compétences travaillées" in body and skill.label in body
+    assert "Compétences<span class=\"sr-only\"> travaillées" in body and skill.label in body
     assert f"/competences/salaries/{bruno.id}/evaluer?competence={skill.code}#c-{skill.code}" in body  # rate in 2 taps
     assert body.count("Alerte ouverte") == 1
     with_data = count_queries(app, client, "/aujourdhui/")
