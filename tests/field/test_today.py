@@ -260,7 +260,10 @@ def test_saved_template_is_reused_in_one_tap(client, login_as, crew, db):
     login_as("supervisor")
     post(client, "/consignes/", consigne(save_template="1"), htmx=True)
     template = db.exec(select(InstructionTemplate)).one()
-    assert "Port des gants obligatoire" in client.get("/aujourdhui/").get_data(as_text=True)
+    today_page = client.get("/aujourdhui/").get_data(as_text=True)
+    assert "Port des gants obligatoire" in today_page
+    # Said in words on screen, not only to screen readers: one tap gives it to the whole team.
+    assert "un toucher la donne à toute l'équipe" in today_page and "Donner à tous :" in today_page
     response = post(client, "/consignes/", {"client_key": client_key("t"), "template_id": template.id}, htmx=True)
     assert response.status_code == 200
     db.rollback()

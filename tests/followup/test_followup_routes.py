@@ -197,7 +197,10 @@ def test_bilan_prepared_contributed_finalised_once_then_addendum_and_pdf(client,
                 {"technique": "Taille les haies seul.", "proposal": "Renouveler"}).status_code == 303
     auth.logout()
     auth.login(users["counsellor"].email)
-    assert "Taille les haies seul." in client.get(f"/bilans/{review_id}").get_data(as_text=True)
+    page = client.get(f"/bilans/{review_id}").get_data(as_text=True)
+    assert "Taille les haies seul." in page
+    # Actions are wrapping checkbox chips: no fixed-height multiple select cutting its options off.
+    assert "multiple" not in page and 'type="checkbox" id="planned-' in page and 'value="Bourse au permis"' in page
     assert post(client, f"/bilans/{review_id}", {"need_mobilite": "++", "decision": "renouvellement",
                                                   "planned": "Bourse au permis"}).status_code == 303
     assert post(client, f"/bilans/{review_id}/finaliser").status_code == 303
