@@ -120,6 +120,7 @@ MATRIX = {
     "skills.group_result": Rule("GET", allow(*FIELD), None, {"r": "rating", "chantier": "worksite"}),
     "skills.correct": Rule("POST", allow(*FIELD), "rating"),
     "skills.undo": Rule("POST", allow(*FIELD), "rating"),
+    "skills.group_undo": Rule("POST", allow(*FIELD)),
     "skills.frameworks": Rule("GET", allow(*STAFF)),
     "skills.framework": Rule("GET", allow(*STAFF), "framework"),
     "skills.add_skill": Rule("POST", allow("director"), "framework"),

@@ -19,7 +19,14 @@ from tests.browser.conftest import (
 from webapp.domain import field
 from webapp.domain.field import observations as field_observations
 from webapp.domain.skills import skills
-from webapp.models import Goal, InstructionAck, Observation, Photo, Skill, WorkConstraint
+from webapp.models import (
+    Goal,
+    InstructionAck,
+    Observation,
+    Photo,
+    Skill,
+    WorkConstraint,
+)
 from webapp.platform.db import writing
 
 pytestmark = pytest.mark.browser

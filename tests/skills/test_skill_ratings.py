@@ -335,6 +335,28 @@ def test_group_rating_ticks_only_the_people_assigned_to_the_site_today(client, l
     assert f'id="p-{elsewhere.id}"' in body  # offered, one tap away, but not ticked
 
 
+def test_a_group_rating_is_undone_together_by_its_author_within_five_minutes(client, auth, make, structure, site, db,
+                                                                            users, frameworks):
+    team = [make.employee(structure, worksite_id=site.id) for _ in range(3)]
+    sk = skill(db, structure, "EV-08")
+    auth.login(users["supervisor"].email)
+    saved = post(client, f"/competences/groupe/{sk.id}",
+                 {"chantier": site.id, "employee_ids": [e.id for e in team], "level": "3"})
+    result = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Annuler ces évaluations" in result
+    ids = ",".join(str(r.id) for r in all_ratings(db))
+    auth.logout()
+    auth.login(users["coordinator"].email)
+    other = post(client, "/competences/groupe/annuler", {"r": ids, "chantier": site.id})
+    assert other.status_code == 303 and len(all_ratings(db)) == 3  # refused: not theirs
+    auth.logout()
+    auth.login(users["supervisor"].email)
+    undone = post(client, "/competences/groupe/annuler", {"r": ids, "chantier": site.id})
+    assert undone.status_code == 303 and all_ratings(db) == []
+    assert "3 évaluation(s) annulée(s)" in client.get(undone.headers["Location"]).get_data(as_text=True)
+    assert len(db.exec(select(AuditEvent).where(AuditEvent.action == "rating.undo")).all()) == 3
+
+
 def test_group_rating_without_anyone_is_refused(client, login_as, make, structure, site, db):
     make.employee(structure, worksite_id=site.id)
     login_as("supervisor")

@@ -46,6 +46,7 @@ from webapp.routes.skills.forms import (
     FrameworkImportForm,
     GroupRatingForm,
     GroupResultQuery,
+    GroupUndoForm,
     RateQuery,
     RatingForm,
     SiteQuery,
@@ -260,6 +261,33 @@ def undo(rating_id: int):
             return _rate_item(employee, skill, saved=message)
         flash(message, "success")
     return see_other(url_for("skills.rate", employee_id=employee.id, competence=skill.code))
+
+
+@bp.route("/groupe/annuler", methods=["POST"])
+@requires("skill.rate")
+@form(GroupUndoForm)
+def group_undo():
+    """Take back a group rating just recorded, all of it: its author only, for a few minutes."""
+    db = get_session()
+    sent = GroupUndoForm()
+    ids = sent.r.data or []
+    if not ids:
+        abort(400)
+    ratings = db.exec(select(SkillRating).where(col(SkillRating.id).in_(ids or [0]),
+                                                SkillRating.structure_id == current_user.structure_id)).all()
+    if not ratings or len(ratings) != len(set(ids)):
+        abort(404)
+    try:
+        for rating in ratings:
+            service.undo_rating(db, rating=rating, user=current_user, now=utcnow(), ip=client_ip(),
+                                upload_folder=current_app.config["UPLOAD_FOLDER"])
+    except UndoRefused as refusal:
+        db.rollback()
+        flash(str(refusal), "error")
+        return see_other(url_for("skills.group_result", r=sent.r.typed(), chantier=sent.chantier.data))
+    db.commit()
+    flash(f"{len(ratings)} évaluation(s) annulée(s) : rien n'est enregistré pour ce groupe.", "success")
+    return see_other(url_for("skills.group", chantier=sent.chantier.data))
 
 
 @bp.route("/evaluations/<int:rating_id>/corriger", methods=["POST"])
