@@ -13,7 +13,7 @@ from webapp.domain.skills import skills as service
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_matrix_cells_and_working_labels_are_the_latest_ratings(db, make, structure, site, frameworks, users):  # noqa: F811
+def test_matrix_cells_and_working_skills_are_the_latest_ratings(db, make, structure, site, frameworks, users):  # noqa: F811
     """The row queries give the same latest level per (person, skill) as the rating objects did."""
     supervisor = users["supervisor"]
     people = [make.employee(structure, worksite_id=site.id) for _ in range(3)]
@@ -28,9 +28,12 @@ def test_matrix_cells_and_working_labels_are_the_latest_ratings(db, make, struct
     grid = service.matrix(db, site)
     for (employee_id, code), rating in expected.items():
         assert grid.cell(employee_id, code).level == rating.level
-    labels = service.working_labels(db, ids)
+    working = service.working_skills(db, ids)
+    labels = {}
     for person in people:
-        wanted = sorted(r.skill_label for (e, _), r in expected.items() if e == person.id and r.level < service.ACQUIRED)
+        wanted = sorted((r.skill_label, r.skill_code) for (e, _), r in expected.items()
+                        if e == person.id and r.level < service.ACQUIRED)
+        labels[person.id] = [(w.label, w.code) for w in working[person.id]]
         assert labels[person.id] == wanted
     assert any(labels.values()) and any(r.level >= service.ACQUIRED for r in expected.values())
 

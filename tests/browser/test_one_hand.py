@@ -1,7 +1,8 @@
 """One hand, one glance: text contrast for the sun and 48 px targets on the supervisor's screens, measured in Chromium."""
 import random
 import time
-from datetime import date
+import uuid
+from datetime import date, timedelta
 
 import pytest
 from flask import request
@@ -10,10 +11,23 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlmodel import select
 
-from tests.browser.conftest import assert_text_contrast, login, small_targets
+from tests.browser.conftest import (
+    assert_text_contrast,
+    login,
+    screenshot,
+    small_targets,
+)
 from webapp.domain import field
+from webapp.domain.field import observations as field_observations
 from webapp.domain.skills import skills
-from webapp.models import InstructionAck, Photo, Skill
+from webapp.models import (
+    Goal,
+    InstructionAck,
+    Observation,
+    Photo,
+    Skill,
+    WorkConstraint,
+)
 from webapp.platform.db import writing
 
 pytestmark = pytest.mark.browser
@@ -244,3 +258,188 @@ def test_giving_a_consigne_shows_it_with_tous_ont_compris_on_screen(phone, users
     card = phone.locator("#instruction-list article").first
     card.get_by_text("Gants et lunettes").wait_for()
     assert in_viewport(phone, card.get_by_role("button", name="Tous ont compris"))
+
+
+def _worked_on(db, structure, crew, users, level=2):
+    """A skill of the site's sector that Amina is working on (rated below « acquis »)."""
+    with writing():
+        skills.ensure_frameworks(db, structure.id)
+        skill = skills.skills_for_sector(db, structure.id, crew["site"].sector, "")[0].skill
+        skills.record_rating(db, employee=crew["people"][0], skill=skill, level=level, user=users["supervisor"],
+                             worksite_id=crew["site"].id)
+        db.commit()
+    return skill
+
+
+def _latest_level(db, employee, skill):
+    db.rollback()
+    return skills.latest_level(db, employee.id, skill.code)
+
+
+def test_a_skill_worked_on_is_rated_in_two_taps_from_the_today_card(phone, users, crew, structure, db):
+    amina = crew["people"][0]
+    skill = _worked_on(db, structure, crew, users)
+    login(phone, users["supervisor"].email)
+    tap = Taps()
+    card = phone.locator("article.team-card", has_text=amina.full_name)
+    tap(card.get_by_role("link", name=f"{skill.label} : évaluer {amina.full_name}"))
+    phone.get_by_role("heading", name=f"Évaluer {amina.full_name}").wait_for()
+    item = phone.locator(f"#c-{skill.code}")
+    assert item.get_attribute("open") is not None  # the skill is open, its levels ready
+    level = item.get_by_role("button", name="A Acquis", exact=True)
+    assert in_viewport(phone, level)
+    tap(level)
+    saved = phone.get_by_role("status").filter(has_text=f"Enregistré : {amina.first_name} — {skill.label}")
+    saved.wait_for()
+    assert in_viewport(phone, saved)
+    assert tap.count == 2
+    assert _latest_level(db, amina, skill) == 3
+    screenshot(phone, "one-hand-rate-from-card")
+
+
+def test_a_skill_is_rated_in_two_taps_from_the_team_matrix(phone, users, crew, structure, db):
+    amina = crew["people"][0]
+    skill = _worked_on(db, structure, crew, users, level=1)
+    login(phone, users["supervisor"].email)
+    phone.goto("/competences/")
+    tap = Taps()
+    cell = phone.locator(f"a.cell[href*='/salaries/{amina.id}/evaluer?competence={skill.code}']")
+    cell.scroll_into_view_if_needed()
+    tap(cell)
+    item = phone.locator(f"#c-{skill.code}")
+    item.wait_for()
+    level = item.get_by_role("button", name="M Maîtrisé", exact=True)
+    assert in_viewport(phone, level)
+    tap(level)
+    saved = phone.get_by_role("status").filter(has_text=f"Enregistré : {amina.first_name} — {skill.label}")
+    saved.wait_for()
+    assert in_viewport(phone, saved)
+    assert tap.count == 2
+    assert _latest_level(db, amina, skill) == 4
+
+
+def test_a_group_rating_takes_n_plus_2_taps_with_todays_team_ticked(phone, users, crew, structure, db):
+    amina, bruno, chloe, daouda = crew["people"]
+    with writing():
+        skills.ensure_frameworks(db, structure.id)
+        skill = skills.skills_for_sector(db, structure.id, crew["site"].sector, "")[-1].skill
+        field.attendance.record_attendance(db, user=users["supervisor"], employee=daouda, day=date.today(),
+                                           status="absent", late_minutes=None, today=date.today())
+        db.commit()
+    login(phone, users["supervisor"].email)
+    tap = Taps()
+    tap(phone.locator("nav.bottom-nav").get_by_role("link", name="Compétences"))
+    tap(phone.get_by_role("link", name="Évaluer un groupe"))
+    tap(phone.get_by_role("link", name=skill.label))
+    for person in (amina, bruno, chloe):
+        assert phone.get_by_label(person.full_name).is_checked()  # today's team comes ticked
+    assert not phone.get_by_label(daouda.full_name).is_checked()  # marked absent this morning
+    tap(phone.get_by_role("button", name="A Acquis", exact=True))
+    saved = phone.get_by_role("status").filter(has_text="3 évaluation(s) enregistrée(s)")
+    saved.wait_for()
+    assert in_viewport(phone, saved)
+    assert tap.count <= 3 + 2  # N = 3 people: Compétences, Évaluer un groupe, the skill, the level
+    db.rollback()
+    assert {p.id: skills.latest_level(db, p.id, skill.code) for p in crew["people"]} == {
+        amina.id: 3, bruno.id: 3, chloe.id: 3, daouda.id: None}
+
+
+def test_annuler_right_after_saving_an_observation_takes_it_back_on_screen(phone, users, crew, db):
+    amina = crew["people"][0]
+    login(phone, users["supervisor"].email)
+    phone.get_by_role("link", name=f"Observer {amina.full_name}").click()
+    phone.locator("label[for=oc-technique]").click()
+    phone.get_by_label("Ce que j'ai observé").fill("Erreur de personne, à reprendre.")
+    phone.get_by_role("button", name="Enregistrer l'observation").click()
+    undo = phone.get_by_role("button", name="Annuler l'observation")
+    undo.wait_for()
+    assert in_viewport(phone, undo)
+    box = undo.bounding_box()
+    assert box["height"] >= 48 and box["width"] >= 48
+    assert_text_contrast(phone, 7.0)
+    screenshot(phone, "one-hand-observation-undo")
+    undo.click()
+    done = phone.get_by_role("status").filter(has_text="Observation annulée")
+    done.wait_for()
+    assert in_viewport(phone, done)
+    db.rollback()
+    assert db.exec(select(Observation)).all() == []
+    assert small_targets(phone) == []
+
+
+def test_annuler_after_a_rating_from_the_card_brings_the_previous_level_back(phone, users, crew, structure, db):
+    amina = crew["people"][0]
+    skill = _worked_on(db, structure, crew, users, level=2)
+    login(phone, users["supervisor"].email)
+    phone.locator("article.team-card", has_text=amina.full_name).get_by_role(
+        "link", name=f"{skill.label} : évaluer {amina.full_name}").click()
+    phone.locator(f"#c-{skill.code}").get_by_role("button", name="M Maîtrisé", exact=True).click()
+    undo = phone.get_by_role("button", name="Annuler l'évaluation")
+    undo.wait_for()
+    assert in_viewport(phone, undo)
+    undo.click()
+    done = phone.get_by_role("status").filter(has_text=f"Évaluation annulée : {amina.first_name}")
+    done.wait_for()
+    assert in_viewport(phone, done)
+    assert _latest_level(db, amina, skill) == 2
+    screenshot(phone, "one-hand-rating-undone")
+
+
+def test_the_counsellor_feed_opens_on_what_is_unread_with_tout_est_lu_at_hand(phone, users, crew, db):
+    with writing():
+        for n in range(25):
+            field_observations.record_observation(
+                db, user=users["supervisor"], employees=[crew["people"][n % 4]], category="technique",
+                tone="preoccupante" if n == 24 else "neutre", text=f"Note de terrain numéro {n}.", visibility="team",
+                observed_on=date.today(), today=date.today(), client_key=str(uuid.uuid4()))
+        db.commit()
+    login(phone, users["counsellor"].email)
+    phone.goto("/observations/fil")
+    summary = phone.get_by_role("navigation", name="À lire")
+    assert "20+ observation(s)" in summary.inner_text()  # one page of 20, more behind
+    assert in_viewport(phone, summary)
+    assert in_viewport(phone, phone.locator(".observation").first.get_by_text("Note de terrain numéro 24."))
+    done = phone.get_by_role("button", name="Tout est lu")
+    assert in_viewport(phone, done)  # without scrolling the 20 notes
+    assert action_position(phone, "Tout est lu") >= 0.6
+    assert phone.evaluate("() => document.documentElement.scrollHeight") > 4 * phone.viewport_size["height"]
+    assert small_targets(phone) == []
+    assert_text_contrast(phone, 7.0)
+    screenshot(phone, "one-hand-feed")
+    done.click()
+    phone.get_by_text("Rien de nouveau.").wait_for()
+
+
+def test_a_team_of_eight_with_objectives_and_constraints_fits_in_three_screens(phone, users, crew, structure, make,
+                                                                                 db):
+    phone.set_viewport_size({"width": 412, "height": 915})
+    people = crew["people"] + [make.employee(structure, first_name=name, last_name="Test",
+                                             referent_eti_id=users["supervisor"].id, worksite_id=crew["site"].id,
+                                             team_id=crew["team"].id)
+                               for name in ("Élodie", "Farid", "Gaëlle", "Hugo")]
+    with writing():
+        skills.ensure_frameworks(db, structure.id)
+        rows = skills.skills_for_sector(db, structure.id, crew["site"].sector, "")
+        for n, person in enumerate(people):
+            for k, text in enumerate(("Arriver à l'heure chaque matin", "Utiliser la débroussailleuse en sécurité",
+                                      "Préparer son CV avec la CIP")):
+                db.add(Goal(structure_id=structure.id, employee_id=person.id, text=text,
+                            created_by_id=users["counsellor"].id, due_date=date.today() + timedelta(days=30 + k)))
+            db.add(WorkConstraint(structure_id=structure.id, employee_id=person.id,
+                                  text="Pas de port de charges lourdes", created_by_id=users["counsellor"].id))
+            for row in rows[n % 3:n % 3 + 2]:
+                skills.record_rating(db, employee=person, skill=row.skill, level=2, user=users["supervisor"])
+        db.commit()
+    login(phone, users["supervisor"].email)
+    phone.goto("/aujourdhui/")
+    cards = phone.locator("article.team-card")
+    assert cards.count() == 8
+    assert cards.nth(0).get_by_text("Pas de port de charges lourdes").is_visible()
+    assert cards.nth(7).get_by_text("Préparer son CV avec la CIP").is_visible()
+    top = phone.locator("#team-title").bounding_box()["y"]
+    last = cards.nth(7).bounding_box()
+    screens = (last["y"] + last["height"] - top) / 915
+    print(f"\nA team of 8 on Today: {screens:.2f} screens of 412 × 915")
+    assert screens <= 3
+    assert small_targets(phone) == []
+    screenshot(phone, "one-hand-today-team-of-eight")

@@ -330,6 +330,22 @@ def test_counsellor_feed_puts_worrying_observations_first(client, login_as, crew
     assert "Rien de nouveau" in response.get_data(as_text=True)
 
 
+def test_counsellor_feed_counts_what_is_unread_before_the_notes_and_keeps_tout_est_lu_at_hand(client, login_as,
+                                                                                              crew, auth):
+    amina, bruno = crew["people"][:2]
+    login_as("supervisor")
+    for n, person in enumerate((amina, bruno, amina)):
+        post(client, "/observations/", observation([person], key=client_key(f"u{n}"), text=f"Note {n}"), htmx=True)
+    post(client, f"/aujourdhui/presences/{bruno.id}", {"status": "late", "late_minutes": "15"}, htmx=True)
+    auth.logout()
+    login_as("counsellor")
+    body = client.get("/observations/fil").get_data(as_text=True)
+    summary = body.index('aria-label="À lire"')
+    assert summary < body.index("3 observation(s)") < body.index("1 absence(s), retard(s)") < body.index("Note 2")
+    assert "consigne(s) non comprise(s)" not in body  # nothing to read there: no chip
+    assert 'class="sticky-actions feed-read"' in body
+
+
 def test_counsellor_feed_only_shows_followed_employees(client, login_as, crew, make, structure, db, auth):
     other = make.employee(structure, first_name="Pas", last_name="Suivi")
     login_as("supervisor")

@@ -192,7 +192,7 @@ def test_consigne_to_the_team_answers_card_and_fresh_form(client, login_as, crew
     assert response.status_code == 200
     assert "compris par 0/4" in body
     assert 'id="instruction-form"' in body and 'hx-swap-oob="true"' in body
-    assert len(body.encode()) < 8000
+    assert len(body.encode()) < 8600  # the card, its « Annuler » form and the fresh form
     instruction = db.exec(select(Instruction)).one()
     assert len(db.exec(select(InstructionAck).where(InstructionAck.instruction_id == instruction.id)).all()) == 4
 
@@ -260,7 +260,10 @@ def test_saved_template_is_reused_in_one_tap(client, login_as, crew, db):
     login_as("supervisor")
     post(client, "/consignes/", consigne(save_template="1"), htmx=True)
     template = db.exec(select(InstructionTemplate)).one()
-    assert "Port des gants obligatoire" in client.get("/aujourdhui/").get_data(as_text=True)
+    today_page = client.get("/aujourdhui/").get_data(as_text=True)
+    assert "Port des gants obligatoire" in today_page
+    # Said in words on screen, not only to screen readers: one tap gives it to the whole team.
+    assert "un toucher la donne à toute l'équipe" in today_page and "Donner à tous :" in today_page
     response = post(client, "/consignes/", {"client_key": client_key("t"), "template_id": template.id}, htmx=True)
     assert response.status_code == 200
     db.rollback()
@@ -324,7 +327,8 @@ def test_today_card_shows_the_five_things_checked_before_the_shift(app, client, 
     login_as("supervisor")
     body = client.get("/aujourdhui/").get_data(as_text=True)
     assert "Alerte ouverte" in body and f"/alertes/{alert.id}" in body
-    assert "Compétences travaillées" in body and skill.label in body
+    assert "Compétences<span class=\"sr-only\"> travaillées" in body and skill.label in body
+    assert f"/competences/salaries/{bruno.id}/evaluer?competence={skill.code}#c-{skill.code}" in body  # rate in 2 taps
     assert body.count("Alerte ouverte") == 1
     with_data = count_queries(app, client, "/aujourdhui/")
     with writing():

@@ -165,7 +165,7 @@ def test_welcome_step_ticked_with_date_and_who_and_integration_on_today(client, 
     user = login_as("supervisor")
     person = crew["people"][0]
     today_body = client.get("/aujourdhui/").get_data(as_text=True)
-    assert "En intégration" in today_body and "8 étape(s) d'accueil à faire" in today_body
+    assert "En intégration" in today_body and "8 étape(s) à faire" in today_body
     client.get(f"/suivi/salaries/{person.id}")  # creates the structure's checklist from accueil.csv
     step_id = followup.ensure_welcome_steps(db, person.structure_id)[5].id
     response = post(client, f"/suivi/salaries/{person.id}/accueil", {"step_id": step_id, "note": "Veste L, 43"},
@@ -175,7 +175,7 @@ def test_welcome_step_ticked_with_date_and_who_and_integration_on_today(client, 
     db.rollback()
     check = db.exec(select(WelcomeCheck)).one()
     assert check.done_on == date.today() and check.done_by_id == user.id
-    assert "7 étape(s) d'accueil" in client.get("/aujourdhui/").get_data(as_text=True)
+    assert "7 étape(s) à faire" in client.get("/aujourdhui/").get_data(as_text=True)
     assert post(client, f"/suivi/salaries/{person.id}/accueil", {"step_id": "999999"}).status_code == 422
 
 
@@ -197,7 +197,10 @@ def test_bilan_prepared_contributed_finalised_once_then_addendum_and_pdf(client,
                 {"technique": "Taille les haies seul.", "proposal": "Renouveler"}).status_code == 303
     auth.logout()
     auth.login(users["counsellor"].email)
-    assert "Taille les haies seul." in client.get(f"/bilans/{review_id}").get_data(as_text=True)
+    page = client.get(f"/bilans/{review_id}").get_data(as_text=True)
+    assert "Taille les haies seul." in page
+    # Actions are wrapping checkbox chips: no fixed-height multiple select cutting its options off.
+    assert "multiple" not in page and 'type="checkbox" id="planned-' in page and 'value="Bourse au permis"' in page
     assert post(client, f"/bilans/{review_id}", {"need_mobilite": "++", "decision": "renouvellement",
                                                   "planned": "Bourse au permis"}).status_code == 303
     assert post(client, f"/bilans/{review_id}/finaliser").status_code == 303

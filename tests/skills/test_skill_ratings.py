@@ -1,5 +1,6 @@
 """Skills: frameworks, ratings, latest level, history, framework edits, matrix, quick rating screens."""
-from datetime import timedelta
+import html
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -7,7 +8,15 @@ from sqlmodel import select
 
 from tests.conftest import post
 from webapp.domain.skills import skills as service
-from webapp.models import Skill, SkillFramework, SkillRating, utcnow
+from webapp.models import (
+    Assignment,
+    Attendance,
+    AuditEvent,
+    Skill,
+    SkillFramework,
+    SkillRating,
+    utcnow,
+)
 from webapp.platform.db import get_engine, writing
 
 
@@ -182,6 +191,45 @@ def test_supervisor_rates_one_employee(client, login_as, make, structure, site, 
     assert "Enregistré" in body and "En cours de travail" not in body.split("Enregistré")[0]
 
 
+def test_a_rating_just_made_is_undone_by_its_author_and_the_previous_level_is_back(client, login_as, make,
+                                                                                   structure, site, db, users, frameworks):
+    employee = make.employee(structure, worksite_id=site.id)
+    sk = skill(db, structure, "EV-04")
+    rate(db, employee, sk, 2, users["supervisor"], days_ago=3)
+    login_as("supervisor")
+    client.get("/competences/")
+    saved = post(client, f"/competences/salaries/{employee.id}/evaluer", {"skill_id": sk.id, "level": "4"}, htmx=True)
+    rating_id = all_ratings(db)[-1].id
+    assert f'hx-post="/competences/evaluations/{rating_id}/annuler"' in saved.get_data(as_text=True)
+    undone = post(client, f"/competences/evaluations/{rating_id}/annuler", {}, htmx=True)
+    body = undone.get_data(as_text=True)
+    assert undone.status_code == 200 and "Évaluation annulée" in body and 'role="status"' in body
+    assert [r.level for r in all_ratings(db)] == [2]
+    assert service.latest_level(db, employee.id, sk.code) == 2
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "rating.undo")).one().object_id == rating_id
+
+
+def test_a_rating_is_not_undone_by_another_user_nor_after_five_minutes(client, auth, make, structure, site, db, frameworks,
+                                                                       users):
+    employee = make.employee(structure, worksite_id=site.id)
+    sk = skill(db, structure, "EV-04")
+    old = rate(db, employee, sk, 2, users["supervisor"], days_ago=0)
+    with writing():
+        old.rated_at = utcnow() - timedelta(minutes=6)
+        db.add(old)
+        db.commit()
+    fresh = rate(db, employee, sk, 3, users["supervisor"])
+    auth.login(users["supervisor"].email)
+    late = post(client, f"/competences/evaluations/{old.id}/annuler", {}, htmx=True)
+    assert late.status_code == 422 and "Trop tard pour annuler" in late.get_data(as_text=True)
+    auth.logout()
+    auth.login(users["coordinator"].email)
+    other = post(client, f"/competences/evaluations/{fresh.id}/annuler", {}, htmx=True)
+    assert other.status_code == 422 and "Seule la personne qui a fait cette saisie" in html.unescape(
+        other.get_data(as_text=True))
+    assert len(all_ratings(db)) == 2
+
+
 def test_rating_an_employee_of_another_structure_answers_404_and_records_nothing(client, login_as, make, site, db,
                                                                                    structure):
     foreign = make.employee(make.structure("Autre ACI"))
@@ -244,6 +292,69 @@ def test_group_rating_then_one_exception(client, login_as, make, structure, site
         == 303
     db.rollback()
     assert [r.level for r in all_ratings(db)] == [3, 2, 3, 3]
+
+
+def ticked(body: str) -> set[int]:
+    """Ids of the people the group rating screen shows ticked."""
+    import re
+
+    return {int(i) for i in re.findall(r'id="p-(\d+)" name="employee_ids" value="\d+" checked', body)}
+
+
+def test_group_rating_comes_with_the_people_of_the_site_ticked_except_those_marked_away(
+        client, login_as, make, structure, site, db, users):
+    amina, bruno, chloe = (make.employee(structure, worksite_id=site.id, first_name=n) for n in ("A", "B", "C"))
+    with writing():
+        for person, status in ((bruno, "absent"), (chloe, "late")):
+            db.add(Attendance(structure_id=structure.id, employee_id=person.id, day=date.today(), status=status,
+                              recorded_by_id=users["supervisor"].id))
+        db.commit()
+    login_as("supervisor")
+    client.get("/competences/")
+    body = client.get(f"/competences/groupe/{skill(db, structure, 'EV-08').id}?chantier={site.id}").get_data(
+        as_text=True)
+    assert ticked(body) == {amina.id, chloe.id}
+
+
+def test_group_rating_ticks_only_the_people_assigned_to_the_site_today(client, login_as, make, structure, site, db,
+                                                                       users, crew):
+    regular, helper, elsewhere = (make.employee(structure, worksite_id=site.id) for _ in range(3))
+    visitor = make.employee(structure, worksite_id=make.worksite(structure).id)  # came to help on this site today
+    with writing():
+        for person in (regular, visitor):
+            db.add(Assignment(structure_id=structure.id, day=date.today(), employee_id=person.id,
+                              worksite_id=site.id, team_id=crew["team"].id))
+        db.add(Assignment(structure_id=structure.id, day=date.today() - timedelta(days=1), employee_id=helper.id,
+                          worksite_id=site.id, team_id=crew["team"].id))  # yesterday's team does not count
+        db.commit()
+    login_as("supervisor")
+    client.get("/competences/")
+    body = client.get(f"/competences/groupe/{skill(db, structure, 'EV-08').id}?chantier={site.id}").get_data(
+        as_text=True)
+    assert ticked(body) == {regular.id, visitor.id}
+    assert f'id="p-{elsewhere.id}"' in body  # offered, one tap away, but not ticked
+
+
+def test_a_group_rating_is_undone_together_by_its_author_within_five_minutes(client, auth, make, structure, site, db,
+                                                                            users, frameworks):
+    team = [make.employee(structure, worksite_id=site.id) for _ in range(3)]
+    sk = skill(db, structure, "EV-08")
+    auth.login(users["supervisor"].email)
+    saved = post(client, f"/competences/groupe/{sk.id}",
+                 {"chantier": site.id, "employee_ids": [e.id for e in team], "level": "3"})
+    result = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Annuler ces évaluations" in result
+    ids = ",".join(str(r.id) for r in all_ratings(db))
+    auth.logout()
+    auth.login(users["coordinator"].email)
+    other = post(client, "/competences/groupe/annuler", {"r": ids, "chantier": site.id})
+    assert other.status_code == 303 and len(all_ratings(db)) == 3  # refused: not theirs
+    auth.logout()
+    auth.login(users["supervisor"].email)
+    undone = post(client, "/competences/groupe/annuler", {"r": ids, "chantier": site.id})
+    assert undone.status_code == 303 and all_ratings(db) == []
+    assert "3 évaluation(s) annulée(s)" in client.get(undone.headers["Location"]).get_data(as_text=True)
+    assert len(db.exec(select(AuditEvent).where(AuditEvent.action == "rating.undo")).all()) == 3
 
 
 def test_group_rating_without_anyone_is_refused(client, login_as, make, structure, site, db):
@@ -328,7 +439,7 @@ def test_matrix_query_count_does_not_grow_with_people_or_ratings(app, client, lo
             for code in ("EV-04", "EV-05", "SE-ponctualite"):
                 rate(db, employee, skill(db, structure, code), 2, users["supervisor"])
         statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        listener = lambda *args: statements.append(args[2])
         event.listen(get_engine(app), "before_cursor_execute", listener)
         try:
             response = client.get(f"/competences/?chantier={site.id}")

@@ -121,3 +121,11 @@ def claim(db: Session, *, structure_id: int, author_id: int, key: str, kind: str
         if postgres:
             _set_lock_timeout(db, previous)
     return Claim(row=row)
+
+
+def forget_object(db: Session, *, author_id: int, key: str) -> None:
+    """The object recorded under this key was undone: a replay of the key is then refused, never answered with it."""
+    earlier = _earlier(db, author_id, key)
+    if earlier is not None:
+        earlier.object_id = None
+        db.add(earlier)

@@ -8,6 +8,8 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from webapp.domain import personal_data, undo
+from webapp.domain.accounts import audit
 from webapp.domain.field.captures import FieldError
 from webapp.models import (
     INSTRUCTION_CATEGORIES,
@@ -136,3 +138,20 @@ def form_context(team, *, errors: dict | None = None, values: dict | None = None
     return {"employees": team.employees, "worksites": team.worksites, "categories": INSTRUCTION_CATEGORIES,
             "key": (values or {}).get("client_key") or str(uuid.uuid4()), "errors": errors or {},
             "values": values or {}}
+
+
+def undo_instruction(db: Session, *, instruction: Instruction, user: User, now: datetime, ip: str,
+                     upload_folder: str) -> None:
+    """Take back a consigne just given (its author, within the undo window): deleted with its « compris » ticks
+    and photo, and the undo is audited. The caller commits."""
+    undo.check_undo(user=user, author_id=instruction.given_by_id, saved_at=instruction.created_at, now=now)
+    for ack in db.exec(select(InstructionAck).where(InstructionAck.instruction_id == instruction.id)).all():
+        db.delete(ack)
+    db.flush()
+    photo_id = instruction.photo_id
+    idempotency.forget_object(db, author_id=instruction.given_by_id, key=instruction.client_key)
+    audit.record(db, action="instruction.undo", user=user, ip=ip, object_type="instruction",
+                 object_id=instruction.id, detail="Consigne annulée juste après avoir été donnée")
+    db.delete(instruction)
+    db.flush()
+    personal_data.drop_photos(db, [photo_id], upload_folder=upload_folder)

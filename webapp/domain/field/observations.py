@@ -8,6 +8,8 @@ from sqlalchemy import and_, case, event, exists, not_, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from webapp.domain import personal_data, undo
+from webapp.domain.accounts import audit
 from webapp.domain.policy import PERMISSIONS
 from webapp.models import (
     OBSERVATION_CATEGORIES,
@@ -133,6 +135,29 @@ def record_observation(db: Session, *, user: User, employees: list[Employee], ca
                                    structure_id=user.structure_id, observed_on=observation.observed_on,
                                    created_at=observation.created_at))
     return observation, True
+
+
+def undo_observation(db: Session, *, observation: Observation, user: User, now: datetime, ip: str,
+                     upload_folder: str) -> list[int]:
+    """Take back an observation just saved (its author, within the undo window): it is deleted with its links
+    and photo, and the undo is audited. Returns the ids of the people it was about. The caller commits."""
+    undo.check_undo(user=user, author_id=observation.author_id, saved_at=observation.created_at, now=now)
+    if db.exec(select(Observation.id).where(Observation.corrects_id == observation.id)).first():
+        raise undo.UndoRefused("Cette observation a été corrigée depuis : annulez la correction.")
+    links = db.exec(select(ObservationEmployee).where(ObservationEmployee.observation_id == observation.id)).all()
+    people = sorted(link.employee_id for link in links)
+    for link in links:
+        db.delete(link)
+    db.flush()
+    photo_id = observation.photo_id
+    idempotency.forget_object(db, author_id=observation.author_id, key=observation.client_key)
+    audit.record(db, action="observation.undo", user=user, ip=ip, object_type="observation",
+                 object_id=observation.id, employee_id=people[0] if len(people) == 1 else None,
+                 detail=f"Annulée juste après l'enregistrement ({len(people)} personne(s))")
+    db.delete(observation)
+    db.flush()
+    personal_data.drop_photos(db, [photo_id], upload_folder=upload_folder)
+    return people
 
 
 @event.listens_for(ObservationEmployee, "before_insert")

@@ -4,28 +4,75 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, or_, true
+from sqlalchemy import Date, and_, func, or_, true
 from sqlmodel import Session, col, select
 
+from webapp.domain.alerts.alerts import STATUS_LABELS as ALERT_STATUSES
+from webapp.domain.alerts.alerts import alert_types
+from webapp.domain.alerts.alerts import readable_clause as alert_clause
 from webapp.domain.field.observations import (
     ObservationView,
     current_clause,
     observation_views,
     visible_clause,
 )
+from webapp.domain.followup.followup import goal_clause
+from webapp.domain.policy import PERMISSIONS
 from webapp.models import (
+    GOAL_STATUSES,
+    REVIEW_KINDS,
+    Alert,
     Attendance,
     Employee,
+    Goal,
+    GoalChange,
     Instruction,
     InstructionAck,
     Observation,
     ObservationEmployee,
+    Review,
+    SkillRating,
     User,
 )
 
-# Kinds in their order within a day (higher first); later features (alerts, skills, goals, bilans) add theirs.
-KINDS = {"observation": ("Observations", 3), "instruction": ("Consignes comprises", 2), "attendance": ("Présences", 1)}
+# Kinds in their order within a day (higher first): (label, rank).
+KINDS = {
+    "alert": ("Alertes", 8), "observation": ("Observations", 7), "review": ("Bilans", 6),
+    "goal": ("Objectifs", 5), "goal_change": ("Objectifs modifiés", 4), "rating": ("Compétences", 3),
+    "instruction": ("Consignes comprises", 2), "attendance": ("Absences et retards", 1),
+}
+# The filters a person can pick (the `type` parameter): label and the kinds each shows.
+FILTERS = {
+    "observation": ("Observations", {"observation"}), "instruction": ("Consignes", {"instruction"}),
+    "attendance": ("Présences", {"attendance"}), "alert": ("Alertes", {"alert"}),
+    "rating": ("Compétences", {"rating"}), "goal": ("Objectifs", {"goal", "goal_change"}),
+    "review": ("Bilans", {"review"}),
+}
 PAGE_SIZE = 20
+
+
+def filters_for(user: User) -> dict[str, str]:
+    """The filters this user may pick, by parameter value: bilans only for those who read them."""
+    return {value: label for value, (label, _kinds) in FILTERS.items()
+            if value != "review" or user.role in PERMISSIONS["review.view"]}
+
+
+def kinds_for(user: User, wanted: str | None) -> set[str]:
+    """The kinds a timeline shows this user: one filter's, or every kind the user may read."""
+    allowed = filters_for(user)
+    chosen = [wanted] if wanted in allowed else list(allowed)
+    return set().union(*(FILTERS[value][1] for value in chosen))
+
+
+def labels() -> dict[str, dict[str, str]]:
+    """French words for the codes the timeline shows (alert types and statuses, bilans, objectives)."""
+    return {"alert_types": {t.code: t.label for t in alert_types()}, "alert_statuses": ALERT_STATUSES,
+            "review_kinds": REVIEW_KINDS, "goal_statuses": GOAL_STATUSES}
+
+
+def _day(column):
+    """The (UTC) day of a timestamp, in SQL: datetime kinds sort and page by day like the others."""
+    return func.date(column, type_=Date)
 
 
 @dataclass(frozen=True)
@@ -51,6 +98,11 @@ class Entry:
     instruction: Instruction | None = None
     ack: InstructionAck | None = None
     attendance: Attendance | None = None
+    alert: Alert | None = None
+    rating: SkillRating | None = None
+    goal: Goal | None = None
+    change: GoalChange | None = None
+    review: Review | None = None
 
     @property
     def sort_key(self) -> tuple:
@@ -76,7 +128,7 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
     One query per kind plus a fixed number to decorate observations: the cost depends on the page size,
     never on the length of the history.
     """
-    kinds = kinds or set(KINDS)
+    kinds = kinds or kinds_for(user, None)
     entries: list[Entry] = []
 
     def period(column):
@@ -117,6 +169,48 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
             .order_by(col(Attendance.day).desc(), col(Attendance.id).desc()).limit(limit + 1)
         ).all()
         entries += [Entry("attendance", a.day, a.id, attendance=a) for a in rows]
+    if "alert" in kinds:
+        day = _day(Alert.raised_at)
+        rows = db.exec(
+            select(Alert).where(Alert.employee_id == employee.id, alert_clause(user), period(day),
+                                _after(day, Alert.id, KINDS["alert"][1], cursor))
+            .order_by(day.desc(), col(Alert.id).desc()).limit(limit + 1)
+        ).all()
+        entries += [Entry("alert", a.raised_at.date(), a.id, alert=a) for a in rows]
+    if "rating" in kinds:
+        day = _day(SkillRating.rated_at)
+        rows = db.exec(
+            select(SkillRating).where(SkillRating.employee_id == employee.id,
+                                      SkillRating.structure_id == user.structure_id, period(day),
+                                      _after(day, SkillRating.id, KINDS["rating"][1], cursor))
+            .order_by(day.desc(), col(SkillRating.id).desc()).limit(limit + 1)
+        ).all()
+        entries += [Entry("rating", r.rated_at.date(), r.id, rating=r) for r in rows]
+    if "goal" in kinds:
+        day = _day(Goal.created_at)
+        rows = db.exec(
+            select(Goal).where(Goal.employee_id == employee.id, goal_clause(user), period(day),
+                               _after(day, Goal.id, KINDS["goal"][1], cursor))
+            .order_by(day.desc(), col(Goal.id).desc()).limit(limit + 1)
+        ).all()
+        entries += [Entry("goal", g.created_at.date(), g.id, goal=g) for g in rows]
+    if "goal_change" in kinds:
+        day = _day(GoalChange.changed_at)
+        rows = db.exec(
+            select(GoalChange, Goal).join(Goal, Goal.id == GoalChange.goal_id)
+            .where(Goal.employee_id == employee.id, goal_clause(user), period(day),
+                   _after(day, GoalChange.id, KINDS["goal_change"][1], cursor))
+            .order_by(day.desc(), col(GoalChange.id).desc()).limit(limit + 1)
+        ).all()
+        entries += [Entry("goal_change", c.changed_at.date(), c.id, goal=g, change=c) for c, g in rows]
+    if "review" in kinds:
+        day = _day(Review.created_at)
+        rows = db.exec(
+            select(Review).where(Review.employee_id == employee.id, Review.structure_id == user.structure_id,
+                                 period(day), _after(day, Review.id, KINDS["review"][1], cursor))
+            .order_by(day.desc(), col(Review.id).desc()).limit(limit + 1)
+        ).all()
+        entries += [Entry("review", r.created_at.date(), r.id, review=r) for r in rows]
     entries.sort(key=lambda e: e.sort_key, reverse=True)
     page = entries[:limit]
     next_cursor = None

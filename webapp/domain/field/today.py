@@ -151,7 +151,7 @@ def team_cards(db: Session, *, user: User, employees: list[Employee], day: date)
     goals = followup.current_goals(db, user=user, employee_ids=ids)
     constraints = followup.constraints_of(db, ids)
     integration = followup.integration_left(db, structure_id=user.structure_id, employee_ids=ids, today=day)
-    working = skills.working_labels(db, ids)
+    working = skills.working_skills(db, ids)
     alerts = unresolved_by_employee(db, structure_id=user.structure_id, employee_ids=ids)
     return [TeamCard(e, attendance.get(e.id), last.get(e.id), objectives=[g.text for g in goals.get(e.id, [])],
                      skills=working.get(e.id, [])[:3], constraints=[c.text for c in constraints.get(e.id, [])],

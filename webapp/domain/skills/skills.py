@@ -5,16 +5,22 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Row, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from webapp.domain import undo
+from webapp.domain.accounts import audit
 from webapp.models import (
+    Assignment,
+    Attendance,
     Employee,
     LearningSession,
     LearningSessionParticipant,
     LearningSessionSkill,
+    Photo,
     Skill,
     SkillActivity,
     SkillFramework,
@@ -23,7 +29,7 @@ from webapp.models import (
     Worksite,
     utcnow,
 )
-from webapp.platform import dates, reference_lists
+from webapp.platform import dates, photos, reference_lists
 from webapp.platform.db import write_after_read
 
 ACQUIRED = 3  # "acquis" and above go on the attestation
@@ -247,6 +253,23 @@ def correct_rating(db: Session, *, rating: SkillRating, level, user: User) -> Sk
     return rating
 
 
+def undo_rating(db: Session, *, rating: SkillRating, user: User, now: datetime, ip: str,
+                upload_folder: str) -> None:
+    """Take back a rating just made (its author, within the undo window): deleted with its evidence photo, and
+    the undo is audited; the person's previous level is their latest again. The caller commits."""
+    undo.check_undo(user=user, author_id=rating.rated_by_id, saved_at=rating.rated_at, now=now)
+    photo_id = evidence_photo_id(rating)
+    audit.record(db, action="rating.undo", user=user, ip=ip, object_type="rating", object_id=rating.id,
+                 employee_id=rating.employee_id,
+                 detail=f"Évaluation annulée juste après : {rating.skill_label}, niveau {rating.level}")
+    db.delete(rating)
+    photo = db.get(Photo, photo_id) if photo_id else None
+    if photo is not None:
+        db.delete(photo)
+        photos.photo_path(photo, upload_folder).unlink(missing_ok=True)
+    db.flush()
+
+
 def latest_ratings(db: Session, employee_ids: list[int], codes: list[str] | None = None,
                    until: datetime | None = None) -> dict[tuple[int, str], SkillRating]:
     """The latest rating of each (employee, skill code), in one query."""
@@ -375,29 +398,36 @@ def working_codes(db: Session, employee_id: int) -> set[str]:
     return {code for (_, code), r in latest.items() if r.level < ACQUIRED} | planned_codes(db, employee_id)
 
 
-def working_labels(db: Session, employee_ids: list[int]) -> dict[int, list[str]]:
+class WorkingSkill(NamedTuple):
+    """A skill being worked on, as the Today card names it and links to its rating."""
+
+    code: str
+    label: str
+
+
+def working_skills(db: Session, employee_ids: list[int]) -> dict[int, list[WorkingSkill]]:
     """For each employee, the skills being worked on (rated below acquis, or targeted by a planned session).
 
     Two queries whatever the number of employees: the Today cards of a whole team use it.
     """
-    found: dict[int, list[str]] = {i: [] for i in employee_ids}
+    found: dict[int, list[WorkingSkill]] = {i: [] for i in employee_ids}
     if employee_ids:
         # Only the labels of the latest ratings below acquis: plain rows (this runs on every Today page).
-        rows = _latest_rows(db, employee_ids, None, "employee_id", "skill_label",
+        rows = _latest_rows(db, employee_ids, None, "employee_id", "skill_code", "skill_label",
                             where=(lambda c: c.level < ACQUIRED,))
-        for employee_id, label in sorted(rows, key=lambda row: row[1]):
-            found[employee_id].append(label)
+        for employee_id, code, label in sorted(rows, key=lambda row: row[2]):
+            found[employee_id].append(WorkingSkill(code, label))
         planned = db.exec(
-            select(LearningSessionParticipant.employee_id, Skill.label)
+            select(LearningSessionParticipant.employee_id, Skill.code, Skill.label)
             .join(LearningSession, LearningSession.id == LearningSessionParticipant.session_id)
             .join(LearningSessionSkill, LearningSessionSkill.session_id == LearningSession.id)
             .join(Skill, Skill.id == LearningSessionSkill.skill_id)
             .where(col(LearningSessionParticipant.employee_id).in_(employee_ids), LearningSession.status == "planned")
             .order_by(Skill.label)
         ).all()
-        for employee_id, label in planned:
-            if label not in found[employee_id]:
-                found[employee_id].append(label)
+        for employee_id, code, label in planned:
+            if all(w.code != code for w in found[employee_id]):
+                found[employee_id].append(WorkingSkill(code, label))
     return found
 
 
@@ -432,6 +462,30 @@ def site_employees(db: Session, worksite: Worksite) -> list[Employee]:
     return list(db.exec(select(Employee).where(
         Employee.structure_id == worksite.structure_id, Employee.worksite_id == worksite.id,
         Employee.active.is_(True)).order_by(Employee.first_name, Employee.last_name)).all())
+
+
+AWAY = ("absent", "excused")
+
+
+def group_people(db: Session, worksite: Worksite, day: date) -> tuple[list[Employee], set[int]]:
+    """Who a group rating on a work site offers, and who is ticked before the first tap: today's team there.
+
+    Today's team is the people assigned to the site for `day` (or, when nobody is assigned there, the site's
+    people), less those marked absent or excused: the supervisor then only unticks or ticks the exceptions.
+    """
+    assigned = set(db.exec(select(Assignment.employee_id).where(
+        Assignment.structure_id == worksite.structure_id, Assignment.worksite_id == worksite.id,
+        Assignment.day == day)).all())
+    people = list(db.exec(select(Employee).where(
+        Employee.structure_id == worksite.structure_id, Employee.active.is_(True),
+        or_(Employee.worksite_id == worksite.id, col(Employee.id).in_(assigned or {0})))
+        .order_by(Employee.first_name, Employee.last_name)).all())
+    ids = [e.id for e in people]
+    away = set(db.exec(select(Attendance.employee_id).where(
+        col(Attendance.employee_id).in_(ids or [0]), Attendance.day == day,
+        col(Attendance.status).in_(AWAY))).all())
+    team = assigned if assigned else set(ids)
+    return people, {i for i in ids if i in team and i not in away}
 
 
 def matrix(db: Session, worksite: Worksite) -> Matrix:

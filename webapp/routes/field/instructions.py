@@ -1,11 +1,20 @@
 """Consignes: give one to the team or to chosen people, tick who understood it, reuse templates."""
 from datetime import date
 
-from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from webapp.domain import field
-from webapp.models import Instruction, InstructionTemplate, Photo, Worksite
+from webapp.domain.undo import UndoRefused
+from webapp.models import Instruction, InstructionTemplate, Photo, Worksite, utcnow
 from webapp.platform import idempotency, photos
 from webapp.routes._web.capture import (
     content_hash,
@@ -19,9 +28,15 @@ from webapp.routes._web.capture import (
     settle_capture,
 )
 from webapp.routes._web.db_session import get_session
-from webapp.routes._web.forms import form, new_key
+from webapp.routes._web.forms import EmptyForm, form, new_key
 from webapp.routes._web.permissions import requires
-from webapp.routes._web.views import get_owned, see_other, serve_photo
+from webapp.routes._web.views import (
+    client_ip,
+    get_owned,
+    render,
+    see_other,
+    serve_photo,
+)
 from webapp.routes.field.forms import AcknowledgeForm, InstructionForm
 
 bp = Blueprint("instructions", __name__, url_prefix="/consignes")
@@ -79,7 +94,7 @@ def create():
         return see_other(url_for("today.index"))
     card = field.instructions.instruction_cards(db, [instruction])[0]
     fresh = field.instructions.form_context(team)
-    return render_template("field/instructions/_created.html", card=card, form=fresh)
+    return render_template("field/instructions/_created.html", card=card, form=fresh, undoable=True)
 
 
 @bp.route("/<int:instruction_id>/compris", methods=["POST"])
@@ -109,6 +124,25 @@ def acknowledge(instruction_id: int):
     card = field.instructions.instruction_cards(db, [instruction])[0]
     ack, person = next((a, e) for a, e in card.acks if e.id == tick.employee_id.data)
     return render_template("field/instructions/_ack.html", card=card, ack=ack, e=person, oob=True)
+
+
+@bp.route("/<int:instruction_id>/annuler", methods=["POST"])
+@requires("field.capture")
+@form(EmptyForm)
+def undo(instruction_id: int):
+    """Take back a consigne just given: its author only, for a few minutes; refused with the reason after."""
+    db = get_session()
+    instruction = get_owned(Instruction, instruction_id)
+    try:
+        field.instructions.undo_instruction(db, instruction=instruction, user=current_user, now=utcnow(),
+                                            ip=client_ip(), upload_folder=current_app.config["UPLOAD_FOLDER"])
+    except UndoRefused as refusal:
+        db.rollback()
+        return render("undone.html", "_undo.html", status=422, error=str(refusal))
+    db.commit()
+    if not request.htmx:
+        return see_other(url_for("today.index"))
+    return render("undone.html", "_undo.html", message="Consigne annulée : elle n'est plus enregistrée.")
 
 
 @bp.route("/<int:instruction_id>/photo")

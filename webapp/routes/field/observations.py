@@ -1,13 +1,22 @@
 """Observations: capture about one or several employees, correction, photos, the counsellor's feed."""
 from datetime import date
 
-from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlmodel import select
 
 from webapp.domain import field
 from webapp.domain.accounts import audit
 from webapp.domain.field import observations as service
+from webapp.domain.undo import UndoRefused
 from webapp.models import (
     OBSERVATION_CATEGORIES,
     OBSERVATION_TONES,
@@ -16,6 +25,7 @@ from webapp.models import (
     Observation,
     ObservationEmployee,
     Photo,
+    utcnow,
 )
 from webapp.platform import idempotency, photos
 from webapp.platform.db import write_after_read
@@ -148,6 +158,29 @@ def _record(corrects: Observation | None):
     return make_response(render_template(
         "field/observations/_saved.html", view=views[0] if views else None, people=employees, observation=observation,
         form=_form(fresh)))
+
+
+@bp.route("/<int:observation_id>/annuler", methods=["POST"])
+@requires("observation.create")
+@form(EmptyForm)
+def undo(observation_id: int):
+    """Take back an observation just saved: its author only, for a few minutes; refused with the reason after."""
+    db = get_session()
+    observation = get_owned(Observation, observation_id)
+    if not service.may_read(current_user, observation):
+        abort(404)
+    try:
+        service.undo_observation(db, observation=observation, user=current_user, now=utcnow(), ip=client_ip(),
+                                 upload_folder=current_app.config["UPLOAD_FOLDER"])
+    except UndoRefused as refusal:
+        db.rollback()
+        mine = observation.author_id == current_user.id
+        return render("undone.html", "_undo.html", status=422, error=str(refusal),
+                      correct_url=url_for("observations.correct", observation_id=observation.id) if mine else None)
+    db.commit()
+    if not request.htmx:
+        return see_other(url_for("home.index"))
+    return render("undone.html", "_undo.html", message="Observation annulée : elle n'est plus enregistrée.")
 
 
 @bp.route("/<int:observation_id>/photo")

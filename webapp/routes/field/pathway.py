@@ -7,6 +7,7 @@ from flask_login import current_user
 from webapp.domain import field
 from webapp.domain.accounts import audit
 from webapp.domain.field import pathway as service
+from webapp.domain.followup import followup
 from webapp.models import ATTENDANCE_STATUSES, Employee
 from webapp.platform.db import write_after_read
 from webapp.routes._web.db_session import get_session
@@ -25,15 +26,20 @@ def index(employee_id: int):
     """The employee's timeline: the page, or for htmx the list (or the next page of it)."""
     employee = get_owned(Employee, employee_id)
     query = PathwayQuery()
-    kind = query.type.data
-    kinds = {kind} if kind in service.KINDS else None
+    filters = service.filters_for(current_user)
+    kind = query.type.data if query.type.data in filters else ""
+    kinds = service.kinds_for(current_user, kind)
     start, end, cursor = query.du.data, query.au.data, query.apres.data
     entries, next_cursor = service.timeline(get_session(), user=current_user, employee=employee, kinds=kinds,
                                             start=start, end=end, cursor=cursor)
     views = [entry.observation for entry in entries if entry.observation is not None]
-    if any(view.observation.visibility == "restricted" for view in views):
+    goals = [entry.goal for entry in entries if entry.kind == "goal" and entry.goal.sensitive]
+    if goals or any(view.observation.visibility == "restricted" for view in views):
         with write_after_read(get_session()) as db:
-            audit.record_restricted_observation_reads(db, views, user=current_user, ip=client_ip())
+            if views:
+                audit.record_restricted_observation_reads(db, views, user=current_user, ip=client_ip())
+            followup.trace_sensitive(db, user=current_user, employee_id=employee.id, barriers=[], goals=goals,
+                                     what="dans le parcours", ip=client_ip())
     fragment = "field/pathway/_entries.html" if cursor else "field/pathway/_timeline.html"
     today = date.today()
     rates = None
@@ -43,5 +49,6 @@ def index(employee_id: int):
                  for label, since in (("30 derniers jours", today - timedelta(days=30)),
                                       ("depuis l'entrée", date(2000, 1, 1)))}
     return render("field/pathway/index.html", fragment, employee=employee, entries=entries, next_cursor=next_cursor,
-                  kind=kind, start=start, end=end, kinds=service.KINDS, statuses=ATTENDANCE_STATUSES,
+                  kind=kind, start=start, end=end, filters=filters, labels=service.labels(),
+                  statuses=ATTENDANCE_STATUSES,
                   today=today, rates=rates)

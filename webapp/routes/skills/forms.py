@@ -67,6 +67,13 @@ class CorrectionForm(TerrainForm):
     chantier = IdField()
 
 
+class GroupUndoForm(TerrainForm):
+    """The ratings of a group just recorded, to take back together."""
+
+    r = IdsField()
+    chantier = IdField()
+
+
 class SkillForm(TerrainForm):
     activity = TextField(limit=1000)
     label = TextField(limit=1000)

@@ -1,10 +1,22 @@
 """Skills: team matrix, quick rating (one person, a group), progress, frameworks (edit, CSV import/export)."""
-from flask import Blueprint, Response, abort, flash, request, session, url_for
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlmodel import col, select
 
 from webapp.domain.skills import learning_sessions
 from webapp.domain.skills import skills as service
+from webapp.domain.undo import UndoRefused
 from webapp.models import (
     Employee,
     Photo,
@@ -13,6 +25,7 @@ from webapp.models import (
     SkillFramework,
     SkillRating,
     Worksite,
+    utcnow,
 )
 from webapp.platform.photos import PhotoError
 from webapp.routes._web import capture
@@ -21,6 +34,7 @@ from webapp.routes._web.forms import EmptyForm, form
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.sites import active_sites, chosen_site, ensure_frameworks
 from webapp.routes._web.views import (
+    client_ip,
     get_owned,
     is_fragment_request,
     render,
@@ -32,6 +46,7 @@ from webapp.routes.skills.forms import (
     FrameworkImportForm,
     GroupRatingForm,
     GroupResultQuery,
+    GroupUndoForm,
     RateQuery,
     RatingForm,
     SiteQuery,
@@ -116,7 +131,8 @@ def rate(employee_id: int):
             message = (f"Enregistré : {employee.first_name} — {skill.label} : {level.symbol} {level.code} "
                        f"{level.label}.")
             if is_fragment_request():
-                return _rate_item(employee, skill, saved=message)
+                return _rate_item(employee, skill, saved=message,
+                                  undo_url=url_for("skills.undo", rating_id=rating.id))
             flash(message, "success")
             return see_other(url_for("skills.rate", employee_id=employee.id))
         if is_fragment_request():
@@ -174,8 +190,9 @@ def group_rate(skill_id: int):
     if wanted.invalid:
         abort(404)
     site = get_owned(Worksite, wanted.data) if wanted.data else None
-    people = service.site_employees(db, site) if site else []
-    error, selected = None, set()
+    # Today's team on the site comes ticked: the supervisor taps only the exceptions.
+    people, selected = service.group_people(db, site, date.today()) if site else ([], set())
+    error = None
     if sent is not None:
         if sent.employee_ids.invalid:
             abort(404)
@@ -199,7 +216,7 @@ def group_rate(skill_id: int):
                                      chantier=site.id if site else None))
     latest = service.latest_ratings(db, [e.id for e in people], [skill.code])
     return render("skills/skills/group_rate.html", status=422 if error else 200, error=error, skill=skill, site=site,
-                  people=people, latest=latest, selected=selected, levels=service.LEVELS,
+                  people=people, latest=latest, selected=selected, preticked=sent is None, levels=service.LEVELS,
                   situation=session.get(LAST_SITUATION, ""))
 
 
@@ -219,6 +236,59 @@ def group_result():
         abort(404)
     return render("skills/skills/group_result.html", rows=rows, levels=service.LEVELS, ids=",".join(map(str, ids)),
                   chantier=query.chantier.data)
+
+
+@bp.route("/evaluations/<int:rating_id>/annuler", methods=["POST"])
+@requires("skill.rate")
+@form(EmptyForm)
+def undo(rating_id: int):
+    """Take back a rating just made: its author only, for a few minutes; the previous level is current again."""
+    db = get_session()
+    rating = get_owned(SkillRating, rating_id)
+    employee = get_owned(Employee, rating.employee_id)
+    skill = get_owned(Skill, rating.skill_id)
+    try:
+        service.undo_rating(db, rating=rating, user=current_user, now=utcnow(), ip=client_ip(),
+                            upload_folder=current_app.config["UPLOAD_FOLDER"])
+    except UndoRefused as refusal:
+        db.rollback()
+        if is_fragment_request():
+            return _rate_item(employee, skill, item_error=str(refusal), status=422)
+        flash(str(refusal), "error")
+    else:
+        db.commit()
+        message = f"Évaluation annulée : {employee.first_name} — {skill.label}."
+        if is_fragment_request():
+            return _rate_item(employee, skill, saved=message)
+        flash(message, "success")
+    return see_other(url_for("skills.rate", employee_id=employee.id, competence=skill.code))
+
+
+@bp.route("/groupe/annuler", methods=["POST"])
+@requires("skill.rate")
+@form(GroupUndoForm)
+def group_undo():
+    """Take back a group rating just recorded, all of it: its author only, for a few minutes."""
+    db = get_session()
+    sent = GroupUndoForm()
+    ids = sent.r.data or []
+    if not ids:
+        abort(400)
+    ratings = db.exec(select(SkillRating).where(col(SkillRating.id).in_(ids or [0]),
+                                                SkillRating.structure_id == current_user.structure_id)).all()
+    if not ratings or len(ratings) != len(set(ids)):
+        abort(404)
+    try:
+        for rating in ratings:
+            service.undo_rating(db, rating=rating, user=current_user, now=utcnow(), ip=client_ip(),
+                                upload_folder=current_app.config["UPLOAD_FOLDER"])
+    except UndoRefused as refusal:
+        db.rollback()
+        flash(str(refusal), "error")
+        return see_other(url_for("skills.group_result", r=sent.r.typed(), chantier=sent.chantier.data))
+    db.commit()
+    flash(f"{len(ratings)} évaluation(s) annulée(s) : rien n'est enregistré pour ce groupe.", "success")
+    return see_other(url_for("skills.group", chantier=sent.chantier.data))
 
 
 @bp.route("/evaluations/<int:rating_id>/corriger", methods=["POST"])
