@@ -1,4 +1,5 @@
 """Employee screens: access by role, search, creation and edit with validation, renewals."""
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -112,7 +113,8 @@ def test_htmx_creation_answers_with_hx_location(client, login_as, structure):
     login_as("director")
     response = post(client, "/salaries/nouveau", employee_form(), htmx=True)
     assert response.status_code == 204
-    assert response.headers["HX-Location"].startswith("/salaries/")
+    location = json.loads(response.headers["HX-Location"])
+    assert location["path"].startswith("/salaries/") and location["swap"] == "innerHTML show:window:top"
 
 
 def test_contract_end_before_start_is_refused_and_input_kept(client, login_as, db):

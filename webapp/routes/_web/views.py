@@ -1,6 +1,7 @@
 """Helpers shared by the blueprints: page-or-fragment rendering and post-redirect."""
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from urllib.parse import quote
@@ -26,10 +27,17 @@ def render(_page: str, _fragment: str | None = None, status: int = 200, **contex
 
 
 def see_other(url: str, reload: bool = False):
-    """Finish a successful POST: 303 for plain forms; for htmx, HX-Location (or HX-Redirect for a full reload)."""
+    """Finish a successful POST: 303 for plain forms; for htmx, HX-Location (or HX-Redirect for a full reload).
+
+    The next page is swapped into the body and starts at its top, as a navigation does: without `show`, htmx
+    keeps the scroll of the form, and the confirmation at the top of the next page is out of sight."""
     if request.htmx:
         response = make_response("", 204)
-        response.headers["HX-Redirect" if reload else "HX-Location"] = url
+        if reload:
+            response.headers["HX-Redirect"] = url
+        else:
+            response.headers["HX-Location"] = json.dumps(
+                {"path": url, "target": "body", "swap": "innerHTML show:window:top"})
         return response
     return redirect(url, code=303)
 

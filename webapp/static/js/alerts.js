@@ -101,7 +101,7 @@
       replaying = false;
       if (response.status === 204 || response.ok) {
         savePending(pending().filter(function (p) { return p.fields.client_key !== entry.fields.client_key; }));
-        var target = response.headers.get("HX-Redirect") || response.headers.get("HX-Location");
+        var target = response.headers.get("HX-Redirect") || locationPath(response.headers.get("HX-Location"));
         var panel = document.getElementById("alert-offline");
         if (panel && !panel.hidden && target) {
           window.location.assign(target);
@@ -125,6 +125,12 @@
       replaying = false;
       window.setTimeout(replay, RETRY_MS);
     });
+  }
+
+  // HX-Location is a path or a JSON object with the path (see views.see_other).
+  function locationPath(header) {
+    if (!header || header.charAt(0) !== "{") { return header; }
+    try { return JSON.parse(header).path; } catch (e) { return null; }
   }
 
   function isAlertForm(elt) { return elt && elt.matches && elt.matches("[data-alert-form]"); }
