@@ -3,6 +3,7 @@
 Ids are ASCII digits in 1..2**31-1 (« ² » passes `str.isdigit()`, 3000000000 overflows PostgreSQL's integer, a
 20-digit number overflows SQLite's); days are ISO dates between 2000 and 2099. Run on SQLite and PostgreSQL.
 """
+import uuid
 from datetime import date
 
 import pytest
@@ -80,7 +81,7 @@ def test_capture_naming_a_crafted_employee_is_404(client, login_as, world, value
     assert post(client, "/observations/", data, htmx=True).status_code == 404
     assert post(client, "/consignes/", {"client_key": client_key("c"), "template_id": value}).status_code == 404
     assert post(client, f"/competences/salaries/{world['employee']}/evaluer",
-                {"skill_id": value, "level": "2"}).status_code == 404
+                {"client_key": str(uuid.uuid4()), "skill_id": value, "level": "2"}).status_code == 404
     assert post(client, "/seances/nouvelle", {"skill_ids": value, "title": "x"}).status_code == 404
 
 

@@ -3,6 +3,7 @@
 Every capture kind the outbox may replay records it: attendance, production (job and day notes), the point du
 matin, a skill rating (one person, a group).
 """
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -72,7 +73,7 @@ def send_briefing(client, db, crew, structure, sent):
 def send_rating(client, db, crew, structure, sent):
     skill = a_skill(db, structure)
     response = post(client, f"/competences/salaries/{crew['people'][0].id}/evaluer",
-                    {"skill_id": str(skill.id), "level": "2", **sent}, htmx=True)
+                    {"client_key": str(uuid.uuid4()), "skill_id": str(skill.id), "level": "2", **sent}, htmx=True)
     assert response.status_code == 200, response.get_data(as_text=True)
     db.rollback()
     return db.exec(select(SkillRating)).one().rated_at
@@ -81,7 +82,7 @@ def send_rating(client, db, crew, structure, sent):
 def send_group_rating(client, db, crew, structure, sent):
     skill = a_skill(db, structure)
     response = post(client, f"/competences/groupe/{skill.id}",
-                    {"chantier": str(crew["site"].id), "employee_ids": [str(p.id) for p in crew["people"][:2]],
+                    {"client_key": str(uuid.uuid4()), "chantier": str(crew["site"].id), "employee_ids": [str(p.id) for p in crew["people"][:2]],
                      "level": "3", **sent})
     assert response.status_code == 303, response.get_data(as_text=True)
     db.rollback()

@@ -1,5 +1,6 @@
 """Skills: frameworks, ratings, latest level, history, framework edits, matrix, quick rating screens."""
 import html
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -183,7 +184,7 @@ def test_supervisor_rates_one_employee(client, login_as, make, structure, site, 
     assert page.status_code == 200
     sk = skill(db, structure, "EV-04")
     response = post(client, f"/competences/salaries/{employee.id}/evaluer",
-                    {"skill_id": sk.id, "level": "3", "situation": "Tonte du stade"})
+                    {"client_key": str(uuid.uuid4()), "skill_id": sk.id, "level": "3", "situation": "Tonte du stade"})
     assert response.status_code == 303
     rating = all_ratings(db)[0]
     assert (rating.employee_id, rating.level, rating.situation) == (employee.id, 3, "Tonte du stade")
@@ -198,7 +199,7 @@ def test_a_rating_just_made_is_undone_by_its_author_and_the_previous_level_is_ba
     rate(db, employee, sk, 2, users["supervisor"], days_ago=3)
     login_as("supervisor")
     client.get("/competences/")
-    saved = post(client, f"/competences/salaries/{employee.id}/evaluer", {"skill_id": sk.id, "level": "4"}, htmx=True)
+    saved = post(client, f"/competences/salaries/{employee.id}/evaluer", {"client_key": str(uuid.uuid4()), "skill_id": sk.id, "level": "4"}, htmx=True)
     rating_id = all_ratings(db)[-1].id
     assert f'hx-post="/competences/evaluations/{rating_id}/annuler"' in saved.get_data(as_text=True)
     undone = post(client, f"/competences/evaluations/{rating_id}/annuler", {}, htmx=True)
@@ -237,7 +238,7 @@ def test_rating_an_employee_of_another_structure_answers_404_and_records_nothing
     client.get("/competences/")
     sk = skill(db, structure, "EV-04")
     assert client.get(f"/competences/salaries/{foreign.id}/evaluer").status_code == 404
-    response = post(client, f"/competences/salaries/{foreign.id}/evaluer", {"skill_id": sk.id, "level": "3"})
+    response = post(client, f"/competences/salaries/{foreign.id}/evaluer", {"client_key": str(uuid.uuid4()), "skill_id": sk.id, "level": "3"})
     assert response.status_code == 404
     assert all_ratings(db) == []
 
@@ -248,7 +249,7 @@ def test_unknown_level_on_screen_gets_french_message_and_records_nothing(client,
     login_as("supervisor")
     client.get("/competences/")
     sk = skill(db, structure, "EV-04")
-    response = post(client, f"/competences/salaries/{employee.id}/evaluer", {"skill_id": sk.id, "level": "9"})
+    response = post(client, f"/competences/salaries/{employee.id}/evaluer", {"client_key": str(uuid.uuid4()), "skill_id": sk.id, "level": "9"})
     assert response.status_code == 422
     assert "Niveau inconnu" in response.get_data(as_text=True)
     assert all_ratings(db) == []
@@ -263,7 +264,7 @@ def test_skill_of_another_structure_answers_404(client, login_as, make, structur
     employee = make.employee(structure, worksite_id=site.id)
     login_as("supervisor")
     response = post(client, f"/competences/salaries/{employee.id}/evaluer",
-                    {"skill_id": foreign_skill.id, "level": "3"})
+                    {"client_key": str(uuid.uuid4()), "skill_id": foreign_skill.id, "level": "3"})
     assert response.status_code == 404
     assert all_ratings(db) == []
 
@@ -281,7 +282,7 @@ def test_group_rating_then_one_exception(client, login_as, make, structure, site
     client.get("/competences/")
     sk = skill(db, structure, "EV-08")
     response = post(client, f"/competences/groupe/{sk.id}",
-                    {"chantier": site.id, "employee_ids": [e.id for e in team], "level": "3",
+                    {"client_key": str(uuid.uuid4()), "chantier": site.id, "employee_ids": [e.id for e in team], "level": "3",
                      "situation": "Taille de la haie du parc"})
     assert response.status_code == 303
     ratings = all_ratings(db)
@@ -341,7 +342,7 @@ def test_a_group_rating_is_undone_together_by_its_author_within_five_minutes(cli
     sk = skill(db, structure, "EV-08")
     auth.login(users["supervisor"].email)
     saved = post(client, f"/competences/groupe/{sk.id}",
-                 {"chantier": site.id, "employee_ids": [e.id for e in team], "level": "3"})
+                 {"client_key": str(uuid.uuid4()), "chantier": site.id, "employee_ids": [e.id for e in team], "level": "3"})
     result = client.get(saved.headers["Location"]).get_data(as_text=True)
     assert "Annuler ces évaluations" in result
     ids = ",".join(str(r.id) for r in all_ratings(db))
@@ -362,7 +363,7 @@ def test_group_rating_without_anyone_is_refused(client, login_as, make, structur
     login_as("supervisor")
     client.get("/competences/")
     sk = skill(db, structure, "EV-08")
-    response = post(client, f"/competences/groupe/{sk.id}", {"chantier": site.id, "level": "3"})
+    response = post(client, f"/competences/groupe/{sk.id}", {"client_key": str(uuid.uuid4()), "chantier": site.id, "level": "3"})
     assert response.status_code == 422
     assert "Choisissez au moins une personne." in response.get_data(as_text=True)
     assert all_ratings(db) == []
@@ -375,7 +376,7 @@ def test_group_rating_with_a_foreign_employee_answers_404(client, login_as, make
     client.get("/competences/")
     sk = skill(db, structure, "EV-08")
     response = post(client, f"/competences/groupe/{sk.id}",
-                    {"chantier": site.id, "employee_ids": [mine.id, foreign.id], "level": "3"})
+                    {"client_key": str(uuid.uuid4()), "chantier": site.id, "employee_ids": [mine.id, foreign.id], "level": "3"})
     assert response.status_code == 404
     assert all_ratings(db) == []
 
@@ -488,7 +489,7 @@ def test_rating_with_a_photo_keeps_a_reencoded_copy_readable_only_in_the_structu
     Image.new("RGB", (2400, 1200), (30, 120, 40)).save(image, "PNG")
     image.seek(0)
     response = post(client, f"/competences/salaries/{employee.id}/evaluer",
-                    {"skill_id": sk.id, "level": "3", "evidence_note": "Bords nets", "photo": (image, "tonte.png")},
+                    {"client_key": str(uuid.uuid4()), "skill_id": sk.id, "level": "3", "evidence_note": "Bords nets", "photo": (image, "tonte.png")},
                     content_type="multipart/form-data")
     assert response.status_code == 303
     [rating] = all_ratings(db)
@@ -512,7 +513,7 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_recorded(client, log
     client.get("/competences/")
     sk = skill(db, structure, "EV-04")
     response = post(client, f"/competences/salaries/{employee.id}/evaluer",
-                    {"skill_id": sk.id, "level": "3", "photo": (io.BytesIO(b"not an image"), "x.jpg")},
+                    {"client_key": str(uuid.uuid4()), "skill_id": sk.id, "level": "3", "photo": (io.BytesIO(b"not an image"), "x.jpg")},
                     content_type="multipart/form-data")
     assert response.status_code == 422
     assert "n&#39;est pas une photo lisible" in response.get_data(as_text=True)
@@ -542,12 +543,12 @@ def test_htmx_rating_answers_with_the_skill_item_only(client, login_as, make, st
     login_as("supervisor")
     client.get("/competences/")
     sk = skill(db, structure, "EV-04")
-    response = post(client, f"/competences/salaries/{employee.id}/evaluer", {"skill_id": sk.id, "level": "4"},
+    response = post(client, f"/competences/salaries/{employee.id}/evaluer", {"client_key": str(uuid.uuid4()), "skill_id": sk.id, "level": "4"},
                     htmx=True)
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in body
     assert f'id="item-{sk.id}"' in body and "Enregistré : Inès" in body and "● M" in body
-    response = post(client, f"/competences/salaries/{employee.id}/evaluer", {"skill_id": sk.id, "level": "0"},
+    response = post(client, f"/competences/salaries/{employee.id}/evaluer", {"client_key": str(uuid.uuid4()), "skill_id": sk.id, "level": "0"},
                     htmx=True)
     assert response.status_code == 422 and "Niveau inconnu" in response.get_data(as_text=True)
     assert [r.level for r in all_ratings(db)] == [4]
@@ -562,3 +563,71 @@ def test_only_the_rater_corrects_and_only_soon_after(frameworks, db, structure, 
     with pytest.raises(service.SkillError, match="deux heures"):
         service.correct_rating(db, rating=old, level=2, user=users["supervisor"])
     assert service.correct_rating(db, rating=fresh, level=2, user=users["supervisor"]).level == 2
+
+
+def test_a_rating_replayed_with_its_key_is_recorded_once(client, login_as, make, structure, site, frameworks, db):
+    """The phone sends a rating again when it never saw the answer: the replay is answered, not recorded twice."""
+    employee = make.employee(structure, worksite_id=site.id)
+    login_as("supervisor")
+    sk = skill(db, structure, "EV-04")
+    url = f"/competences/salaries/{employee.id}/evaluer"
+    sent = {"client_key": str(uuid.uuid4()), "skill_id": sk.id, "level": "3"}
+    first = post(client, url, sent, htmx=True)
+    again = post(client, url, sent, htmx=True)
+    assert first.status_code == again.status_code == 200
+    assert "Enregistré" in again.get_data(as_text=True)
+    assert [r.level for r in all_ratings(db)] == [3]
+
+
+def test_a_rating_key_reused_with_another_level_is_refused_in_french(client, login_as, make, structure, site,
+                                                                     frameworks, db):
+    employee = make.employee(structure, worksite_id=site.id)
+    login_as("supervisor")
+    sk = skill(db, structure, "EV-04")
+    url = f"/competences/salaries/{employee.id}/evaluer"
+    key = str(uuid.uuid4())
+    assert post(client, url, {"client_key": key, "skill_id": sk.id, "level": "3"}, htmx=True).status_code == 200
+    refused = post(client, url, {"client_key": key, "skill_id": sk.id, "level": "1"}, htmx=True)
+    assert refused.status_code == 422
+    assert "déjà été envoyée avec un autre contenu" in html.unescape(refused.get_data(as_text=True))
+    assert [r.level for r in all_ratings(db)] == [3]
+
+
+def test_a_rating_without_a_key_is_refused(client, login_as, make, structure, site, frameworks, db):
+    employee = make.employee(structure, worksite_id=site.id)
+    login_as("supervisor")
+    sk = skill(db, structure, "EV-04")
+    response = post(client, f"/competences/salaries/{employee.id}/evaluer", {"skill_id": sk.id, "level": "3"})
+    assert response.status_code == 400
+    assert all_ratings(db) == []
+
+
+def test_a_group_rating_replayed_is_recorded_once_and_answers_the_same_result(client, login_as, make, structure,
+                                                                              site, frameworks, db):
+    team = [make.employee(structure, worksite_id=site.id) for _ in range(3)]
+    login_as("supervisor")
+    sk = skill(db, structure, "EV-08")
+    sent = {"client_key": str(uuid.uuid4()), "chantier": site.id, "employee_ids": [e.id for e in team],
+            "level": "2"}
+    first = post(client, f"/competences/groupe/{sk.id}", sent)
+    again = post(client, f"/competences/groupe/{sk.id}", sent)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]  # the same three ratings, not three more
+    ratings = all_ratings(db)
+    assert len(ratings) == 3 and len({r.rated_at for r in ratings}) == 1
+
+
+def test_a_rating_undone_then_replayed_is_refused_not_recorded_again(client, login_as, make, structure, site,
+                                                                    frameworks, db):
+    employee = make.employee(structure, worksite_id=site.id)
+    login_as("supervisor")
+    sk = skill(db, structure, "EV-04")
+    url = f"/competences/salaries/{employee.id}/evaluer"
+    sent = {"client_key": str(uuid.uuid4()), "skill_id": sk.id, "level": "3"}
+    assert post(client, url, sent, htmx=True).status_code == 200
+    [rating] = all_ratings(db)
+    assert post(client, f"/competences/evaluations/{rating.id}/annuler", {}, htmx=True).status_code == 200
+    replay = post(client, url, sent, htmx=True)
+    assert replay.status_code == 422
+    assert "annulée" in html.unescape(replay.get_data(as_text=True))
+    assert all_ratings(db) == []

@@ -29,7 +29,7 @@ from webapp.models import (
     Worksite,
     utcnow,
 )
-from webapp.platform import dates, photos, reference_lists
+from webapp.platform import dates, idempotency, photos, reference_lists
 from webapp.platform.db import write_after_read
 
 ACQUIRED = 3  # "acquis" and above go on the attestation
@@ -215,6 +215,31 @@ def record_group(db: Session, *, employees: list[Employee], skill: Skill, level,
                  worksite_id: int | None = None, situation: str = "", evidence_note: str = "",
                  session_id: int | None = None, at: datetime | None = None) -> list[SkillRating]:
     """Record the same level for several employees who did the same task; the caller commits."""
+    return _record(db, employees=employees, skill=skill, level=level, user=user, worksite_id=worksite_id,
+                   situation=situation, evidence_note=evidence_note, session_id=session_id, at=at)[0]
+
+
+def capture_ratings(db: Session, *, employees: list[Employee], skill: Skill, level, user: User, client_key: str,
+                    content_hash: str, worksite_id: int | None = None, situation: str = "", evidence_note: str = "",
+                    evidence_ref: str = "", at: datetime | None = None) -> tuple[list[SkillRating], bool]:
+    """A rating captured on the phone (one person or a group), recorded once per key (platform/idempotency.py);
+    returns (ratings, created). A replay returns the ratings recorded the first time, created False, and writes
+    nothing; the same key with other content raises KeyReused. The caller commits."""
+    ratings, created = _record(db, employees=employees, skill=skill, level=level, user=user, worksite_id=worksite_id,
+                               situation=situation, evidence_note=evidence_note, at=at, client_key=client_key,
+                               content_hash=content_hash)
+    if created and evidence_ref:
+        for rating in ratings:
+            rating.evidence_ref = evidence_ref
+            db.add(rating)
+    return ratings, created
+
+
+def _record(db: Session, *, employees: list[Employee], skill: Skill, level, user: User, worksite_id: int | None,
+            situation: str, evidence_note: str, at: datetime | None, session_id: int | None = None,
+            client_key: str | None = None, content_hash: str = "") -> tuple[list[SkillRating], bool]:
+    """Check and record the ratings (under the capture's key when there is one); the ratings of one call share
+    one `rated_at`."""
     number = parse_level(level)
     if not employees:
         raise SkillError("Choisissez au moins une personne.")
@@ -227,18 +252,37 @@ def record_group(db: Session, *, employees: list[Employee], skill: Skill, level,
         site = db.get(Worksite, worksite_id)
         if site is None or site.structure_id != structure_id:
             raise SkillError("Chantier inconnu.")
+    claim = None
+    if client_key:
+        claim = idempotency.claim(db, structure_id=structure_id, author_id=user.id, key=client_key, kind="rating",
+                                  content_hash=content_hash)
+        if claim.is_replay:
+            return _recorded_together(db, claim.replayed_id), False
     snapshot = _snapshot(db, skill)
+    moment = at or utcnow()
     ratings = []
     for employee in employees:
         rating = SkillRating(structure_id=structure_id, employee_id=employee.id, skill_id=skill.id, level=number,
-                             rated_by_id=user.id, rated_at=at or utcnow(),
+                             rated_by_id=user.id, rated_at=moment,
                              worksite_id=worksite_id if worksite_id is not None else employee.worksite_id,
                              situation=situation[:300], evidence_note=evidence_note[:1000], session_id=session_id,
                              **snapshot)
         db.add(rating)
         ratings.append(rating)
     db.flush()
-    return ratings
+    if claim is not None:
+        claim.settle(ratings[0].id)
+    return ratings, True
+
+
+def _recorded_together(db: Session, first_id: int) -> list[SkillRating]:
+    """The ratings recorded by one capture, found from the first of them (same author, skill and moment)."""
+    first = db.get(SkillRating, first_id)
+    if first is None:
+        raise SkillError("Cette évaluation a été annulée après son envoi : refaites-la pour l'enregistrer.")
+    return list(db.exec(select(SkillRating).where(
+        SkillRating.structure_id == first.structure_id, SkillRating.rated_by_id == first.rated_by_id,
+        SkillRating.skill_id == first.skill_id, SkillRating.rated_at == first.rated_at).order_by(SkillRating.id)).all())
 
 
 def correct_rating(db: Session, *, rating: SkillRating, level, user: User) -> SkillRating:

@@ -10,6 +10,7 @@ from webapp.domain.skills.skills import LEVELS as SKILL_LEVELS
 from webapp.models import ROLES, utcnow
 from webapp.platform import dates
 from webapp.routes._web.assets import static_url
+from webapp.routes._web.forms import new_key
 from webapp.routes._web.permissions import allowed
 
 # (endpoint, label, icon, action required)
@@ -68,6 +69,7 @@ def cell(value) -> str:
 def init_app(app: Flask) -> None:
     """Register globals and filters on `app`."""
     app.add_template_global(static_url)
+    app.add_template_global(new_key, "new_capture_key")  # a fresh idempotency key in each rendered capture form
     app.add_template_filter(french_date)
     app.add_template_filter(short_date)
     app.add_template_filter(local_time)

@@ -7,6 +7,7 @@ from webapp.routes._web.forms import (
     FlagField,
     IdField,
     IdListField,
+    KeyField,
     PrefixedField,
     QueryForm,
     TerrainForm,
@@ -31,6 +32,7 @@ class RateQuery(QueryForm):
 
 
 class RatingForm(TerrainForm):
+    client_key = KeyField()  # the capture's idempotency key (platform/idempotency.py)
     skill_id = IdField()
     level = TextField(limit=20)
     situation = TextField(limit=300, strip=True)
@@ -39,6 +41,7 @@ class RatingForm(TerrainForm):
 
 
 class GroupRatingForm(TerrainForm):
+    client_key = KeyField()
     chantier = IdField()
     employee_ids = IdListField()
     level = TextField(limit=20)

@@ -27,6 +27,7 @@ from webapp.models import (
     Worksite,
     utcnow,
 )
+from webapp.platform import idempotency
 from webapp.platform.photos import PhotoError
 from webapp.routes._web import capture
 from webapp.routes._web.db_session import get_session
@@ -109,6 +110,7 @@ def rate(employee_id: int):
         skill = db.get(Skill, sent.skill_id.data) if sent.skill_id.data else None
         if skill is None or skill.structure_id != current_user.structure_id:
             abort(404)
+        key = capture.read_key(sent)
         situation = sent.situation.data
         photo = None
         try:
@@ -116,16 +118,22 @@ def rate(employee_id: int):
             # Same store as observation photos: checked by content, metadata stripped, resized.
             photo = capture.photo_from_request(db)
             reference = f"{service.PHOTO_PREFIX}{photo.id}" if photo else ""
-            rating = service.record_rating(db, employee=employee, skill=skill, level=sent.level.data,
-                                           user=current_user, worksite_id=employee.worksite_id,
-                                           situation=situation, evidence_ref=reference,
-                                           evidence_note=sent.evidence_note.data, at=capture.happened_at())
-        except (service.SkillError, PhotoError) as exc:
+            ratings, created = service.capture_ratings(
+                db, employees=[employee], skill=skill, level=sent.level.data, user=current_user,
+                client_key=key, content_hash=capture.content_hash(sent), worksite_id=employee.worksite_id,
+                situation=situation, evidence_ref=reference, evidence_note=sent.evidence_note.data,
+                at=capture.happened_at())
+            rating = ratings[0]
+        except idempotency.KeyInFlight as problem:
+            db.rollback()
+            capture.discard_photo(photo)
+            return capture.in_flight(problem)
+        except (service.SkillError, PhotoError, idempotency.KeyReused) as exc:
             db.rollback()
             capture.discard_photo(photo)
             error = str(exc)
         else:
-            db.commit()
+            capture.settle_capture(db, created=created, photo=photo)
             session[LAST_SITUATION] = situation
             level = service.LEVELS[rating.level]
             message = (f"Enregistré : {employee.first_name} — {skill.label} : {level.symbol} {level.code} "
@@ -200,17 +208,21 @@ def group_rate(skill_id: int):
         employees = db.exec(select(Employee).where(col(Employee.id).in_(selected or {0}))).all()
         if any(e.structure_id != current_user.structure_id for e in employees) or len(employees) != len(selected):
             abort(404)
+        key = capture.read_key(sent)
         situation = sent.situation.data
         try:
-            ratings = service.record_group(db, employees=list(employees), skill=skill,
-                                           level=sent.level.data, user=current_user,
-                                           worksite_id=site.id if site else None, situation=situation,
-                                           at=capture.happened_at())
-        except service.SkillError as exc:
+            ratings, created = service.capture_ratings(
+                db, employees=list(employees), skill=skill, level=sent.level.data, user=current_user,
+                client_key=key, content_hash=capture.content_hash(sent), worksite_id=site.id if site else None,
+                situation=situation, at=capture.happened_at())
+        except idempotency.KeyInFlight as problem:
+            db.rollback()
+            return capture.in_flight(problem)
+        except (service.SkillError, idempotency.KeyReused) as exc:
             db.rollback()
             error = str(exc)
         else:
-            db.commit()
+            capture.settle_capture(db, created=created, photo=None)
             session[LAST_SITUATION] = situation
             return see_other(url_for("skills.group_result", r=",".join(str(r.id) for r in ratings),
                                      chantier=site.id if site else None))
