@@ -18,6 +18,11 @@ from webapp.domain.accounts.auth import hash_password
 from webapp.models import Contract, Employee, Structure, Team, User, Worksite
 from webapp.platform.db import get_engine, writing
 
+# The test structures live in Paris (the default zone) and the screens count days in the structure's zone: the tests'
+# own `date.today()` must be that day too, also when the machine runs them on UTC between 23:00 and midnight.
+os.environ["TZ"] = "Europe/Paris"
+time.tzset()
+
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)
 SECOND_FACTOR_ROLES = ("director", "admin")

@@ -19,6 +19,7 @@ from webapp.models import (
     Skill,
     TeamBriefing,
 )
+from webapp.platform import dates
 from webapp.platform.db import get_engine, writing
 
 
@@ -340,3 +341,23 @@ def test_today_card_shows_the_five_things_checked_before_the_shift(app, client, 
         db.commit()
         db.close()
     assert count_queries(app, client, "/aujourdhui/") == with_data
+
+
+def test_the_day_is_the_structures_day_not_the_servers(client, login_as, crew, structure, db):
+    """Nouméa is eleven hours ahead of Paris and Pago Pago eleven behind: at any hour one of them is on another
+    day than the server. Attendance and consignes go to the day the supervisor is living."""
+    paris = dates.today("Europe/Paris")
+    zone = next(name for name in ("Pacific/Kiritimati", "Pacific/Pago_Pago") if dates.today(name) != paris)
+    with writing():
+        structure.timezone = zone
+        db.add(structure)
+        db.commit()
+    local = dates.today(zone)
+    amina = crew["people"][0]
+    login_as("supervisor")
+    page = client.get("/aujourdhui/presences").get_data(as_text=True)
+    assert f"att-{amina.id}-{local.isoformat()}" in page and f"att-{amina.id}-{paris.isoformat()}" not in page
+    response = post(client, f"/aujourdhui/presences/{amina.id}", {"status": "present"}, htmx=True)
+    assert response.status_code == 200
+    db.rollback()
+    assert [a.day for a in db.exec(select(Attendance)).all()] == [local]

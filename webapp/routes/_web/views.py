@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from datetime import date
 from urllib.parse import quote
 
 from flask import abort, current_app, make_response, redirect, render_template, request
@@ -11,7 +12,7 @@ from flask_login import current_user
 from sqlmodel import SQLModel
 
 from webapp.domain.accounts.passkeys import RelyingParty
-from webapp.platform import photos
+from webapp.platform import dates, photos
 from webapp.routes._web.db_session import get_session
 
 
@@ -40,6 +41,11 @@ def see_other(url: str, reload: bool = False):
                 {"path": url, "target": "body", "swap": "innerHTML show:window:top"})
         return response
     return redirect(url, code=303)
+
+
+def local_today() -> date:
+    """Today in the time zone of the person's structure (Nouméa is a day ahead of the server in the evening)."""
+    return dates.today(getattr(current_user, "timezone", None))
 
 
 def client_ip() -> str:

@@ -1,5 +1,4 @@
 """Consignes: give one to the team or to chosen people, tick who understood it, reuse templates."""
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -33,6 +32,7 @@ from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import (
     client_ip,
     get_owned,
+    local_today,
     render,
     see_other,
     serve_photo,
@@ -55,7 +55,7 @@ def create():
     db = get_session()
     given = InstructionForm()
     key = read_key(given)
-    team = field.today.team_today(db, user=current_user, day=date.today())
+    team = field.today.team_today(db, user=current_user, day=local_today())
     values = given.values()
     if given.employee_ids.invalid or given.template_id.invalid or given.worksite_id.invalid:
         abort(404)
@@ -74,7 +74,7 @@ def create():
         photo = photo_from_request(db)
         instruction, created = field.instructions.give_instruction(
             db, user=current_user, employees=employees, category=values["category"], text=values["text"],
-            worksite_id=worksite_id, day=date.today(), client_key=key, photo_id=photo.id if photo else None,
+            worksite_id=worksite_id, day=local_today(), client_key=key, photo_id=photo.id if photo else None,
             save_template=given.save_template.data, content_hash=content_hash(given), happened_at=happened_at())
         settle_capture(db, created=created, photo=photo)
     except idempotency.KeyInFlight as problem:

@@ -1,5 +1,4 @@
 """Observations: capture about one or several employees, correction, photos, the counsellor's feed."""
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -45,6 +44,7 @@ from webapp.routes._web.permissions import requires
 from webapp.routes._web.views import (
     client_ip,
     get_owned,
+    local_today,
     render,
     see_other,
     serve_photo,
@@ -58,7 +58,7 @@ def _candidates(selected_ids: set[int]) -> list[Employee]:
     """People offered in the form: today's team for a supervisor, else the structure's active employees."""
     db = get_session()
     if current_user.role == "supervisor":
-        people = field.today.team_today(db, user=current_user, day=date.today()).employees
+        people = field.today.team_today(db, user=current_user, day=local_today()).employees
     else:
         people = list(db.exec(select(Employee).where(Employee.structure_id == current_user.structure_id,
                                                      Employee.active.is_(True))
@@ -75,7 +75,7 @@ def _form(values: dict, errors: dict | None = None, corrects: Observation | None
     return {
         "employees": _candidates(selected), "selected": selected, "values": values, "errors": errors or {},
         "categories": OBSERVATION_CATEGORIES, "tones": OBSERVATION_TONES, "visibilities": VISIBILITIES,
-        "key": values.get("client_key") or new_key(), "today": date.today(), "corrects": corrects,
+        "key": values.get("client_key") or new_key(), "today": local_today(), "corrects": corrects,
     }
 
 
@@ -89,7 +89,7 @@ def new():
         abort(404)
     ids = query.salarie.data
     owned_employees(ids)
-    values = {"employee_ids": [str(i) for i in ids], "tone": "neutre", "visibility": "team", "observed_on": date.today().isoformat()}
+    values = {"employee_ids": [str(i) for i in ids], "tone": "neutre", "visibility": "team", "observed_on": local_today().isoformat()}
     return render("field/observations/new.html", form=_form(values))
 
 
@@ -127,7 +127,7 @@ def _record(corrects: Observation | None):
         abort(404)
     values = sent.values()
     employees = owned_employees(sent.employee_ids.data)
-    today = date.today()
+    today = local_today()
     photo = None
     try:
         photo = photo_from_request(db)
@@ -200,7 +200,7 @@ def feed():
     """What the supervisors recorded since the counsellor's last visit; `apres` asks for the next page."""
     db = get_session()
     cursor = service.FeedCursor.decode(FeedQuery().apres.data or None)
-    feed = service.counsellor_feed(db, user=current_user, today=date.today(), cursor=cursor)
+    feed = service.counsellor_feed(db, user=current_user, today=local_today(), cursor=cursor)
     if any(view.observation.visibility == "restricted" for view in feed.observations):
         with write_after_read(db):
             audit.record_restricted_observation_reads(db, feed.observations, user=current_user, ip=client_ip())
@@ -219,6 +219,6 @@ def feed_read():
     db.commit()
     if not request.htmx:
         return see_other(url_for("observations.feed"))
-    feed = service.counsellor_feed(db, user=current_user, today=date.today())
+    feed = service.counsellor_feed(db, user=current_user, today=local_today())
     return render("field/observations/feed.html", "field/observations/_feed.html", feed=feed)
 

@@ -13,7 +13,7 @@ from webapp.platform.db import write_after_read
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import form
 from webapp.routes._web.permissions import requires
-from webapp.routes._web.views import client_ip, get_owned, render
+from webapp.routes._web.views import client_ip, get_owned, local_today, render
 from webapp.routes.field.forms import PathwayQuery
 
 bp = Blueprint("pathway", __name__, url_prefix="/salaries")
@@ -41,7 +41,7 @@ def index(employee_id: int):
             followup.trace_sensitive(db, user=current_user, employee_id=employee.id, barriers=[], goals=goals,
                                      what="dans le parcours", ip=client_ip())
     fragment = "field/pathway/_entries.html" if cursor else "field/pathway/_timeline.html"
-    today = date.today()
+    today = local_today()
     rates = None
     if cursor is None:
         rates = {label: field.attendance.attendance_rates(get_session(), structure_id=current_user.structure_id,

@@ -1,5 +1,5 @@
 """Production follow-up: the day's jobs and notes per work site, the weekly summary."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, make_response, render_template, request, url_for
 from flask_login import current_user
@@ -8,11 +8,17 @@ from webapp.domain import field
 from webapp.domain.field import production as service
 from webapp.models import ProductionTask, Worksite
 from webapp.platform import idempotency
-from webapp.routes._web.capture import content_hash, happened_at, in_flight, read_key, retarget
+from webapp.routes._web.capture import (
+    content_hash,
+    happened_at,
+    in_flight,
+    read_key,
+    retarget,
+)
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import form, new_key, parse_day
 from webapp.routes._web.permissions import allowed, requires
-from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes._web.views import get_owned, local_today, render, see_other
 from webapp.routes.field.forms import (
     DoneForm,
     ProductionLogForm,
@@ -26,7 +32,7 @@ bp = Blueprint("production", __name__, url_prefix="/production")
 def _site_and_day(query: ProductionQuery):
     """The work site and day asked for, defaulting to the supervisor's site today; 404 for a malformed one."""
     db = get_session()
-    today = date.today()
+    today = local_today()
     day = query.jour.data or today
     if query.jour.invalid or query.chantier.invalid or day > today:
         abort(404)
@@ -48,7 +54,7 @@ def index():
     tasks, log = service.day_of(get_session(), worksite=worksite, day=day)
     return render("field/production/index.html", worksite=worksite, day=day, tasks=tasks, log=log,
                   sites=service.worksites_of(get_session(), structure_id=current_user.structure_id),
-                  task_form={"key": new_key(), "values": {}, "errors": {}}, log_errors={}, today=date.today(),
+                  task_form={"key": new_key(), "values": {}, "errors": {}}, log_errors={}, today=local_today(),
                   can_edit=_can_edit())
 
 
@@ -71,7 +77,7 @@ def add_task(worksite_id: int, day: str):
     values = {k: sent[k].data for k in ("client", "task", "unit", "planned_quantity", "done_quantity")}
     try:
         task, _created = service.add_task(db, user=current_user, worksite=worksite, day=the_day, client_key=key,
-                                          today=date.today(), content_hash=content_hash(sent),
+                                          today=local_today(), content_hash=content_hash(sent),
                                           happened_at=happened_at(), **values)
         db.commit()
     except idempotency.KeyInFlight as problem:
@@ -101,7 +107,7 @@ def update_task(task_id: int):
     done = DoneForm().done_quantity.data
     error = None
     try:
-        service.update_done(db, task=task, done_quantity=done, today=date.today())
+        service.update_done(db, task=task, done_quantity=done, today=local_today())
         db.commit()
     except field.captures.FieldError as problem:
         db.rollback()
@@ -127,7 +133,7 @@ def save_log(worksite_id: int, day: str):
     values = {k: sent[k].data for k in ("quality_issues", "incidents", "weather")}
     errors, log = {}, None
     try:
-        log = service.save_log(db, user=current_user, worksite=worksite, day=the_day, today=date.today(),
+        log = service.save_log(db, user=current_user, worksite=worksite, day=the_day, today=local_today(),
                                happened_at=happened_at(), **values)
         db.commit()
     except field.captures.FieldError as problem:
@@ -148,10 +154,10 @@ def week():
     db = get_session()
     query = ProductionQuery()
     worksite, _day = _site_and_day(query)
-    start = query.semaine.data or date.today()
+    start = query.semaine.data or local_today()
     if query.semaine.invalid:
         abort(404)
     summary = service.week_summary(db, worksite=worksite, start=start)
-    return render("field/production/week.html", worksite=worksite, summary=summary, today=date.today(),
+    return render("field/production/week.html", worksite=worksite, summary=summary, today=local_today(),
                   sites=service.worksites_of(db, structure_id=current_user.structure_id),
                   previous=summary.start - timedelta(days=7), next=summary.start + timedelta(days=7))

@@ -1,5 +1,4 @@
 """Today ("Aujourd'hui"): the supervisor's team, attendance, point du matin and consignes of the day."""
-from datetime import date
 
 from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
@@ -15,7 +14,7 @@ from webapp.routes._web.capture import happened_at
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import form
 from webapp.routes._web.permissions import requires
-from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes._web.views import get_owned, local_today, render, see_other
 from webapp.routes.field.forms import AttendanceForm, BriefingForm, DayQuery, TeamForm
 
 bp = Blueprint("today", __name__, url_prefix="/aujourdhui")
@@ -25,7 +24,7 @@ bp = Blueprint("today", __name__, url_prefix="/aujourdhui")
 @requires("field.capture")
 def index():
     """The Today screen."""
-    return render("field/today/index.html", **field.today.screen(get_session(), user=current_user, day=date.today()))
+    return render("field/today/index.html", **field.today.screen(get_session(), user=current_user, day=local_today()))
 
 
 @bp.route("/presences")
@@ -33,7 +32,7 @@ def index():
 @form(query=DayQuery)
 def attendance():
     """Attendance of the team for a day of the current week."""
-    today = date.today()
+    today = local_today()
     query = DayQuery()
     day = query.jour.data or today
     if query.jour.invalid or day > today or day not in field.captures.week_days(today):
@@ -55,7 +54,7 @@ def mark(employee_id: int):
     """One tap: set an employee's attendance for a day; answers the person's attendance fragment."""
     db = get_session()
     employee = get_owned(Employee, employee_id)
-    today = date.today()
+    today = local_today()
     tap = AttendanceForm()
     day = None if tap.day.invalid else (tap.day.data or today)
     minutes = tap.late_minutes.data
@@ -89,7 +88,7 @@ def team(employee_id: int):
     db = get_session()
     employee = get_owned(Employee, employee_id)
     try:
-        field.today.toggle_on_team(db, user=current_user, employee=employee, day=date.today(),
+        field.today.toggle_on_team(db, user=current_user, employee=employee, day=local_today(),
                                on_team=TeamForm().on.data)
     except field.captures.FieldError:
         abort(409)
@@ -102,7 +101,7 @@ def team(employee_id: int):
 def team_edit():
     """Choose who is on site today."""
     db = get_session()
-    team = field.today.team_today(db, user=current_user, day=date.today())
+    team = field.today.team_today(db, user=current_user, day=local_today())
     on_team = {e.id for e in team.employees}
     return render("field/today/team.html", candidates=field.today.team_candidates(db, user=current_user), on_team=on_team,
                   team=team)
@@ -126,9 +125,9 @@ def briefing(worksite_id: int):
     if not errors:
         # A point du matin typed offline and sent the next day belongs to the day it was typed.
         when = happened_at()
-        day = min(dates.local_day(when, current_user.timezone), date.today())
+        day = min(dates.local_day(when, current_user.timezone), local_today())
         row = field.today.save_briefing(db, user=current_user, worksite=worksite, day=day, safety=safety,
-                                        organisation=organisation, today=date.today(), happened_at=when)
+                                        organisation=organisation, today=local_today(), happened_at=when)
         db.commit()
     if not request.htmx:
         return see_other(url_for("today.index"))

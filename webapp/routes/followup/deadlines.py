@@ -1,5 +1,4 @@
 """Échéances: the prioritised list of what is due for the user's employees."""
-from datetime import date
 
 from flask import Blueprint
 from flask_login import current_user
@@ -7,7 +6,7 @@ from flask_login import current_user
 from webapp.domain.followup import deadlines as service
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import requires
-from webapp.routes._web.views import render
+from webapp.routes._web.views import local_today, render
 
 bp = Blueprint("deadlines", __name__, url_prefix="/echeances")
 
@@ -16,5 +15,5 @@ bp = Blueprint("deadlines", __name__, url_prefix="/echeances")
 @requires("deadline.view")
 def index():
     """Contracts and PASS ending, bilans due, objectives past due, welcome steps left: red, orange, green."""
-    items = service.deadlines(get_session(), user=current_user, today=date.today())
+    items = service.deadlines(get_session(), user=current_user, today=local_today())
     return render("followup/deadlines/index.html", items=items, counts=service.counts(items), levels=service.LEVELS)

@@ -1,5 +1,4 @@
 """Suivi socioprofessionnel of one employee: welcome, freins and atouts, signals, constraints, objectives."""
-from datetime import date
 
 from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
@@ -21,7 +20,13 @@ from webapp.models import (
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import EmptyForm, form
 from webapp.routes._web.permissions import requires
-from webapp.routes._web.views import client_ip, get_owned, render, see_other
+from webapp.routes._web.views import (
+    client_ip,
+    get_owned,
+    local_today,
+    render,
+    see_other,
+)
 from webapp.routes.followup.forms import (
     BarrierForm,
     BarrierUpdateForm,
@@ -46,7 +51,7 @@ def _date_errors(sent, *names: str) -> dict[str, str]:
 def employee_page(employee: Employee, errors: dict | None = None, values: dict | None = None, status: int = 200):
     """The follow-up page, with what the user's role may see (its reads of sensitive items are traced)."""
     db = get_session()
-    ctx = overview.employee_screen(db, user=current_user, employee=employee, today=date.today(), ip=client_ip())
+    ctx = overview.employee_screen(db, user=current_user, employee=employee, today=local_today(), ip=client_ip())
     db.commit()
     return render("followup/followup/employee.html", status=status, errors=errors or {}, values=values or {}, **ctx)
 
@@ -69,7 +74,7 @@ def tick(employee_id: int):
     error = None
     try:
         service.tick_welcome(db, user=current_user, employee=person, step_id=sent.step_id.data,
-                             done=sent.done.data != "0", note=sent.note.data, today=date.today())
+                             done=sent.done.data != "0", note=sent.note.data, today=local_today())
         db.commit()
     except service.FollowupError as problem:
         db.rollback()
@@ -158,7 +163,7 @@ def add_barrier(employee_id: int):
         try:
             service.add_barrier(db, user=current_user, employee=person, theme=values["theme"],
                                 situation=values["situation"], status=values["status"] or "identifie",
-                                note=values["note"], discussed_on=discussed, today=date.today())
+                                note=values["note"], discussed_on=discussed, today=local_today())
             db.commit()
             return see_other(url_for("followup.employee", employee_id=person.id) + "#freins")
         except service.FollowupError as problem:
@@ -188,7 +193,7 @@ def update_barrier(barrier_id: int):
     if not errors:
         try:
             service.update_barrier(db, barrier=barrier, status=sent.status.data, discussed_on=discussed,
-                                   today=date.today())
+                                   today=local_today())
             db.commit()
             return see_other(url_for("followup.employee", employee_id=person.id) + "#freins")
         except service.FollowupError as problem:
@@ -232,7 +237,7 @@ def handle_signal(signal_id: int):
     try:
         service.handle_signal(db, user=current_user, signal=row, decision=sent.decision.data, theme=sent.theme.data,
                               situation=sent.situation.data, status=sent.status.data or "identifie",
-                              today=date.today())
+                              today=local_today())
         db.commit()
         return see_other(url_for("followup.employee", employee_id=person.id) + "#freins")
     except service.FollowupError as problem:
@@ -280,7 +285,7 @@ def add_strength(employee_id: int):
     person = get_owned(Employee, employee_id)
     try:
         service.add_strength(db, user=current_user, employee=person, label=StrengthForm().label.data,
-                             today=date.today())
+                             today=local_today())
         db.commit()
         return see_other(url_for("followup.employee", employee_id=person.id) + "#atouts")
     except service.FollowupError as problem:
@@ -321,7 +326,7 @@ def new_goal(employee_id: int):
     data = _goal_input(errors)
     if not errors:
         try:
-            service.create_goal(db, user=current_user, employee=person, data=data, today=date.today())
+            service.create_goal(db, user=current_user, employee=person, data=data, today=local_today())
             db.commit()
             return see_other(url_for("followup.employee", employee_id=person.id) + "#objectifs")
         except service.FollowupError as problem:
@@ -348,7 +353,7 @@ def edit_goal(goal_id: int):
     data = _goal_input(errors)
     if not errors:
         try:
-            service.update_goal(db, user=current_user, goal=goal, data=data, today=date.today())
+            service.update_goal(db, user=current_user, goal=goal, data=data, today=local_today())
             db.commit()
             return see_other(url_for("followup.employee", employee_id=person.id) + "#objectifs")
         except service.FollowupError as problem:

@@ -1,5 +1,4 @@
 """Bilans: the list of bilans due, preparation by the CIP, the supervisor's contribution, finalisation, print, PDF."""
-from datetime import date
 
 from flask import Blueprint, Response, abort, url_for
 from flask_login import current_user
@@ -20,7 +19,13 @@ from webapp.models import (
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import EmptyForm, form
 from webapp.routes._web.permissions import allowed, requires
-from webapp.routes._web.views import client_ip, get_owned, render, see_other
+from webapp.routes._web.views import (
+    client_ip,
+    get_owned,
+    local_today,
+    render,
+    see_other,
+)
 from webapp.routes.followup.forms import (
     AddendumForm,
     ContributionForm,
@@ -36,7 +41,7 @@ bp = Blueprint("reviews", __name__, url_prefix="/bilans")
 def index():
     """Bilans à venir of the user's employees, red when late."""
     db = get_session()
-    today = date.today()
+    today = local_today()
     items = [d for d in deadline_service.deadlines(db, user=current_user, today=today) if d.kind == "review"]
     return render("followup/reviews/index.html", items=items, today=today)
 
@@ -55,7 +60,7 @@ def create(employee_id: int):
         db.commit()
     except service.ReviewError as problem:
         db.rollback()
-        ctx = overview.employee_screen(db, user=current_user, employee=person, today=date.today(), ip=client_ip())
+        ctx = overview.employee_screen(db, user=current_user, employee=person, today=local_today(), ip=client_ip())
         db.commit()
         return render("followup/followup/employee.html", status=422, errors={"review": str(problem)},
                       values={"review_kind": sent.kind.data, "review_due": sent.due_date.typed()[:10]}, **ctx)

@@ -1,5 +1,5 @@
 """Home screen by role, account page, health check."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, jsonify
 from flask_login import current_user
@@ -12,7 +12,7 @@ from webapp.domain.employees.employees import latest_contracts
 from webapp.models import Contract, Employee, Structure, User, Worksite, utcnow
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.permissions import allowed, requires
-from webapp.routes._web.views import render
+from webapp.routes._web.views import local_today, render
 from webapp.routes.accounts.forms import StructureForm
 
 bp = Blueprint("home", __name__)
@@ -26,7 +26,7 @@ def index():
     if current_user.role == "admin":
         structures = db.exec(select(Structure).order_by(Structure.name)).all()
         return render("shell/home/admin.html", structures=structures, form=StructureForm(retention_months=24))
-    today = date.today()
+    today = local_today()
     if current_user.role == "supervisor":
         return render("field/today/index.html", **field.today.screen(db, user=current_user, day=today))
     if current_user.role == "counsellor":
@@ -54,7 +54,7 @@ def _followed(db, referent_column):
 def _structure_stats(db):
     """Counts shown on the coordination and direction home screens."""
     sid = current_user.structure_id
-    today = date.today()
+    today = local_today()
     active = db.exec(select(func.count()).select_from(Employee).where(
         Employee.structure_id == sid, Employee.active.is_(True))).one()
     ending = db.exec(select(func.count(func.distinct(Contract.employee_id))).where(

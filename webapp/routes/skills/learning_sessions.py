@@ -1,5 +1,4 @@
 """Learning sessions: list per site and per employee, prepare (from a template), run and rate at the end."""
-from datetime import date
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
@@ -11,7 +10,7 @@ from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import form, parse_count
 from webapp.routes._web.permissions import requires
 from webapp.routes._web.sites import active_sites, chosen_site, ensure_frameworks
-from webapp.routes._web.views import get_owned, render, see_other
+from webapp.routes._web.views import get_owned, local_today, render, see_other
 from webapp.routes.skills.forms import (
     FinishForm,
     NewSessionQuery,
@@ -63,7 +62,7 @@ def create():
         if query.modele.invalid:
             abort(404)
         site = chosen_site(active_sites(), query.chantier)
-        values = {"planned_on": date.today().isoformat(), "duration_minutes": 60, "skill_ids": [],
+        values = {"planned_on": local_today().isoformat(), "duration_minutes": 60, "skill_ids": [],
                   "participant_ids": [], "method": "demonstration"}
         template = get_owned(LearningSessionTemplate, query.modele.data) if query.modele.data else None
         if template:

@@ -1,5 +1,4 @@
 """Skills: team matrix, quick rating (one person, a group), progress, frameworks (edit, CSV import/export)."""
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -38,6 +37,7 @@ from webapp.routes._web.views import (
     client_ip,
     get_owned,
     is_fragment_request,
+    local_today,
     render,
     see_other,
     serve_photo,
@@ -199,7 +199,7 @@ def group_rate(skill_id: int):
         abort(404)
     site = get_owned(Worksite, wanted.data) if wanted.data else None
     # Today's team on the site comes ticked: the supervisor taps only the exceptions.
-    people, selected = service.group_people(db, site, date.today()) if site else ([], set())
+    people, selected = service.group_people(db, site, local_today()) if site else ([], set())
     error = None
     if sent is not None:
         if sent.employee_ids.invalid:
