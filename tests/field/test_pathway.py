@@ -1,7 +1,7 @@
 """The parcours timeline shows every kind (observations, consignes, attendance, alerts, ratings, objectives and
 their changes, bilans) to whoever may read it, with filters that work as plain links, paged by keyset."""
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event
 from sqlmodel import select
@@ -143,3 +143,25 @@ def test_a_day_filter_applies_to_dated_kinds(db, crew, structure, users):
     entries, _ = pathway.timeline(db, user=users["counsellor"], employee=amina, start=today - timedelta(days=2))
     assert entries and all(e.day >= today - timedelta(days=2) for e in entries)
     assert {e.kind for e in entries} == set(pathway.KINDS) - {"observation"}
+
+
+def test_timestamped_entries_fall_on_the_structures_day(db, crew, structure, users):
+    """An alert raised at 21:30 UTC is on the next day in Nouméa (UTC+11): shown and filtered there."""
+    amina = crew["people"][0]
+    raised = datetime(2026, 11, 20, 21, 30, tzinfo=UTC)
+    with writing():
+        db.add(Alert(structure_id=structure.id, employee_id=amina.id, type_code="sante", severity="haute",
+                     raised_by_id=users["supervisor"].id, raised_at=raised, received_at=raised,
+                     client_key=uuid.uuid4().hex))
+        db.commit()
+    director = users["director"]
+    noumea = date(2026, 11, 21)
+    entries, _ = pathway.timeline(db, user=director, employee=amina, kinds={"alert"}, tz="Pacific/Noumea")
+    assert [e.day for e in entries] == [noumea]
+    inside, _ = pathway.timeline(db, user=director, employee=amina, kinds={"alert"}, tz="Pacific/Noumea",
+                                 start=noumea, end=noumea)
+    before, _ = pathway.timeline(db, user=director, employee=amina, kinds={"alert"}, tz="Pacific/Noumea",
+                                 start=noumea - timedelta(days=1), end=noumea - timedelta(days=1))
+    assert len(inside) == 1 and before == []
+    paris, _ = pathway.timeline(db, user=director, employee=amina, kinds={"alert"}, tz="Europe/Paris")
+    assert [e.day for e in paris] == [date(2026, 11, 20)]  # 22:30 (or 23:30 in summer) in Paris: still the 20th

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Date, and_, func, or_, true
 from sqlmodel import Session, col, select
@@ -34,6 +34,7 @@ from webapp.models import (
     SkillRating,
     User,
 )
+from webapp.platform import dates
 
 # Kinds in their order within a day (higher first): (label, rank).
 KINDS = {
@@ -70,9 +71,31 @@ def labels() -> dict[str, dict[str, str]]:
             "review_kinds": REVIEW_KINDS, "goal_statuses": GOAL_STATUSES}
 
 
-def _day(column):
-    """The (UTC) day of a timestamp, in SQL: datetime kinds sort and page by day like the others."""
-    return func.date(column, type_=Date)
+@dataclass(frozen=True)
+class LocalDay:
+    """The day of a stored timestamp in the structure's zone, computed alike in SQL (to sort and page) and in
+    Python (to show): the zone's offset of today is applied, so a change of summer time moves at most the
+    entries of one night hour."""
+
+    minutes: int
+    dialect: str
+
+    @classmethod
+    def of(cls, db: Session, tz: dates.Zone) -> LocalDay:
+        offset = dates.zone(tz).utcoffset(datetime.now(UTC)) or timedelta(0)
+        return cls(int(offset.total_seconds() // 60), db.get_bind().dialect.name)
+
+    def sql(self, column):
+        if not self.minutes:
+            return func.date(column, type_=Date)
+        if self.dialect == "postgresql":
+            return func.date(column + timedelta(minutes=self.minutes), type_=Date)
+        return func.date(column, f"{self.minutes:+d} minutes", type_=Date)
+
+    def of_value(self, value: datetime) -> date:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return (value.astimezone(UTC) + timedelta(minutes=self.minutes)).date()
 
 
 @dataclass(frozen=True)
@@ -122,7 +145,7 @@ def _after(day_column, id_column, rank: int, cursor: Cursor | None):
 
 def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | None = None,
              start: date | None = None, end: date | None = None, cursor: Cursor | None = None,
-             limit: int = PAGE_SIZE) -> tuple[list[Entry], Cursor | None]:
+             limit: int = PAGE_SIZE, tz: dates.Zone = None) -> tuple[list[Entry], Cursor | None]:
     """A page of the employee's timeline and the cursor of the next page (None at the end).
 
     One query per kind plus a fixed number to decorate observations: the cost depends on the page size,
@@ -130,6 +153,8 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
     """
     kinds = kinds or kinds_for(user, None)
     entries: list[Entry] = []
+    local = LocalDay.of(db, tz)
+    _day = local.sql
 
     def period(column):
         conditions = []
@@ -176,7 +201,7 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
                                 _after(day, Alert.id, KINDS["alert"][1], cursor))
             .order_by(day.desc(), col(Alert.id).desc()).limit(limit + 1)
         ).all()
-        entries += [Entry("alert", a.raised_at.date(), a.id, alert=a) for a in rows]
+        entries += [Entry("alert", local.of_value(a.raised_at), a.id, alert=a) for a in rows]
     if "rating" in kinds:
         day = _day(SkillRating.rated_at)
         rows = db.exec(
@@ -185,7 +210,7 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
                                       _after(day, SkillRating.id, KINDS["rating"][1], cursor))
             .order_by(day.desc(), col(SkillRating.id).desc()).limit(limit + 1)
         ).all()
-        entries += [Entry("rating", r.rated_at.date(), r.id, rating=r) for r in rows]
+        entries += [Entry("rating", local.of_value(r.rated_at), r.id, rating=r) for r in rows]
     if "goal" in kinds:
         day = _day(Goal.created_at)
         rows = db.exec(
@@ -193,7 +218,7 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
                                _after(day, Goal.id, KINDS["goal"][1], cursor))
             .order_by(day.desc(), col(Goal.id).desc()).limit(limit + 1)
         ).all()
-        entries += [Entry("goal", g.created_at.date(), g.id, goal=g) for g in rows]
+        entries += [Entry("goal", local.of_value(g.created_at), g.id, goal=g) for g in rows]
     if "goal_change" in kinds:
         day = _day(GoalChange.changed_at)
         rows = db.exec(
@@ -202,7 +227,7 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
                    _after(day, GoalChange.id, KINDS["goal_change"][1], cursor))
             .order_by(day.desc(), col(GoalChange.id).desc()).limit(limit + 1)
         ).all()
-        entries += [Entry("goal_change", c.changed_at.date(), c.id, goal=g, change=c) for c, g in rows]
+        entries += [Entry("goal_change", local.of_value(c.changed_at), c.id, goal=g, change=c) for c, g in rows]
     if "review" in kinds:
         day = _day(Review.created_at)
         rows = db.exec(
@@ -210,7 +235,7 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
                                  period(day), _after(day, Review.id, KINDS["review"][1], cursor))
             .order_by(day.desc(), col(Review.id).desc()).limit(limit + 1)
         ).all()
-        entries += [Entry("review", r.created_at.date(), r.id, review=r) for r in rows]
+        entries += [Entry("review", local.of_value(r.created_at), r.id, review=r) for r in rows]
     entries.sort(key=lambda e: e.sort_key, reverse=True)
     page = entries[:limit]
     next_cursor = None

@@ -31,7 +31,7 @@ def index(employee_id: int):
     kinds = service.kinds_for(current_user, kind)
     start, end, cursor = query.du.data, query.au.data, query.apres.data
     entries, next_cursor = service.timeline(get_session(), user=current_user, employee=employee, kinds=kinds,
-                                            start=start, end=end, cursor=cursor)
+                                            start=start, end=end, cursor=cursor, tz=current_user.timezone)
     views = [entry.observation for entry in entries if entry.observation is not None]
     goals = [entry.goal for entry in entries if entry.kind == "goal" and entry.goal.sensitive]
     if goals or any(view.observation.visibility == "restricted" for view in views):
