@@ -99,6 +99,7 @@ MATRIX = {
     "production.add_task": Rule("POST", allow(*FIELD), "worksite"),
     "production.save_log": Rule("POST", allow(*FIELD), "worksite"),
     "production.update_task": Rule("POST", allow(*FIELD), "task"),
+    "production.undo_task": Rule("POST", allow(*FIELD), "task"),
     # alerts
     "alerts.index": Rule("GET", allow(*STAFF)),
     "alerts.badge": Rule("GET", allow(*STAFF)),

@@ -134,11 +134,17 @@ def test_production_and_point_du_matin_on_slow_4g(phone, slow, users, crew, db):
     row.get_by_text("Taille des haies").wait_for(timeout=20_000)
     assert in_viewport(phone, row.get_by_text("Taille des haies"))
     assert count(db, ProductionTask, ProductionTask.task == "Taille des haies") == 1
+    # A wrong entry is taken back in one tap, the answer where the thumb is.
+    phone.get_by_role("button", name="Annuler ce travail").click()
+    gone = phone.get_by_role("status").filter(has_text="Travail retiré")
+    gone.wait_for(timeout=20_000)
+    assert in_viewport(phone, gone)
+    assert count(db, ProductionTask, ProductionTask.task == "Taille des haies") == 0
 
     phone.goto("/aujourdhui/")
     phone.locator("details.briefing-box > summary").first.click()
     phone.get_by_label("Rappels de sécurité").fill("Gilets fluo le long de la route.")
-    phone.get_by_role("button", name="Enregistrer le point du matin").click()  # one tap: it is an update, never a duplicate
+    double_tap(phone.get_by_role("button", name="Enregistrer le point du matin"))
     done = phone.get_by_role("status").filter(has_text="Point du matin enregistré.")
     done.wait_for(timeout=20_000)
     assert in_viewport(phone, done)
@@ -167,3 +173,21 @@ def test_a_rating_on_slow_4g_in_two_taps_is_recorded_once(phone, slow, users, cr
     assert in_viewport(phone, done)
     assert tap.count == 2
     assert count(db, SkillRating, SkillRating.employee_id == amina.id) == 1
+
+
+def test_a_tap_on_a_form_htmx_has_not_wired_yet_is_held_not_sent_as_a_page(phone, users, crew, db):
+    """Between swapping a new form in and wiring it, htmx waits its settle delay; stretched here to 1.5 s so that
+    the tap surely lands in it. The tap must reach the server through htmx (no page load), once."""
+    login(phone, users["supervisor"].email)
+    phone.goto("/production/")
+    phone.evaluate("() => { window.htmx.config.defaultSettleDelay = 1500; }")
+    phone.get_by_label("Travail ou commande").fill("Débroussaillage")
+    phone.get_by_role("button", name="Ajouter").click()
+    phone.locator("#task-list").get_by_text("Débroussaillage").wait_for()
+    assert phone.locator("#task-form.htmx-added, .htmx-added #task-form").count() == 1  # not wired yet
+    url = phone.url
+    phone.get_by_label("Travail ou commande").fill("Ramassage des branches")
+    phone.get_by_role("button", name="Ajouter").click()
+    phone.locator("#task-list").get_by_text("Ramassage des branches").wait_for(timeout=10_000)
+    assert phone.url == url  # still the same page: htmx sent it
+    assert count(db, ProductionTask) == 2

@@ -1,10 +1,11 @@
 """The quick « Annuler » after a saved observation or consigne: the author only, for a few minutes, audited."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import select
 
 from tests.conftest import client_key, post
 from tests.field.test_observations import jpeg_bytes, observation
+from tests.field.test_production import task
 from tests.field.test_today import consigne
 from webapp.models import (
     AuditEvent,
@@ -14,6 +15,7 @@ from webapp.models import (
     Observation,
     ObservationEmployee,
     Photo,
+    ProductionTask,
     utcnow,
 )
 from webapp.platform.db import writing
@@ -156,3 +158,33 @@ def test_an_undo_in_another_structure_is_not_found(client, login_as, crew, db, m
         db.add(row)
         db.commit()
     assert post(client, f"/observations/{obs.id}/annuler", {}, htmx=True).status_code == 404
+
+
+def test_a_job_just_added_is_taken_back_by_its_author_only_and_its_key_is_not_answered_again(
+        client, auth, users, crew, db):
+    auth.login(users["supervisor"].email)
+    url = f"/production/{crew['site'].id}/{date.today().isoformat()}/taches"
+    sent = task(key=client_key("job-undo"))
+    added = post(client, url, sent, htmx=True)
+    db.rollback()
+    job = db.exec(select(ProductionTask)).one()
+    assert f'hx-post="/production/taches/{job.id}/annuler"' in added.get_data(as_text=True)
+    backdate(db, job, 6)
+    late = post(client, f"/production/taches/{job.id}/annuler", {}, htmx=True)
+    assert late.status_code == 422 and "Trop tard pour annuler" in late.get_data(as_text=True)
+    backdate(db, job, 0)
+    auth.logout()
+    auth.login(users["coordinator"].email)
+    other = post(client, f"/production/taches/{job.id}/annuler", {}, htmx=True)
+    assert other.status_code == 422 and "Seule la personne" in other.get_data(as_text=True)
+    auth.logout()
+    auth.login(users["supervisor"].email)
+    undone = post(client, f"/production/taches/{job.id}/annuler", {}, htmx=True)
+    assert undone.status_code == 200 and "Travail retiré" in undone.get_data(as_text=True)
+    db.rollback()
+    assert db.exec(select(ProductionTask)).all() == []
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "production_task.undo")).one().object_id == job.id
+    replay = post(client, url, sent, htmx=True)  # the phone sends it again: refused, not recorded again
+    assert replay.status_code == 422
+    db.rollback()
+    assert db.exec(select(ProductionTask)).all() == []

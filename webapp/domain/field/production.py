@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
+from webapp.domain import undo
+from webapp.domain.accounts import audit
 from webapp.domain.field.captures import FieldError, check_day
 from webapp.models import ProductionLog, ProductionTask, User, Worksite, utcnow
 from webapp.platform import idempotency
@@ -58,6 +60,17 @@ def add_task(db: Session, *, user: User, worksite: Worksite, day: date, client: 
     db.flush()
     claim.settle(row.id)
     return row, True
+
+
+def undo_task(db: Session, *, task: ProductionTask, user: User, now: datetime, ip: str) -> None:
+    """Take back a job just added (its author, within the undo window): deleted, its key no longer answers with
+    it, and the undo is audited. The caller commits."""
+    undo.check_undo(user=user, author_id=task.author_id, saved_at=task.created_at, now=now)
+    idempotency.forget_object(db, author_id=task.author_id, key=task.client_key)
+    audit.record(db, action="production_task.undo", user=user, ip=ip, object_type="production_task",
+                 object_id=task.id, detail=f"Travail retiré juste après son ajout : {task.task}")
+    db.delete(task)
+    db.flush()
 
 
 def update_done(db: Session, *, task: ProductionTask, done_quantity, today: date) -> ProductionTask:

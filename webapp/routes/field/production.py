@@ -6,7 +6,8 @@ from flask_login import current_user
 
 from webapp.domain import field
 from webapp.domain.field import production as service
-from webapp.models import ProductionTask, Worksite
+from webapp.domain.undo import UndoRefused
+from webapp.models import ProductionTask, Worksite, utcnow
 from webapp.platform import idempotency
 from webapp.routes._web.capture import (
     content_hash,
@@ -16,9 +17,15 @@ from webapp.routes._web.capture import (
     retarget,
 )
 from webapp.routes._web.db_session import get_session
-from webapp.routes._web.forms import form, new_key, parse_day
+from webapp.routes._web.forms import EmptyForm, form, new_key, parse_day
 from webapp.routes._web.permissions import allowed, requires
-from webapp.routes._web.views import get_owned, local_today, render, see_other
+from webapp.routes._web.views import (
+    client_ip,
+    get_owned,
+    local_today,
+    render,
+    see_other,
+)
 from webapp.routes.field.forms import (
     DoneForm,
     ProductionLogForm,
@@ -95,6 +102,25 @@ def add_task(worksite_id: int, day: str):
         return see_other(url_for("production.index", chantier=worksite.id, jour=the_day.isoformat()))
     return render_template("field/production/_task_created.html", task=task, worksite=worksite, day=the_day,
                            task_form={"key": new_key(), "values": {}, "errors": {}}, can_edit=True)
+
+
+@bp.route("/taches/<int:task_id>/annuler", methods=["POST"])
+@requires("field.capture")
+@form(EmptyForm)
+def undo_task(task_id: int):
+    """Take back a job just added: its author only, for a few minutes; refused with the reason after."""
+    db = get_session()
+    task = get_owned(ProductionTask, task_id)
+    worksite_id, day = task.worksite_id, task.day
+    try:
+        service.undo_task(db, task=task, user=current_user, now=utcnow(), ip=client_ip())
+    except UndoRefused as refusal:
+        db.rollback()
+        return render("undone.html", "_undo.html", status=422, error=str(refusal))
+    db.commit()
+    if not request.htmx:
+        return see_other(url_for("production.index", chantier=worksite_id, jour=day.isoformat()))
+    return render("undone.html", "_undo.html", message="Travail retiré : il n'est plus enregistré.")
 
 
 @bp.route("/taches/<int:task_id>", methods=["POST"])

@@ -29,6 +29,17 @@
 
   document.addEventListener("submit", function (event) { ensureKey(event.target); }, true);
 
+  /* htmx wires a form it has just swapped in only after its settle delay (the form carries « htmx-added » until
+     then). A quick second tap in that moment, common on a slow network, would send the form the old way and load a
+     whole page: hold the tap and give it to htmx once the form is wired. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.closest || !form.closest(".htmx-added") || !form.matches("[hx-post], [hx-boost] form, [hx-boost]")) return;
+    event.preventDefault();
+    var submitter = event.submitter && event.submitter.form === form ? event.submitter : undefined;
+    window.setTimeout(function () { if (form.isConnected) form.requestSubmit(submitter); }, 80);
+  }, true);
+
   document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRFToken"] = csrfToken();
     var form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form") : null;
