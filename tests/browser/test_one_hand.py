@@ -24,6 +24,7 @@ from webapp.models import (
     Goal,
     InstructionAck,
     Observation,
+    ObservationEmployee,
     Photo,
     Skill,
     WorkConstraint,
@@ -443,3 +444,59 @@ def test_a_team_of_eight_with_objectives_and_constraints_fits_in_three_screens(p
     assert screens <= 3
     assert small_targets(phone) == []
     screenshot(phone, "one-hand-today-team-of-eight")
+
+
+def test_a_group_observation_from_the_today_card_takes_n_plus_3_taps_at_most(phone, users, crew, db):
+    amina, bruno, chloe = crew["people"][:3]
+    login(phone, users["supervisor"].email)
+    tap = Taps()
+    tap(phone.get_by_role("link", name=f"Observer {amina.full_name}"))
+    phone.get_by_role("heading", name="Nouvelle observation").wait_for()
+    for person in (bruno, chloe):  # Amina comes ticked from her card
+        tap(phone.locator(f"label[for=oe-{person.id}]"))
+    tap(phone.locator("label[for=oc-relation]"))
+    phone.get_by_label("Ce que j'ai observé").fill("Ont chargé le camion ensemble sans qu'on le demande.")
+    tap(phone.get_by_role("button", name="Enregistrer l'observation"))
+    saved = phone.get_by_role("status").filter(has_text="Observation enregistrée pour")
+    saved.wait_for()
+    assert in_viewport(phone, saved)
+    assert tap.count <= 3 + 3  # N = 3 people
+    db.rollback()
+    assert len(db.exec(select(ObservationEmployee)).all()) == 3  # one note about the three of them
+
+
+def test_an_alert_from_the_bottom_bar_of_any_screen_takes_four_taps(phone, users, crew, db):
+    amina = crew["people"][0]
+    login(phone, users["supervisor"].email)
+    phone.goto("/production/")
+    tap = Taps()
+    tap(phone.get_by_role("navigation").get_by_role("link", name="Alerte", exact=True))
+    phone.get_by_role("heading", name="Alerte urgente").wait_for()
+    assert action_position(phone, "Envoyer l'alerte") >= 0.6
+    tap(phone.locator(f"label[for=employee-{amina.id}]"))
+    tap(phone.get_by_text("Accident du travail / blessure"))
+    tap(phone.get_by_role("button", name="Envoyer l'alerte"))
+    status = phone.get_by_text("Envoyée — en attente de prise en charge")
+    status.wait_for()
+    assert in_viewport(phone, status)
+    assert tap.count == 4
+
+
+@pytest.mark.parametrize("size", [None, {"width": 360, "height": 640}], ids=["pixel-7", "360x640"])
+@pytest.mark.parametrize("url,opener,action", [
+    ("/production/", None, "Ajouter"),
+    ("/aujourdhui/", "details.briefing-box > summary", "Enregistrer le point du matin"),
+    ("/alertes/nouvelle", None, "Envoyer l'alerte"),
+], ids=["production", "point-du-matin", "alerte"])
+def test_the_main_action_of_each_capture_screen_is_under_the_thumb(phone, users, crew, size, url, opener, action):
+    if size:
+        phone.set_viewport_size(size)
+    login(phone, users["supervisor"].email)
+    phone.goto(url)
+    if opener:
+        phone.locator(opener).first.click()
+    button = phone.get_by_role("button", name=action, exact=True)
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    assert box["y"] / phone.viewport_size["height"] >= 0.6, f"{action}: top at {box['y']:.0f} px"
+    assert box["y"] + box["height"] <= phone.viewport_size["height"]
