@@ -12,7 +12,7 @@ from playwright.sync_api import Error as PlaywrightError
 from sqlmodel import func, select
 
 from tests.browser.conftest import login
-from tests.browser.test_one_hand import SLOW_4G, Taps, in_viewport
+from tests.browser.test_one_hand import Taps, in_viewport, slow_4g
 from webapp.domain.skills import skills
 from webapp.models import (
     Alert,
@@ -33,12 +33,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def slow(phone):
     """The phone, logged in first on a fast link (as at the depot), then on Slow 4G for the rest of the test."""
-    def throttle():
-        cdp = phone.context.new_cdp_session(phone)
-        cdp.send("Network.enable")
-        cdp.send("Network.emulateNetworkConditions", SLOW_4G)
-        return cdp
-    return throttle
+    return lambda: slow_4g(phone)
 
 
 def count(db, model, *where) -> int:

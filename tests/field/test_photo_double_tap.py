@@ -103,23 +103,33 @@ def test_sweep_removes_photo_files_a_crash_left_without_a_row(app, db, structure
     assert photos.photo_path(referenced, str(folder)).exists()
 
 
-def test_sweep_photos_command_reports_what_it_removed(app, structure):
+def left_behind(app, structure, name: str = "left-behind.jpg") -> Path:
+    """A photo file no row refers to, two hours old: what a crash between writing it and committing leaves."""
     folder = Path(app.config["UPLOAD_FOLDER"]) / str(structure.id)
-    folder.mkdir(parents=True)
-    orphan = folder / "left-behind.jpg"
-    orphan.write_bytes(jpeg())
-    os.utime(orphan, (time.time() - 7200, time.time() - 7200))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(jpeg())
+    os.utime(path, (time.time() - 7200, time.time() - 7200))
+    return path
+
+
+def gone_within(path: Path, seconds: float) -> bool:
+    """Wait (at most `seconds`) for another thread to delete `path`."""
+    deadline = time.monotonic() + seconds
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not path.exists()
+
+
+def test_sweep_photos_command_reports_what_it_removed(app, structure):
+    orphan = left_behind(app, structure)
     result = app.test_cli_runner().invoke(args=["sweep-photos"])
     assert result.exit_code == 0 and "orphelins supprimés : 1" in result.output
     assert not orphan.exists()
 
 
 def test_nightly_purge_also_deletes_orphan_photos(app, structure):
-    folder = Path(app.config["UPLOAD_FOLDER"]) / str(structure.id)
-    folder.mkdir(parents=True)
-    orphan = folder / "left-behind.jpg"
-    orphan.write_bytes(jpeg())
-    os.utime(orphan, (time.time() - 7200, time.time() - 7200))
+    orphan = left_behind(app, structure)
     result = app.test_cli_runner().invoke(args=["purge"])
     assert result.exit_code == 0 and "1 fichier(s) photo orphelin(s) supprimé(s)" in result.output
     assert not orphan.exists()
@@ -127,16 +137,7 @@ def test_nightly_purge_also_deletes_orphan_photos(app, structure):
 
 def test_the_alerts_worker_runs_the_nightly_purge_once_a_day(app, structure):
     """`make run` has no cron: the worker's housekeeping thread purges once a day after 02:00."""
-    folder = Path(app.config["UPLOAD_FOLDER"]) / str(structure.id)
-    folder.mkdir(parents=True)
-
-    def orphan(name):
-        path = folder / name
-        path.write_bytes(jpeg())
-        os.utime(path, (time.time() - 7200, time.time() - 7200))
-        return path
-
-    first = orphan("first.jpg")
+    first = left_behind(app, structure, "first.jpg")
     now = {"at": datetime(2026, 11, 30, 1, 0)}
     stop = threading.Event()
     worker = threading.Thread(target=cli.statistics_loop, args=(app, stop, 0.01), kwargs={"clock": lambda: now["at"]})
@@ -145,18 +146,12 @@ def test_the_alerts_worker_runs_the_nightly_purge_once_a_day(app, structure):
         time.sleep(0.3)
         assert first.exists()  # before 02:00: statistics only
         now["at"] = datetime(2026, 11, 30, 3, 0)
-        deadline = time.monotonic() + 10
-        while first.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not first.exists()
-        second = orphan("second.jpg")
+        assert gone_within(first, 10)
+        second = left_behind(app, structure, "second.jpg")
         time.sleep(0.3)
         assert second.exists()  # already purged today
         now["at"] = datetime(2026, 12, 1, 2, 30)
-        deadline = time.monotonic() + 10
-        while second.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not second.exists()
+        assert gone_within(second, 10)
     finally:
         stop.set()
         worker.join(5)

@@ -164,77 +164,54 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
             conditions.append(column <= end)
         return and_(true(), *conditions)
 
+    def newest(statement, day, id_column, kind: str):
+        """A kind's rows for this page: in the period, after the cursor, newest first, one more than the page."""
+        return db.exec(statement.where(period(day), _after(day, id_column, KINDS[kind][1], cursor))
+                       .order_by(day.desc(), col(id_column).desc()).limit(limit + 1)).all()
+
     if "observation" in kinds:
         # Walks the person's (employee, day, observation) index newest first and stops at the page's end.
         link = ObservationEmployee
-        rows = db.exec(
-            select(Observation).join(link, link.observation_id == Observation.id)
-            .where(link.employee_id == employee.id, visible_clause(user), current_clause(),
-                   period(link.observed_on),
-                   _after(link.observed_on, link.observation_id, KINDS["observation"][1], cursor))
-            .order_by(col(link.observed_on).desc(), col(link.observation_id).desc()).limit(limit + 1)
-        ).all()
+        rows = newest(select(Observation).join(link, link.observation_id == Observation.id)
+                      .where(link.employee_id == employee.id, visible_clause(user), current_clause()),
+                      col(link.observed_on), link.observation_id, "observation")
         views = observation_views(db, user=user, observations=list(rows))
         entries += [Entry("observation", v.observation.observed_on, v.observation.id, observation=v) for v in views]
     if "instruction" in kinds:
-        rows = db.exec(
-            select(InstructionAck, Instruction).join(Instruction, Instruction.id == InstructionAck.instruction_id)
-            .where(InstructionAck.employee_id == employee.id, InstructionAck.structure_id == user.structure_id,
-                   col(InstructionAck.acknowledged_at).is_not(None), period(Instruction.day),
-                   _after(Instruction.day, InstructionAck.id, KINDS["instruction"][1], cursor))
-            .order_by(col(Instruction.day).desc(), col(InstructionAck.id).desc()).limit(limit + 1)
-        ).all()
+        ack = InstructionAck
+        rows = newest(select(ack, Instruction).join(Instruction, Instruction.id == ack.instruction_id)
+                      .where(ack.employee_id == employee.id, ack.structure_id == user.structure_id,
+                             col(ack.acknowledged_at).is_not(None)),
+                      col(Instruction.day), ack.id, "instruction")
         entries += [Entry("instruction", i.day, a.id, instruction=i, ack=a) for a, i in rows]
     if "attendance" in kinds:
-        rows = db.exec(
-            select(Attendance).where(Attendance.employee_id == employee.id,
-                                     Attendance.structure_id == user.structure_id, Attendance.status != "present",
-                                     period(Attendance.day),
-                                     _after(Attendance.day, Attendance.id, KINDS["attendance"][1], cursor))
-            .order_by(col(Attendance.day).desc(), col(Attendance.id).desc()).limit(limit + 1)
-        ).all()
+        rows = newest(select(Attendance).where(Attendance.employee_id == employee.id,
+                                               Attendance.structure_id == user.structure_id,
+                                               Attendance.status != "present"),
+                      col(Attendance.day), Attendance.id, "attendance")
         entries += [Entry("attendance", a.day, a.id, attendance=a) for a in rows]
     if "alert" in kinds:
-        day = _day(Alert.raised_at)
-        rows = db.exec(
-            select(Alert).where(Alert.employee_id == employee.id, alert_clause(user), period(day),
-                                _after(day, Alert.id, KINDS["alert"][1], cursor))
-            .order_by(day.desc(), col(Alert.id).desc()).limit(limit + 1)
-        ).all()
+        rows = newest(select(Alert).where(Alert.employee_id == employee.id, alert_clause(user)),
+                      _day(Alert.raised_at), Alert.id, "alert")
         entries += [Entry("alert", local.of_value(a.raised_at), a.id, alert=a) for a in rows]
     if "rating" in kinds:
-        day = _day(SkillRating.rated_at)
-        rows = db.exec(
-            select(SkillRating).where(SkillRating.employee_id == employee.id,
-                                      SkillRating.structure_id == user.structure_id, period(day),
-                                      _after(day, SkillRating.id, KINDS["rating"][1], cursor))
-            .order_by(day.desc(), col(SkillRating.id).desc()).limit(limit + 1)
-        ).all()
+        rows = newest(select(SkillRating).where(SkillRating.employee_id == employee.id,
+                                                SkillRating.structure_id == user.structure_id),
+                      _day(SkillRating.rated_at), SkillRating.id, "rating")
         entries += [Entry("rating", local.of_value(r.rated_at), r.id, rating=r) for r in rows]
     if "goal" in kinds:
-        day = _day(Goal.created_at)
-        rows = db.exec(
-            select(Goal).where(Goal.employee_id == employee.id, goal_clause(user), period(day),
-                               _after(day, Goal.id, KINDS["goal"][1], cursor))
-            .order_by(day.desc(), col(Goal.id).desc()).limit(limit + 1)
-        ).all()
+        rows = newest(select(Goal).where(Goal.employee_id == employee.id, goal_clause(user)),
+                      _day(Goal.created_at), Goal.id, "goal")
         entries += [Entry("goal", local.of_value(g.created_at), g.id, goal=g) for g in rows]
     if "goal_change" in kinds:
-        day = _day(GoalChange.changed_at)
-        rows = db.exec(
-            select(GoalChange, Goal).join(Goal, Goal.id == GoalChange.goal_id)
-            .where(Goal.employee_id == employee.id, goal_clause(user), period(day),
-                   _after(day, GoalChange.id, KINDS["goal_change"][1], cursor))
-            .order_by(day.desc(), col(GoalChange.id).desc()).limit(limit + 1)
-        ).all()
+        rows = newest(select(GoalChange, Goal).join(Goal, Goal.id == GoalChange.goal_id)
+                      .where(Goal.employee_id == employee.id, goal_clause(user)),
+                      _day(GoalChange.changed_at), GoalChange.id, "goal_change")
         entries += [Entry("goal_change", local.of_value(c.changed_at), c.id, goal=g, change=c) for c, g in rows]
     if "review" in kinds:
-        day = _day(Review.created_at)
-        rows = db.exec(
-            select(Review).where(Review.employee_id == employee.id, Review.structure_id == user.structure_id,
-                                 period(day), _after(day, Review.id, KINDS["review"][1], cursor))
-            .order_by(day.desc(), col(Review.id).desc()).limit(limit + 1)
-        ).all()
+        rows = newest(select(Review).where(Review.employee_id == employee.id,
+                                           Review.structure_id == user.structure_id),
+                      _day(Review.created_at), Review.id, "review")
         entries += [Entry("review", local.of_value(r.created_at), r.id, review=r) for r in rows]
     entries.sort(key=lambda e: e.sort_key, reverse=True)
     page = entries[:limit]
