@@ -9,17 +9,21 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from webapp.platform.writer_queue import WriterQueue
+
 # When true, the next SQLite transaction starts with BEGIN IMMEDIATE (it will write).
 _write_intent: ContextVar[bool] = ContextVar("terrain_write_intent", default=False)
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# How long a SQLite writer waits for the write lock before giving up with an error.
+BUSY_SECONDS = 15
 
 
 def make_engine(url: str) -> Engine:
     """Create the engine for `url`, tuned for SQLite when it is the backend."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 15}
+            url, connect_args={"check_same_thread": False, "timeout": BUSY_SECONDS}
         )
         _tune_sqlite(engine)
         return engine
@@ -27,7 +31,8 @@ def make_engine(url: str) -> Engine:
 
 
 def _tune_sqlite(engine: Engine) -> None:
-    """Apply WAL, full sync, foreign keys and a busy timeout; take over transaction start."""
+    """Apply WAL, full sync, foreign keys and a busy timeout; take over transaction start; queue the writers."""
+    queue = WriterQueue.for_url(str(engine.url), timeout=BUSY_SECONDS)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -42,7 +47,22 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        if not _write_intent.get():
+            conn.exec_driver_sql("BEGIN")
+            return
+        if queue is None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        queue.wait_turn(dbapi_connection)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            queue.done(dbapi_connection)
+            raise
+
+    if queue is not None:
+        queue.install(engine)
 
 
 def set_write_intent(will_write: bool):
