@@ -5,7 +5,7 @@ import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Date, Integer, Interval, String, bindparam, func, or_
+from sqlalchemy import Date, Integer, Interval, Row, String, bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from webapp.domain.alerts.alerts import STATUS_LABELS as ALERT_STATUSES
@@ -124,14 +124,14 @@ class Entry:
     day: date
     id: int
     observation: ObservationView | None = None
-    instruction: Instruction | None = None
-    ack: InstructionAck | None = None
-    attendance: Attendance | None = None
-    alert: Alert | None = None
-    rating: SkillRating | None = None
-    goal: Goal | None = None
-    change: GoalChange | None = None
-    review: Review | None = None
+    # The other kinds come as plain rows of the columns the timeline shows (see `_statements`).
+    instruction: Row | None = None
+    attendance: Row | None = None
+    alert: Row | None = None
+    rating: Row | None = None
+    goal: Row | None = None
+    change: Row | None = None  # with its objective's text, the same row as `goal`
+    review: Row | None = None
 
     @property
     def sort_key(self) -> tuple:
@@ -220,27 +220,33 @@ def _statements(dialect: str, role: str, bounds: _Bounds) -> dict:
         "observation": newest(select(Observation).join(link, link.observation_id == Observation.id)
                               .where(link.employee_id == employee_id, visible_clause(viewer), current_clause()),
                               col(link.observed_on), link.observation_id),
-        "instruction": newest_sorted(select(ack, Instruction).join(Instruction, Instruction.id == ack.instruction_id),
+        "instruction": newest_sorted(select(ack.id, Instruction.day, Instruction.category, Instruction.text)
+                                     .join(Instruction, Instruction.id == ack.instruction_id),
                                      (ack.employee_id == employee_id, ack.structure_id == viewer.structure_id,
                                       col(ack.acknowledged_at).is_not(None)),
                                      col(Instruction.day), ack.id),
-        "attendance": newest(select(Attendance).where(Attendance.employee_id == employee_id,
-                                                      Attendance.structure_id == viewer.structure_id,
-                                                      Attendance.status != "present"),
+        "attendance": newest(select(Attendance.id, Attendance.day, Attendance.status, Attendance.late_minutes)
+                             .where(Attendance.employee_id == employee_id,
+                                    Attendance.structure_id == viewer.structure_id, Attendance.status != "present"),
                              col(Attendance.day), Attendance.id),
-        "alert": newest_sorted(select(Alert), (Alert.employee_id == employee_id, alert_clause(viewer)),
+        "alert": newest_sorted(select(Alert.id, Alert.raised_at, Alert.type_code, Alert.status),
+                               (Alert.employee_id == employee_id, alert_clause(viewer)),
                                day(Alert.raised_at), Alert.id),
-        "rating": newest_sorted(select(SkillRating), (SkillRating.employee_id == employee_id,
-                                                      SkillRating.structure_id == viewer.structure_id),
+        "rating": newest_sorted(select(SkillRating.id, SkillRating.rated_at, SkillRating.skill_label, SkillRating.level),
+                                (SkillRating.employee_id == employee_id,
+                                 SkillRating.structure_id == viewer.structure_id),
                                 day(SkillRating.rated_at), SkillRating.id),
         # A person has a few objectives and bilans: their rows are sorted as they are.
-        "goal": newest(select(Goal).where(Goal.employee_id == employee_id, goal_clause(viewer)),
+        "goal": newest(select(Goal.id, Goal.created_at, Goal.text, Goal.status, Goal.sensitive)
+                       .where(Goal.employee_id == employee_id, goal_clause(viewer)),
                        day(Goal.created_at), Goal.id),
-        "goal_change": newest(select(GoalChange, Goal).join(Goal, Goal.id == GoalChange.goal_id)
+        "goal_change": newest(select(GoalChange.id, GoalChange.changed_at, GoalChange.summary, Goal.text)
+                              .join(Goal, Goal.id == GoalChange.goal_id)
                               .where(Goal.employee_id == employee_id, goal_clause(viewer)),
                               day(GoalChange.changed_at), GoalChange.id),
-        "review": newest(select(Review).where(Review.employee_id == employee_id,
-                                              Review.structure_id == viewer.structure_id),
+        "review": newest(select(Review.id, Review.created_at, Review.kind, Review.status, Review.finalised_at,
+                                Review.due_date)
+                         .where(Review.employee_id == employee_id, Review.structure_id == viewer.structure_id),
                          day(Review.created_at), Review.id),
     }
 
@@ -265,11 +271,10 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
         """A kind's rows for this page."""
         return db.exec(statements[kind], params={**params, "cursor_id": _cursor_id(KINDS[kind][1], cursor)}).all()
 
-    if "observation" in kinds:
-        views = observation_views(db, user=user, observations=list(newest("observation")))
-        entries += [Entry("observation", v.observation.observed_on, v.observation.id, observation=v) for v in views]
+    notes = {o.id: o for o in newest("observation")} if "observation" in kinds else {}
+    entries += [Entry("observation", o.observed_on, o.id) for o in notes.values()]
     if "instruction" in kinds:
-        entries += [Entry("instruction", i.day, a.id, instruction=i, ack=a) for a, i in newest("instruction")]
+        entries += [Entry("instruction", i.day, i.id, instruction=i) for i in newest("instruction")]
     if "attendance" in kinds:
         entries += [Entry("attendance", a.day, a.id, attendance=a) for a in newest("attendance")]
     if "alert" in kinds:
@@ -279,8 +284,8 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
     if "goal" in kinds:
         entries += [Entry("goal", local.of_value(g.created_at), g.id, goal=g) for g in newest("goal")]
     if "goal_change" in kinds:
-        entries += [Entry("goal_change", local.of_value(c.changed_at), c.id, goal=g, change=c)
-                    for c, g in newest("goal_change")]
+        entries += [Entry("goal_change", local.of_value(c.changed_at), c.id, goal=c, change=c)
+                    for c in newest("goal_change")]
     if "review" in kinds:
         entries += [Entry("review", local.of_value(r.created_at), r.id, review=r) for r in newest("review")]
     entries.sort(key=lambda e: e.sort_key, reverse=True)
@@ -289,4 +294,11 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
     if len(entries) > limit and page:
         last = page[-1]
         next_cursor = Cursor(last.day, KINDS[last.kind][1], last.id)
+    # Only the observations of the page are decorated (people, author, versions): each kind brought a page of rows.
+    views = {v.observation.id: v for v in observation_views(
+        db, user=user, observations=[notes[e.id] for e in page if e.kind == "observation"])}
+    for entry in page:
+        if entry.kind == "observation":
+            entry.observation = views.get(entry.id)
+    page = [e for e in page if e.kind != "observation" or e.observation is not None]
     return page, next_cursor
