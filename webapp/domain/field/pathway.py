@@ -19,6 +19,7 @@ from webapp.domain.field.observations import (
 )
 from webapp.domain.followup.followup import goal_clause
 from webapp.domain.policy import PERMISSIONS
+from webapp.domain.viewer import RoleViewer, viewer_params
 from webapp.models import (
     GOAL_STATUSES,
     REVIEW_KINDS,
@@ -138,17 +139,6 @@ class Entry:
         return (self.day, KINDS[self.kind][1], self.id)
 
 
-class _Viewer:
-    """The user as the statements built once per role see them: the role itself, the ids as bound parameters, so
-    that each area's own visibility clause (observations, alerts, objectives) serves every user of that role."""
-
-    id = bindparam("user_id", type_=Integer)
-    structure_id = bindparam("structure_id", type_=Integer)
-
-    def __init__(self, role: str):
-        self.role = role
-
-
 _EVERY_ID = 2**62  # the cursor id under which every entry of the cursor's day lies
 
 
@@ -202,7 +192,7 @@ def _cursor_id(rank: int, cursor: Cursor | None) -> int:
 def _statements(dialect: str, role: str, bounds: _Bounds) -> dict:
     """Each kind's page query, built once per process for a dialect and a role: building a statement costs more
     than running it. The values are bound at execution (see `timeline`)."""
-    viewer = _Viewer(role)
+    viewer = RoleViewer(role)
     employee_id = bindparam("employee_id", type_=Integer)
 
     def day(column):
@@ -264,7 +254,7 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
     local = LocalDay.of(tz)
     dialect = db.get_bind().dialect.name
     statements = _statements(dialect, user.role, _Bounds(start is not None, end is not None, cursor is not None))
-    params = {"employee_id": employee.id, "structure_id": user.structure_id, "user_id": user.id, "start": start,
+    params = {**viewer_params(user), "employee_id": employee.id, "start": start,
               "end": end, "cursor_day": cursor and cursor.day, "limit": limit + 1, "shift": local.shift(dialect)}
 
     def newest(kind: str):
