@@ -42,7 +42,8 @@ class Attendance(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("employee_id", "day"),
                       Index("ix_attendance_structure_status_day", "structure_id", "status", "day"),
-                      Index("ix_attendance_employee_day_status", "employee_id", "day", "status", "late_minutes"))
+                      Index("ix_attendance_employee_day_status", "employee_id", "day", "status", "late_minutes",
+                            "structure_id"))
     id: int | None = Field(default=None, primary_key=True)
     structure_id: int = Field(foreign_key="structure.id", index=True)
     employee_id: int = Field(foreign_key="employee.id")

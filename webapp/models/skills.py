@@ -58,7 +58,8 @@ class SkillRating(SQLModel, table=True):
     """A level observed for one employee on one skill, with who, when, where and evidence; never rewritten by framework edits."""
 
     __tablename__ = "skill_rating"
-    __table_args__ = (Index("ix_skill_rating_employee_code", "employee_id", "skill_code", "rated_at", "id"),)
+    __table_args__ = (Index("ix_skill_rating_employee_code", "employee_id", "skill_code", "rated_at", "id"),
+                      Index("ix_skill_rating_employee_rated", "employee_id", "structure_id", "rated_at"))
     id: int | None = Field(default=None, primary_key=True)
     structure_id: int = Field(foreign_key="structure.id", index=True)
     employee_id: int = Field(foreign_key="employee.id")

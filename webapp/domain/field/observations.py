@@ -1,16 +1,18 @@
 """Observations: append-only notes about one or several employees, their visibility, corrections, the CIP's feed."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, event, exists, not_, or_
+from sqlalchemy import Date, Integer, and_, bindparam, case, event, exists, not_, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from webapp.domain import personal_data, undo
 from webapp.domain.accounts import audit
 from webapp.domain.policy import PERMISSIONS
+from webapp.domain.viewer import RoleViewer, viewer_params
 from webapp.models import (
     OBSERVATION_CATEGORIES,
     OBSERVATION_TONES,
@@ -189,26 +191,38 @@ class ObservationView:
         return OBSERVATION_TONES.get(self.observation.tone, "Neutre")
 
 
+@functools.cache
+def _view_statements(role: str) -> tuple:
+    """The three queries of `observation_views`, built once per process for a role (building costs more than
+    running them): the people of the notes, their authors, the versions of the corrected ones."""
+    viewer = RoleViewer(role)
+    roots = bindparam("roots", expanding=True)
+    people = (select(ObservationEmployee.observation_id, Employee)
+              .join(Employee, Employee.id == ObservationEmployee.employee_id)
+              .where(col(ObservationEmployee.observation_id).in_(bindparam("ids", expanding=True)))
+              .order_by(Employee.first_name))
+    authors = select(User).where(col(User.id).in_(bindparam("author_ids", expanding=True)))
+    history = (select(Observation).where(col(Observation.id).in_(roots) | col(Observation.root_id).in_(roots),
+                                         visible_clause(viewer))
+               .order_by(col(Observation.created_at).desc()))
+    return people, authors, history
+
+
 def observation_views(db: Session, *, user: User, observations: list[Observation]) -> list[ObservationView]:
     """Decorate observations with people, authors and history in three queries whatever their number."""
     observations = [o for o in observations if may_read(user, o)]
     ids = [o.id for o in observations]
     if not ids:
         return []
+    people_query, authors_query, history_query = _view_statements(user.role)
     people: dict[int, list[Employee]] = {i: [] for i in ids}
-    for observation_id, employee in db.exec(
-        select(ObservationEmployee.observation_id, Employee)
-        .join(Employee, Employee.id == ObservationEmployee.employee_id)
-        .where(col(ObservationEmployee.observation_id).in_(ids)).order_by(Employee.first_name)
-    ).all():
+    for observation_id, employee in db.exec(people_query, params={"ids": ids}).all():
         people[observation_id].append(employee)
-    authors = {u.id: u for u in db.exec(select(User).where(col(User.id).in_({o.author_id for o in observations}))).all()}
+    authors = {u.id: u for u in db.exec(authors_query, params={"author_ids": list({o.author_id for o in observations})})}
     roots = {o.root_id for o in observations if o.root_id}
     history: dict[int, list[Observation]] = {}
     if roots:
-        for old in db.exec(select(Observation).where(
-                (col(Observation.id).in_(roots)) | (col(Observation.root_id).in_(roots)), visible_clause(user))
-                .order_by(col(Observation.created_at).desc())).all():
+        for old in db.exec(history_query, params={**viewer_params(user), "roots": list(roots)}).all():
             history.setdefault(old.root_id or old.id, []).append(old)
     return [ObservationView(o, people[o.id], authors.get(o.author_id),
                             [h for h in history.get(o.root_id, []) if h.id != o.id and h.created_at <= o.created_at])
@@ -279,6 +293,52 @@ def _followed_clause(user: User, employee_id_column):
     return exists().where(condition)
 
 
+@functools.cache
+def _feed_statements(role: str, paged: bool) -> tuple:
+    """The feed's queries, built once per process for a role and for a first or a next page: the observations
+    (bound: the viewer, `since`, the cursor, `limit`), the unacknowledged consignes and the absences (bound: the
+    viewer, `since_day`, `today`)."""
+    viewer = RoleViewer(role)
+    since = bindparam("since")  # typed by the UTCDateTime columns it is compared with
+    # The recent notes of the followed people, from each person's (employee, time) index: a short list whatever
+    # the structure's size and history.
+    person = _PERSON
+    followed = [person.structure_id == viewer.structure_id, person.active.is_(True)]
+    if role == "counsellor":
+        followed.append(person.referent_cip_id == viewer.id)
+    recent_links = (select(ObservationEmployee.observation_id)
+                    .join(person, person.id == ObservationEmployee.employee_id)
+                    .where(ObservationEmployee.created_at > since, *followed))
+    rank = case((Observation.tone == "preoccupante", 0), else_=1)
+    observations = select(Observation).where(col(Observation.id).in_(recent_links), visible_clause(viewer),
+                                             current_clause(), Observation.created_at > since)
+    if paged:
+        cursor_rank, cursor_at = bindparam("cursor_rank", type_=Integer), bindparam("cursor_at")
+        observations = observations.where(or_(rank > cursor_rank, and_(rank == cursor_rank, or_(
+            Observation.created_at < cursor_at,
+            and_(Observation.created_at == cursor_at, Observation.id < bindparam("cursor_id", type_=Integer))))))
+    observations = (observations.order_by(rank, col(Observation.created_at).desc(), col(Observation.id).desc())
+                    .limit(bindparam("limit", type_=Integer)))
+    since_day = bindparam("since_day", type_=Date)
+    # Plain rows, not objects: the feed shows up to twenty of each, on every visit.
+    pending = (select(Employee.first_name, Employee.last_name, Instruction.day, Instruction.text)
+               .select_from(InstructionAck)
+               .join(Instruction, Instruction.id == InstructionAck.instruction_id)
+               .join(Employee, Employee.id == InstructionAck.employee_id)
+               .where(Instruction.structure_id == viewer.structure_id, Instruction.day >= since_day,
+                      Instruction.day < bindparam("today", type_=Date),
+                      InstructionAck.structure_id == viewer.structure_id, col(InstructionAck.acknowledged_at).is_(None),
+                      _followed_clause(viewer, InstructionAck.employee_id))
+               .order_by(col(Instruction.day).desc()).limit(FEED_LIMIT))
+    absences = (select(Employee.first_name, Employee.last_name, Attendance.day, Attendance.status,
+                       Attendance.late_minutes)
+                .select_from(Attendance).join(Employee, Employee.id == Attendance.employee_id)
+                .where(Attendance.structure_id == viewer.structure_id, Attendance.day >= since_day,
+                       col(Attendance.status).in_(["absent", "late"]), _followed_clause(viewer, Attendance.employee_id))
+                .order_by(col(Attendance.day).desc()).limit(FEED_LIMIT))
+    return observations, pending, absences
+
+
 def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor | None = None,
                     limit: int = FEED_LIMIT) -> Feed:
     """Since the last "tout lu": observations (préoccupantes first, paged by keyset), unacknowledged consignes,
@@ -291,24 +351,11 @@ def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor 
     floor = utcnow() - timedelta(days=FEED_MAX_DAYS)
     since = visit.seen_at if visit else utcnow() - timedelta(days=14)
     since = max(since, floor.replace(tzinfo=since.tzinfo))
-    # The recent notes of the followed people, from each person's (employee, time) index: a short list whatever
-    # the structure's size and history.
-    person = _PERSON
-    followed = [person.structure_id == user.structure_id, person.active.is_(True)]
-    if user.role == "counsellor":
-        followed.append(person.referent_cip_id == user.id)
-    recent_links = (select(ObservationEmployee.observation_id)
-                    .join(person, person.id == ObservationEmployee.employee_id)
-                    .where(ObservationEmployee.created_at > since, *followed))
-    rank = case((Observation.tone == "preoccupante", 0), else_=1)
-    stmt = select(Observation).where(col(Observation.id).in_(recent_links), visible_clause(user), current_clause(),
-                                     Observation.created_at > since)
+    observations, pending, absences = _feed_statements(user.role, cursor is not None)
+    params = {**viewer_params(user), "since": since, "limit": limit + 1}
     if cursor is not None:
-        stmt = stmt.where(or_(rank > cursor.rank, and_(rank == cursor.rank, or_(
-            Observation.created_at < cursor.created_at,
-            and_(Observation.created_at == cursor.created_at, Observation.id < cursor.id)))))
-    rows = list(db.exec(stmt.order_by(rank, col(Observation.created_at).desc(), col(Observation.id).desc())
-                        .limit(limit + 1)).all())
+        params.update(cursor_rank=cursor.rank, cursor_at=cursor.created_at, cursor_id=cursor.id)
+    rows = list(db.exec(observations, params=params).all())
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -317,28 +364,12 @@ def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor 
     views = observation_views(db, user=user, observations=rows)
     if cursor is not None:
         return Feed(since, views, [], [], next_cursor)
-    since_day = since.date()
-    # Plain rows, not objects: the feed shows up to twenty of each, on every visit.
-    pending = db.exec(
-        select(Employee.first_name, Employee.last_name, Instruction.day, Instruction.text)
-        .select_from(InstructionAck)
-        .join(Instruction, Instruction.id == InstructionAck.instruction_id)
-        .join(Employee, Employee.id == InstructionAck.employee_id)
-        .where(Instruction.structure_id == user.structure_id, Instruction.day >= since_day, Instruction.day < today,
-               InstructionAck.structure_id == user.structure_id, col(InstructionAck.acknowledged_at).is_(None),
-               _followed_clause(user, InstructionAck.employee_id))
-        .order_by(col(Instruction.day).desc()).limit(FEED_LIMIT)
-    ).all()
-    absences = db.exec(
-        select(Employee.first_name, Employee.last_name, Attendance.day, Attendance.status, Attendance.late_minutes)
-        .select_from(Attendance).join(Employee, Employee.id == Attendance.employee_id)
-        .where(Attendance.structure_id == user.structure_id, Attendance.day >= since_day,
-               col(Attendance.status).in_(["absent", "late"]), _followed_clause(user, Attendance.employee_id))
-        .order_by(col(Attendance.day).desc()).limit(FEED_LIMIT)
-    ).all()
+    params = {**viewer_params(user), "since_day": since.date(), "today": today}
     # Names as Employee.full_name gives them.
-    return Feed(since, views, [PendingAck(f"{first} {last}", day, text) for first, last, day, text in pending],
-                [Absence(f"{first} {last}", day, status, late) for first, last, day, status, late in absences],
+    return Feed(since, views,
+                [PendingAck(f"{first} {last}", day, text) for first, last, day, text in db.exec(pending, params=params)],
+                [Absence(f"{first} {last}", day, status, late)
+                 for first, last, day, status, late in db.exec(absences, params=params)],
                 next_cursor)
 
 

@@ -1,10 +1,11 @@
 """The parcours timeline of one employee: every event the viewer may see, newest first, paged by keyset."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Date, and_, func, or_, true
+from sqlalchemy import Date, Integer, Interval, Row, String, bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from webapp.domain.alerts.alerts import STATUS_LABELS as ALERT_STATUSES
@@ -18,6 +19,7 @@ from webapp.domain.field.observations import (
 )
 from webapp.domain.followup.followup import goal_clause
 from webapp.domain.policy import PERMISSIONS
+from webapp.domain.viewer import RoleViewer, viewer_params
 from webapp.models import (
     GOAL_STATUSES,
     REVIEW_KINDS,
@@ -78,19 +80,24 @@ class LocalDay:
     entries of one night hour."""
 
     minutes: int
-    dialect: str
 
     @classmethod
-    def of(cls, db: Session, tz: dates.Zone) -> LocalDay:
+    def of(cls, tz: dates.Zone) -> LocalDay:
         offset = dates.zone(tz).utcoffset(datetime.now(UTC)) or timedelta(0)
-        return cls(int(offset.total_seconds() // 60), db.get_bind().dialect.name)
+        return cls(int(offset.total_seconds() // 60))
 
-    def sql(self, column):
-        if not self.minutes:
-            return func.date(column, type_=Date)
-        if self.dialect == "postgresql":
-            return func.date(column + timedelta(minutes=self.minutes), type_=Date)
-        return func.date(column, f"{self.minutes:+d} minutes", type_=Date)
+    @staticmethod
+    def sql(column, dialect: str):
+        """The day of `column`, shifted by the bound parameter `shift` (see `shift`)."""
+        if dialect == "postgresql":
+            return func.date(column + bindparam("shift", type_=Interval), type_=Date)
+        return func.date(column, bindparam("shift", type_=String), type_=Date)
+
+    def shift(self, dialect: str):
+        """The value of the `shift` parameter: an interval for PostgreSQL, a date modifier for SQLite."""
+        if dialect == "postgresql":
+            return timedelta(minutes=self.minutes)
+        return f"{self.minutes:+d} minutes"
 
     def of_value(self, value: datetime) -> date:
         if value.tzinfo is None:
@@ -118,29 +125,120 @@ class Entry:
     day: date
     id: int
     observation: ObservationView | None = None
-    instruction: Instruction | None = None
-    ack: InstructionAck | None = None
-    attendance: Attendance | None = None
-    alert: Alert | None = None
-    rating: SkillRating | None = None
-    goal: Goal | None = None
-    change: GoalChange | None = None
-    review: Review | None = None
+    # The other kinds come as plain rows of the columns the timeline shows (see `_statements`).
+    instruction: Row | None = None
+    attendance: Row | None = None
+    alert: Row | None = None
+    rating: Row | None = None
+    goal: Row | None = None
+    change: Row | None = None  # with its objective's text, the same row as `goal`
+    review: Row | None = None
 
     @property
     def sort_key(self) -> tuple:
         return (self.day, KINDS[self.kind][1], self.id)
 
 
-def _after(day_column, id_column, rank: int, cursor: Cursor | None):
-    """Keyset condition: strictly after `cursor` in (day desc, rank desc, id desc) order."""
-    if cursor is None:
-        return true()
-    if rank < cursor.rank:
-        return day_column <= cursor.day
+_EVERY_ID = 2**62  # the cursor id under which every entry of the cursor's day lies
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """Which bounds a page query has: a period start, a period end, a cursor. Each is a condition only when given,
+    as the computed days of a busy person's history cost one function call per row and condition."""
+
+    start: bool
+    end: bool
+    cursor: bool
+
+    def where(self, day, id_column) -> list:
+        """The conditions on a kind's day and id; the keyset one, "strictly after the cursor in (day desc, rank
+        desc, id desc) order", takes one form for every kind, the kind's rank deciding the bound id (`_cursor_id`)."""
+        conditions = []
+        if self.start:
+            conditions.append(day >= bindparam("start", type_=Date))
+        if self.end:
+            conditions.append(day <= bindparam("end", type_=Date))
+        if self.cursor:
+            cursor_day = bindparam("cursor_day", type_=Date)
+            conditions += [day <= cursor_day, or_(day < cursor_day, id_column < bindparam("cursor_id", type_=Integer))]
+        return conditions
+
+
+def _newest(statement, bounds: _Bounds, day, id_column):
+    """A kind's rows for a page: in the period, after the cursor, newest first, one more than the page."""
+    return (statement.where(*bounds.where(day, id_column))
+            .order_by(day.desc(), col(id_column).desc()).limit(bindparam("limit", type_=Integer)))
+
+
+def _newest_sorted(rows, conditions: tuple, bounds: _Bounds, day, id_column):
+    """As `_newest`, for a kind whose day no index gives in order (computed from a time, or joined): the ids
+    alone are sorted, from an index when one covers `conditions`, then only the page's `rows` are read."""
+    page = _newest(rows.with_only_columns(id_column).where(*conditions), bounds, day, id_column)
+    return rows.where(col(id_column).in_(page)).order_by(day.desc(), col(id_column).desc())
+
+
+def _cursor_id(rank: int, cursor: Cursor | None) -> int:
+    """The id bound for a kind of this rank: on the cursor's day, entries of a lower rank all come after the
+    cursor, those of a higher rank none, those of its rank those of a lower id."""
+    if cursor is None or rank < cursor.rank:
+        return _EVERY_ID
     if rank > cursor.rank:
-        return day_column < cursor.day
-    return or_(day_column < cursor.day, and_(day_column == cursor.day, id_column < cursor.id))
+        return 0
+    return cursor.id
+
+
+@functools.cache
+def _statements(dialect: str, role: str, bounds: _Bounds) -> dict:
+    """Each kind's page query, built once per process for a dialect and a role: building a statement costs more
+    than running it. The values are bound at execution (see `timeline`)."""
+    viewer = RoleViewer(role)
+    employee_id = bindparam("employee_id", type_=Integer)
+
+    def day(column):
+        return LocalDay.sql(column, dialect)
+
+    def newest(statement, day, id_column):
+        return _newest(statement, bounds, day, id_column)
+
+    def newest_sorted(rows, conditions, day, id_column):
+        return _newest_sorted(rows, conditions, bounds, day, id_column)
+
+    link, ack = ObservationEmployee, InstructionAck
+    return {
+        # Walks the person's (employee, day, observation) index newest first and stops at the page's end.
+        "observation": newest(select(Observation).join(link, link.observation_id == Observation.id)
+                              .where(link.employee_id == employee_id, visible_clause(viewer), current_clause()),
+                              col(link.observed_on), link.observation_id),
+        "instruction": newest_sorted(select(ack.id, Instruction.day, Instruction.category, Instruction.text)
+                                     .join(Instruction, Instruction.id == ack.instruction_id),
+                                     (ack.employee_id == employee_id, ack.structure_id == viewer.structure_id,
+                                      col(ack.acknowledged_at).is_not(None)),
+                                     col(Instruction.day), ack.id),
+        "attendance": newest(select(Attendance.id, Attendance.day, Attendance.status, Attendance.late_minutes)
+                             .where(Attendance.employee_id == employee_id,
+                                    Attendance.structure_id == viewer.structure_id, Attendance.status != "present"),
+                             col(Attendance.day), Attendance.id),
+        "alert": newest_sorted(select(Alert.id, Alert.raised_at, Alert.type_code, Alert.status),
+                               (Alert.employee_id == employee_id, alert_clause(viewer)),
+                               day(Alert.raised_at), Alert.id),
+        "rating": newest_sorted(select(SkillRating.id, SkillRating.rated_at, SkillRating.skill_label, SkillRating.level),
+                                (SkillRating.employee_id == employee_id,
+                                 SkillRating.structure_id == viewer.structure_id),
+                                day(SkillRating.rated_at), SkillRating.id),
+        # A person has a few objectives and bilans: their rows are sorted as they are.
+        "goal": newest(select(Goal.id, Goal.created_at, Goal.text, Goal.status, Goal.sensitive)
+                       .where(Goal.employee_id == employee_id, goal_clause(viewer)),
+                       day(Goal.created_at), Goal.id),
+        "goal_change": newest(select(GoalChange.id, GoalChange.changed_at, GoalChange.summary, Goal.text)
+                              .join(Goal, Goal.id == GoalChange.goal_id)
+                              .where(Goal.employee_id == employee_id, goal_clause(viewer)),
+                              day(GoalChange.changed_at), GoalChange.id),
+        "review": newest(select(Review.id, Review.created_at, Review.kind, Review.status, Review.finalised_at,
+                                Review.due_date)
+                         .where(Review.employee_id == employee_id, Review.structure_id == viewer.structure_id),
+                         day(Review.created_at), Review.id),
+    }
 
 
 def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | None = None,
@@ -153,70 +251,44 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
     """
     kinds = kinds or kinds_for(user, None)
     entries: list[Entry] = []
-    local = LocalDay.of(db, tz)
-    _day = local.sql
+    local = LocalDay.of(tz)
+    dialect = db.get_bind().dialect.name
+    statements = _statements(dialect, user.role, _Bounds(start is not None, end is not None, cursor is not None))
+    params = {**viewer_params(user), "employee_id": employee.id, "start": start,
+              "end": end, "cursor_day": cursor and cursor.day, "limit": limit + 1, "shift": local.shift(dialect)}
 
-    def period(column):
-        conditions = []
-        if start:
-            conditions.append(column >= start)
-        if end:
-            conditions.append(column <= end)
-        return and_(true(), *conditions)
+    def newest(kind: str):
+        """A kind's rows for this page."""
+        return db.exec(statements[kind], params={**params, "cursor_id": _cursor_id(KINDS[kind][1], cursor)}).all()
 
-    def newest(statement, day, id_column, kind: str):
-        """A kind's rows for this page: in the period, after the cursor, newest first, one more than the page."""
-        return db.exec(statement.where(period(day), _after(day, id_column, KINDS[kind][1], cursor))
-                       .order_by(day.desc(), col(id_column).desc()).limit(limit + 1)).all()
-
-    if "observation" in kinds:
-        # Walks the person's (employee, day, observation) index newest first and stops at the page's end.
-        link = ObservationEmployee
-        rows = newest(select(Observation).join(link, link.observation_id == Observation.id)
-                      .where(link.employee_id == employee.id, visible_clause(user), current_clause()),
-                      col(link.observed_on), link.observation_id, "observation")
-        views = observation_views(db, user=user, observations=list(rows))
-        entries += [Entry("observation", v.observation.observed_on, v.observation.id, observation=v) for v in views]
+    notes = {o.id: o for o in newest("observation")} if "observation" in kinds else {}
+    entries += [Entry("observation", o.observed_on, o.id) for o in notes.values()]
     if "instruction" in kinds:
-        ack = InstructionAck
-        rows = newest(select(ack, Instruction).join(Instruction, Instruction.id == ack.instruction_id)
-                      .where(ack.employee_id == employee.id, ack.structure_id == user.structure_id,
-                             col(ack.acknowledged_at).is_not(None)),
-                      col(Instruction.day), ack.id, "instruction")
-        entries += [Entry("instruction", i.day, a.id, instruction=i, ack=a) for a, i in rows]
+        entries += [Entry("instruction", i.day, i.id, instruction=i) for i in newest("instruction")]
     if "attendance" in kinds:
-        rows = newest(select(Attendance).where(Attendance.employee_id == employee.id,
-                                               Attendance.structure_id == user.structure_id,
-                                               Attendance.status != "present"),
-                      col(Attendance.day), Attendance.id, "attendance")
-        entries += [Entry("attendance", a.day, a.id, attendance=a) for a in rows]
+        entries += [Entry("attendance", a.day, a.id, attendance=a) for a in newest("attendance")]
     if "alert" in kinds:
-        rows = newest(select(Alert).where(Alert.employee_id == employee.id, alert_clause(user)),
-                      _day(Alert.raised_at), Alert.id, "alert")
-        entries += [Entry("alert", local.of_value(a.raised_at), a.id, alert=a) for a in rows]
+        entries += [Entry("alert", local.of_value(a.raised_at), a.id, alert=a) for a in newest("alert")]
     if "rating" in kinds:
-        rows = newest(select(SkillRating).where(SkillRating.employee_id == employee.id,
-                                                SkillRating.structure_id == user.structure_id),
-                      _day(SkillRating.rated_at), SkillRating.id, "rating")
-        entries += [Entry("rating", local.of_value(r.rated_at), r.id, rating=r) for r in rows]
+        entries += [Entry("rating", local.of_value(r.rated_at), r.id, rating=r) for r in newest("rating")]
     if "goal" in kinds:
-        rows = newest(select(Goal).where(Goal.employee_id == employee.id, goal_clause(user)),
-                      _day(Goal.created_at), Goal.id, "goal")
-        entries += [Entry("goal", local.of_value(g.created_at), g.id, goal=g) for g in rows]
+        entries += [Entry("goal", local.of_value(g.created_at), g.id, goal=g) for g in newest("goal")]
     if "goal_change" in kinds:
-        rows = newest(select(GoalChange, Goal).join(Goal, Goal.id == GoalChange.goal_id)
-                      .where(Goal.employee_id == employee.id, goal_clause(user)),
-                      _day(GoalChange.changed_at), GoalChange.id, "goal_change")
-        entries += [Entry("goal_change", local.of_value(c.changed_at), c.id, goal=g, change=c) for c, g in rows]
+        entries += [Entry("goal_change", local.of_value(c.changed_at), c.id, goal=c, change=c)
+                    for c in newest("goal_change")]
     if "review" in kinds:
-        rows = newest(select(Review).where(Review.employee_id == employee.id,
-                                           Review.structure_id == user.structure_id),
-                      _day(Review.created_at), Review.id, "review")
-        entries += [Entry("review", local.of_value(r.created_at), r.id, review=r) for r in rows]
+        entries += [Entry("review", local.of_value(r.created_at), r.id, review=r) for r in newest("review")]
     entries.sort(key=lambda e: e.sort_key, reverse=True)
     page = entries[:limit]
     next_cursor = None
     if len(entries) > limit and page:
         last = page[-1]
         next_cursor = Cursor(last.day, KINDS[last.kind][1], last.id)
+    # Only the observations of the page are decorated (people, author, versions): each kind brought a page of rows.
+    views = {v.observation.id: v for v in observation_views(
+        db, user=user, observations=[notes[e.id] for e in page if e.kind == "observation"])}
+    for entry in page:
+        if entry.kind == "observation":
+            entry.observation = views.get(entry.id)
+    page = [e for e in page if e.kind != "observation" or e.observation is not None]
     return page, next_cursor
