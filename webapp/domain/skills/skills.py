@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Row, func, or_
+from sqlalchemy import Row, bindparam, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -333,21 +334,37 @@ def latest_ratings(db: Session, employee_ids: list[int], codes: list[str] | None
     return {(r.employee_id, r.skill_code): r for r in rows}
 
 
+_RATINGS = SkillRating.__table__
+
+
 def _latest_rows(db: Session, employee_ids: list[int], codes: list[str] | None, *names: str, where=()):
     """Columns `names` (employee_id, skill_code, skill_label, level, rated_at) of the latest rating of each
     (employee, skill code), as plain rows: no rating objects to build (a team matrix holds hundreds of them);
-    `where` filters the latest ratings (functions of the subquery's columns)."""
-    rank = func.row_number().over(
-        partition_by=(SkillRating.employee_id, SkillRating.skill_code),
-        order_by=(col(SkillRating.rated_at).desc(), col(SkillRating.id).desc()),
-    ).label("rank")
-    inner = select(SkillRating.employee_id, SkillRating.skill_code, SkillRating.skill_label, SkillRating.level,
-                   SkillRating.rated_at, rank).where(col(SkillRating.employee_id).in_(employee_ids))
-    if codes is not None:
-        inner = inner.where(col(SkillRating.skill_code).in_(codes))
-    latest = inner.subquery()
-    return db.exec(select(*(latest.c[name] for name in names))
-                   .where(latest.c.rank == 1, *(condition(latest.c) for condition in where))).all()
+    `where` filters the latest ratings (functions of the rating table's columns)."""
+    latest = _latest_statement(names, codes is not None)
+    if where:
+        latest = latest.where(*(condition(_RATINGS.c) for condition in where))
+    params = {"employee_ids": employee_ids} if codes is None else {"employee_ids": employee_ids, "codes": codes}
+    return db.exec(latest, params=params).all()
+
+
+@functools.cache
+def _latest_statement(names: tuple[str, ...], by_code: bool):
+    """The statement of _latest_rows, built once per process: the (employee, code) pairs rated, then for each
+    pair its latest rating's id found at the end of the (employee_id, skill_code, rated_at, id) index. One index
+    seek per pair instead of numbering every rating with a window function (several times slower on SQLite)."""
+    rated = _RATINGS.alias("rated")
+    pairs = select(rated.c.employee_id, rated.c.skill_code).distinct().where(
+        rated.c.employee_id.in_(bindparam("employee_ids", expanding=True)))
+    if by_code:
+        pairs = pairs.where(rated.c.skill_code.in_(bindparam("codes", expanding=True)))
+    pairs = pairs.subquery("pairs")
+    newest = _RATINGS.alias("newest")
+    latest_id = (select(newest.c.id)
+                 .where(newest.c.employee_id == pairs.c.employee_id, newest.c.skill_code == pairs.c.skill_code)
+                 .order_by(newest.c.rated_at.desc(), newest.c.id.desc()).limit(1).scalar_subquery())
+    return (select(*(_RATINGS.c[name] for name in names))
+            .select_from(pairs).join(_RATINGS, _RATINGS.c.id == latest_id))
 
 
 def latest_level(db: Session, employee_id: int, code: str) -> int | None:
