@@ -517,6 +517,18 @@ class Matrix:
     def cell(self, employee_id: int, code: str) -> Row | None:
         return self.cells.get((employee_id, code))
 
+    def rows(self) -> list[tuple[SkillRow, list[tuple[Employee, Level | None]]]]:
+        """Each skill with its cells in employee order, (person, latest level or None): one loop per row for the
+        template instead of a lookup per cell (a site's matrix has hundreds of cells)."""
+        rows = []
+        for row in self.skills:
+            code, cells = row.skill.code, []
+            for employee in self.employees:
+                rating = self.cells.get((employee.id, code))
+                cells.append((employee, LEVELS[rating.level] if rating else None))
+            rows.append((row, cells))
+        return rows
+
 
 def site_employees(db: Session, worksite: Worksite) -> list[Employee]:
     """Active employees of a work site, by first name."""
