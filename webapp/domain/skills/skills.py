@@ -170,19 +170,24 @@ class SkillRow:
 def skills_for_sector(db: Session, structure_id: int, sector: str | None, query: str = "") -> list[SkillRow]:
     """Active skills of the sector's framework and of savoir-être, in framework order, in one query."""
     sectors = [reference_lists.SAVOIR_ETRE_SECTOR] + ([sector] if sector else [])
-    stmt = (
-        select(Skill, SkillActivity, SkillFramework)
-        .join(SkillActivity, SkillActivity.id == Skill.activity_id)
-        .join(SkillFramework, SkillFramework.id == Skill.framework_id)
-        .where(Skill.structure_id == structure_id, Skill.active.is_(True), col(SkillFramework.sector).in_(sectors))
-    )
+    stmt = _SKILLS_OF_SECTORS
     for word in query.strip().split()[:5]:
         pattern = f"%{word.lower()}%"
         stmt = stmt.where(or_(func.lower(Skill.label).like(pattern), func.lower(SkillActivity.name).like(pattern),
                               func.lower(Skill.code).like(pattern)))
-    rows = [SkillRow(s, a, f) for s, a, f in db.exec(stmt).all()]
+    rows = [SkillRow(s, a, f) for s, a, f in db.exec(stmt, params={"structure_id": structure_id, "sectors": sectors})]
     rows.sort(key=lambda r: (r.framework.kind == "savoir_etre", r.activity.position, r.skill.position, r.skill.id))
     return rows
+
+
+# Built once per process (the matrix and the rating screen run it on every request).
+_SKILLS_OF_SECTORS = (
+    select(Skill, SkillActivity, SkillFramework)
+    .join(SkillActivity, SkillActivity.id == Skill.activity_id)
+    .join(SkillFramework, SkillFramework.id == Skill.framework_id)
+    .where(Skill.structure_id == bindparam("structure_id"), Skill.active.is_(True),
+           col(SkillFramework.sector).in_(bindparam("sectors", expanding=True)))
+)
 
 
 def worksite_sector(db: Session, worksite_id: int | None) -> str | None:
