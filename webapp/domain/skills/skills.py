@@ -537,9 +537,16 @@ class Matrix:
 
 def site_employees(db: Session, worksite: Worksite) -> list[Employee]:
     """Active employees of a work site, by first name."""
-    return list(db.exec(select(Employee).where(
-        Employee.structure_id == worksite.structure_id, Employee.worksite_id == worksite.id,
-        Employee.active.is_(True)).order_by(Employee.first_name, Employee.last_name)).all())
+    return list(db.exec(_SITE_EMPLOYEES, params={"structure_id": worksite.structure_id, "worksite_id": worksite.id}))
+
+
+# Built once per process (the matrix and the group rating run it on every request).
+_SITE_EMPLOYEES = (
+    select(Employee)
+    .where(Employee.structure_id == bindparam("structure_id"), Employee.worksite_id == bindparam("worksite_id"),
+           Employee.active.is_(True))
+    .order_by(Employee.first_name, Employee.last_name)
+)
 
 
 AWAY = ("absent", "excused")
