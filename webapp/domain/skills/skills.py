@@ -97,9 +97,8 @@ def create_framework(db: Session, *, structure_id: int, sector: str, rome_code: 
 
 def missing_sectors(db: Session, structure_id: int) -> list[tuple[str, str]]:
     """(sector, ROME code) of the structure's active work sites, plus savoir-être, without a framework yet."""
-    existing = set(db.exec(select(SkillFramework.sector).where(SkillFramework.structure_id == structure_id)).all())
-    sites = db.exec(select(Worksite.sector, Worksite.rome_code).where(
-        Worksite.structure_id == structure_id, Worksite.active.is_(True))).all()
+    existing = set(db.exec(_FRAMEWORK_SECTORS, params={"structure_id": structure_id}))
+    sites = db.exec(_ACTIVE_SITE_SECTORS, params={"structure_id": structure_id}).all()
     wanted = [(reference_lists.SAVOIR_ETRE_SECTOR, "")] + sorted(set(sites))
     seen, result = set(), []
     for sector, rome in wanted:
@@ -107,6 +106,12 @@ def missing_sectors(db: Session, structure_id: int) -> list[tuple[str, str]]:
             seen.add(sector)
             result.append((sector, rome))
     return result
+
+
+# Built once per process, as the other statements below: every skills screen runs them.
+_FRAMEWORK_SECTORS = select(SkillFramework.sector).where(SkillFramework.structure_id == bindparam("structure_id"))
+_ACTIVE_SITE_SECTORS = select(Worksite.sector, Worksite.rome_code).where(
+    Worksite.structure_id == bindparam("structure_id"), Worksite.active.is_(True))
 
 
 def ensure_frameworks(db: Session, structure_id: int) -> int:
@@ -130,8 +135,11 @@ def ensure_frameworks_before_reading(db: Session, structure_id: int) -> None:
 
 def active_sites(db: Session, structure_id: int) -> list[Worksite]:
     """Active work sites of the structure, by name."""
-    return db.exec(select(Worksite).where(Worksite.structure_id == structure_id, Worksite.active.is_(True))
-                   .order_by(Worksite.name)).all()
+    return db.exec(_ACTIVE_SITES, params={"structure_id": structure_id}).all()
+
+
+_ACTIVE_SITES = (select(Worksite).where(Worksite.structure_id == bindparam("structure_id"), Worksite.active.is_(True))
+                 .order_by(Worksite.name))
 
 
 def pick_site(db: Session, *, user: User, sites: list[Worksite], wanted_id: int | None) -> Worksite | None:
@@ -142,13 +150,16 @@ def pick_site(db: Session, *, user: User, sites: list[Worksite], wanted_id: int 
             raise LookupError(wanted_id)
         return site
     if user.role == "supervisor":
-        site_id = db.exec(select(Employee.worksite_id).where(
-            Employee.structure_id == user.structure_id, Employee.referent_eti_id == user.id,
-            Employee.active.is_(True), col(Employee.worksite_id).is_not(None))).first()
+        site_id = db.exec(_OWN_TEAM_SITE, params={"structure_id": user.structure_id, "user_id": user.id}).first()
         for site in sites:
             if site.id == site_id:
                 return site
     return sites[0] if sites else None
+
+
+_OWN_TEAM_SITE = select(Employee.worksite_id).where(
+    Employee.structure_id == bindparam("structure_id"), Employee.referent_eti_id == bindparam("user_id"),
+    Employee.active.is_(True), col(Employee.worksite_id).is_not(None))
 
 
 def frameworks_of(db: Session, structure_id: int) -> list[SkillFramework]:
