@@ -6,8 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import and_, case, exists, func, or_, update
+from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, update
 from sqlmodel import Session, col, select
 
 from webapp.models import (
@@ -343,12 +344,16 @@ class AlertRow:
 
 
 def _rows(db: Session, alerts: list[Alert]) -> list[AlertRow]:
-    employees = {e.id: e for e in db.exec(select(Employee).where(
-        col(Employee.id).in_({a.employee_id for a in alerts} or {0}))).all()}
+    employees = {e.id: e for e in db.exec(_EMPLOYEES_BY_ID, params={"ids": list({a.employee_id for a in alerts})})}
     user_ids = {a.raised_by_id for a in alerts} | {a.owner_id for a in alerts if a.owner_id}
-    users = {u.id: u for u in db.exec(select(User).where(col(User.id).in_(user_ids or {0}))).all()}
+    users = {u.id: u for u in db.exec(_USERS_BY_ID, params={"ids": list(user_ids)})}
     return [AlertRow(a, employees[a.employee_id], users.get(a.raised_by_id), users.get(a.owner_id))
             for a in alerts]
+
+
+# Built once per process: every inbox request runs them.
+_EMPLOYEES_BY_ID = select(Employee).where(col(Employee.id).in_(bindparam("ids", expanding=True)))
+_USERS_BY_ID = select(User).where(col(User.id).in_(bindparam("ids", expanding=True)))
 
 
 OPEN_LIMIT = 50
@@ -369,11 +374,16 @@ def readable_clause(user):
     Written as EXISTS on the (alert, user) unique index, so that each candidate alert costs one lookup
     instead of a list of every alert the user ever received.
     """
-    clause = Alert.structure_id == user.structure_id
-    if user.role == "director":
+    return _readable(user.role == "director", user.structure_id, user.id)
+
+
+def _readable(director: bool, structure_id, user_id):
+    """readable_clause for values or bind parameters."""
+    clause = Alert.structure_id == structure_id
+    if director:
         return clause
-    received = exists().where(AlertRecipient.alert_id == Alert.id, AlertRecipient.user_id == user.id)
-    return and_(clause, or_(received, Alert.raised_by_id == user.id))
+    received = exists().where(AlertRecipient.alert_id == Alert.id, AlertRecipient.user_id == user_id)
+    return and_(clause, or_(received, Alert.raised_by_id == user_id))
 
 
 def _open_order():
@@ -386,18 +396,35 @@ def inbox(db: Session, user, *, limit_closed: int = 20, limit_open: int | None =
     """Open alerts by severity then age (at most `limit_open`, default OPEN_LIMIT), and the recently closed,
     that this user may read."""
     limit_open = OPEN_LIMIT if limit_open is None else limit_open
-    readable = readable_clause(user)
-    open_alerts = list(db.exec(select(Alert).where(readable, col(Alert.status).in_(UNRESOLVED_STATUSES))
-                               .order_by(*_open_order()).limit(limit_open + 1)).all())
+    listed = _inbox_statements(user.role == "director")
+    reader = {"structure_id": user.structure_id, "user_id": user.id}
+    open_alerts = list(db.exec(listed.open, params={**reader, "limit": limit_open + 1}))
     total = len(open_alerts)
     if total > limit_open:
         open_alerts = open_alerts[:limit_open]
-        total = db.exec(select(func.count()).select_from(Alert).where(
-            readable, col(Alert.status).in_(UNRESOLVED_STATUSES))).one()
-    closed = list(db.exec(select(Alert).where(readable, Alert.status == "resolved")
-                          .order_by(col(Alert.resolved_at).desc()).limit(limit_closed)).all())
+        total = db.exec(listed.open_count, params=reader).one()
+    closed = list(db.exec(listed.closed, params={**reader, "limit": limit_closed}))
     rows = _rows(db, open_alerts + closed)
     return Inbox(rows[:len(open_alerts)], total, rows[len(open_alerts):])
+
+
+class _InboxStatements(NamedTuple):
+    open: Select
+    open_count: Select
+    closed: Select
+
+
+@lru_cache(maxsize=2)
+def _inbox_statements(director: bool) -> _InboxStatements:
+    """The inbox's statements, built once per process for direction and once for the others (the inbox polls)."""
+    readable = _readable(director, bindparam("structure_id"), bindparam("user_id"))
+    unresolved = col(Alert.status).in_(UNRESOLVED_STATUSES)
+    return _InboxStatements(
+        select(Alert).where(readable, unresolved).order_by(*_open_order()).limit(bindparam("limit")),
+        select(func.count()).select_from(Alert).where(readable, unresolved),
+        select(Alert).where(readable, Alert.status == "resolved").order_by(col(Alert.resolved_at).desc())
+        .limit(bindparam("limit")),
+    )
 
 
 def waiting_for(db: Session, user) -> list[tuple[Alert, Employee]]:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Row, func, or_
+from sqlalchemy import Row, bindparam, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -96,9 +97,8 @@ def create_framework(db: Session, *, structure_id: int, sector: str, rome_code: 
 
 def missing_sectors(db: Session, structure_id: int) -> list[tuple[str, str]]:
     """(sector, ROME code) of the structure's active work sites, plus savoir-être, without a framework yet."""
-    existing = set(db.exec(select(SkillFramework.sector).where(SkillFramework.structure_id == structure_id)).all())
-    sites = db.exec(select(Worksite.sector, Worksite.rome_code).where(
-        Worksite.structure_id == structure_id, Worksite.active.is_(True))).all()
+    existing = set(db.exec(_FRAMEWORK_SECTORS, params={"structure_id": structure_id}))
+    sites = db.exec(_ACTIVE_SITE_SECTORS, params={"structure_id": structure_id}).all()
     wanted = [(reference_lists.SAVOIR_ETRE_SECTOR, "")] + sorted(set(sites))
     seen, result = set(), []
     for sector, rome in wanted:
@@ -106,6 +106,12 @@ def missing_sectors(db: Session, structure_id: int) -> list[tuple[str, str]]:
             seen.add(sector)
             result.append((sector, rome))
     return result
+
+
+# Built once per process, as the other statements below: every skills screen runs them.
+_FRAMEWORK_SECTORS = select(SkillFramework.sector).where(SkillFramework.structure_id == bindparam("structure_id"))
+_ACTIVE_SITE_SECTORS = select(Worksite.sector, Worksite.rome_code).where(
+    Worksite.structure_id == bindparam("structure_id"), Worksite.active.is_(True))
 
 
 def ensure_frameworks(db: Session, structure_id: int) -> int:
@@ -129,8 +135,11 @@ def ensure_frameworks_before_reading(db: Session, structure_id: int) -> None:
 
 def active_sites(db: Session, structure_id: int) -> list[Worksite]:
     """Active work sites of the structure, by name."""
-    return db.exec(select(Worksite).where(Worksite.structure_id == structure_id, Worksite.active.is_(True))
-                   .order_by(Worksite.name)).all()
+    return db.exec(_ACTIVE_SITES, params={"structure_id": structure_id}).all()
+
+
+_ACTIVE_SITES = (select(Worksite).where(Worksite.structure_id == bindparam("structure_id"), Worksite.active.is_(True))
+                 .order_by(Worksite.name))
 
 
 def pick_site(db: Session, *, user: User, sites: list[Worksite], wanted_id: int | None) -> Worksite | None:
@@ -141,13 +150,16 @@ def pick_site(db: Session, *, user: User, sites: list[Worksite], wanted_id: int 
             raise LookupError(wanted_id)
         return site
     if user.role == "supervisor":
-        site_id = db.exec(select(Employee.worksite_id).where(
-            Employee.structure_id == user.structure_id, Employee.referent_eti_id == user.id,
-            Employee.active.is_(True), col(Employee.worksite_id).is_not(None))).first()
+        site_id = db.exec(_OWN_TEAM_SITE, params={"structure_id": user.structure_id, "user_id": user.id}).first()
         for site in sites:
             if site.id == site_id:
                 return site
     return sites[0] if sites else None
+
+
+_OWN_TEAM_SITE = select(Employee.worksite_id).where(
+    Employee.structure_id == bindparam("structure_id"), Employee.referent_eti_id == bindparam("user_id"),
+    Employee.active.is_(True), col(Employee.worksite_id).is_not(None))
 
 
 def frameworks_of(db: Session, structure_id: int) -> list[SkillFramework]:
@@ -169,19 +181,24 @@ class SkillRow:
 def skills_for_sector(db: Session, structure_id: int, sector: str | None, query: str = "") -> list[SkillRow]:
     """Active skills of the sector's framework and of savoir-être, in framework order, in one query."""
     sectors = [reference_lists.SAVOIR_ETRE_SECTOR] + ([sector] if sector else [])
-    stmt = (
-        select(Skill, SkillActivity, SkillFramework)
-        .join(SkillActivity, SkillActivity.id == Skill.activity_id)
-        .join(SkillFramework, SkillFramework.id == Skill.framework_id)
-        .where(Skill.structure_id == structure_id, Skill.active.is_(True), col(SkillFramework.sector).in_(sectors))
-    )
+    stmt = _SKILLS_OF_SECTORS
     for word in query.strip().split()[:5]:
         pattern = f"%{word.lower()}%"
         stmt = stmt.where(or_(func.lower(Skill.label).like(pattern), func.lower(SkillActivity.name).like(pattern),
                               func.lower(Skill.code).like(pattern)))
-    rows = [SkillRow(s, a, f) for s, a, f in db.exec(stmt).all()]
+    rows = [SkillRow(s, a, f) for s, a, f in db.exec(stmt, params={"structure_id": structure_id, "sectors": sectors})]
     rows.sort(key=lambda r: (r.framework.kind == "savoir_etre", r.activity.position, r.skill.position, r.skill.id))
     return rows
+
+
+# Built once per process (the matrix and the rating screen run it on every request).
+_SKILLS_OF_SECTORS = (
+    select(Skill, SkillActivity, SkillFramework)
+    .join(SkillActivity, SkillActivity.id == Skill.activity_id)
+    .join(SkillFramework, SkillFramework.id == Skill.framework_id)
+    .where(Skill.structure_id == bindparam("structure_id"), Skill.active.is_(True),
+           col(SkillFramework.sector).in_(bindparam("sectors", expanding=True)))
+)
 
 
 def worksite_sector(db: Session, worksite_id: int | None) -> str | None:
@@ -333,21 +350,37 @@ def latest_ratings(db: Session, employee_ids: list[int], codes: list[str] | None
     return {(r.employee_id, r.skill_code): r for r in rows}
 
 
+_RATINGS = SkillRating.__table__
+
+
 def _latest_rows(db: Session, employee_ids: list[int], codes: list[str] | None, *names: str, where=()):
     """Columns `names` (employee_id, skill_code, skill_label, level, rated_at) of the latest rating of each
     (employee, skill code), as plain rows: no rating objects to build (a team matrix holds hundreds of them);
-    `where` filters the latest ratings (functions of the subquery's columns)."""
-    rank = func.row_number().over(
-        partition_by=(SkillRating.employee_id, SkillRating.skill_code),
-        order_by=(col(SkillRating.rated_at).desc(), col(SkillRating.id).desc()),
-    ).label("rank")
-    inner = select(SkillRating.employee_id, SkillRating.skill_code, SkillRating.skill_label, SkillRating.level,
-                   SkillRating.rated_at, rank).where(col(SkillRating.employee_id).in_(employee_ids))
-    if codes is not None:
-        inner = inner.where(col(SkillRating.skill_code).in_(codes))
-    latest = inner.subquery()
-    return db.exec(select(*(latest.c[name] for name in names))
-                   .where(latest.c.rank == 1, *(condition(latest.c) for condition in where))).all()
+    `where` filters the latest ratings (functions of the rating table's columns)."""
+    latest = _latest_statement(names, codes is not None)
+    if where:
+        latest = latest.where(*(condition(_RATINGS.c) for condition in where))
+    params = {"employee_ids": employee_ids} if codes is None else {"employee_ids": employee_ids, "codes": codes}
+    return db.exec(latest, params=params).all()
+
+
+@functools.cache
+def _latest_statement(names: tuple[str, ...], by_code: bool):
+    """The statement of _latest_rows, built once per process: the (employee, code) pairs rated, then for each
+    pair its latest rating's id found at the end of the (employee_id, skill_code, rated_at, id) index. One index
+    seek per pair instead of numbering every rating with a window function (several times slower on SQLite)."""
+    rated = _RATINGS.alias("rated")
+    pairs = select(rated.c.employee_id, rated.c.skill_code).distinct().where(
+        rated.c.employee_id.in_(bindparam("employee_ids", expanding=True)))
+    if by_code:
+        pairs = pairs.where(rated.c.skill_code.in_(bindparam("codes", expanding=True)))
+    pairs = pairs.subquery("pairs")
+    newest = _RATINGS.alias("newest")
+    latest_id = (select(newest.c.id)
+                 .where(newest.c.employee_id == pairs.c.employee_id, newest.c.skill_code == pairs.c.skill_code)
+                 .order_by(newest.c.rated_at.desc(), newest.c.id.desc()).limit(1).scalar_subquery())
+    return (select(*(_RATINGS.c[name] for name in names))
+            .select_from(pairs).join(_RATINGS, _RATINGS.c.id == latest_id))
 
 
 def latest_level(db: Session, employee_id: int, code: str) -> int | None:
@@ -500,12 +533,31 @@ class Matrix:
     def cell(self, employee_id: int, code: str) -> Row | None:
         return self.cells.get((employee_id, code))
 
+    def rows(self) -> list[tuple[SkillRow, list[tuple[Employee, Level | None]]]]:
+        """Each skill with its cells in employee order, (person, latest level or None): one loop per row for the
+        template instead of a lookup per cell (a site's matrix has hundreds of cells)."""
+        rows = []
+        for row in self.skills:
+            code, cells = row.skill.code, []
+            for employee in self.employees:
+                rating = self.cells.get((employee.id, code))
+                cells.append((employee, LEVELS[rating.level] if rating else None))
+            rows.append((row, cells))
+        return rows
+
 
 def site_employees(db: Session, worksite: Worksite) -> list[Employee]:
     """Active employees of a work site, by first name."""
-    return list(db.exec(select(Employee).where(
-        Employee.structure_id == worksite.structure_id, Employee.worksite_id == worksite.id,
-        Employee.active.is_(True)).order_by(Employee.first_name, Employee.last_name)).all())
+    return list(db.exec(_SITE_EMPLOYEES, params={"structure_id": worksite.structure_id, "worksite_id": worksite.id}))
+
+
+# Built once per process (the matrix and the group rating run it on every request).
+_SITE_EMPLOYEES = (
+    select(Employee)
+    .where(Employee.structure_id == bindparam("structure_id"), Employee.worksite_id == bindparam("worksite_id"),
+           Employee.active.is_(True))
+    .order_by(Employee.first_name, Employee.last_name)
+)
 
 
 AWAY = ("absent", "excused")
