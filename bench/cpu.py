@@ -7,7 +7,8 @@ Usage:
 Each screen is requested as the load test asks for it (same accounts, same URLs, `Accept-Encoding` of a browser,
 so compression is counted), a few times to warm the caches, then --requests times by --batches: the CPU time of
 the process (time.process_time) per request, lowest batch and median, the median wall time, the time spent inside
-SQL statements and their number, and the size of the body sent. CPU time does not depend much on what else the machine is doing, unlike the load test's
+SQL statements (their execute call: SQLite computes the rows after the first while they are fetched, which
+this does not count) and their number, and the size of the body sent. CPU time does not depend much on what else the machine is doing, unlike the load test's
 latencies: it is the figure to compare two versions with. --profile SCREEN prints cProfile's figures for one
 screen instead (--sort cumulative or tottime). As in a gunicorn worker, the hooks of the checkout's
 gunicorn.conf.py run: post_worker_init once the application is loaded, post_request after every screen was
@@ -127,9 +128,11 @@ def main() -> int:
     hook = hooks.get("post_worker_init")
     if hook:
         hook(None)
-    for name, call in calls.items():
+    # Only the screens asked for are warmed: a run of read screens leaves the database as it found it.
+    chosen = args.only or ([args.profile] if args.profile else list(calls))
+    for name in chosen:
         for _ in range(args.warm):
-            assert call().status_code == 200, name
+            assert calls[name]().status_code == 200, name
     if hooks.get("post_request"):
         worker = type("Worker", (), {"nr": 10**6})()  # a worker that has served its first requests
         hooks["post_request"](worker, None, None, None)
@@ -154,7 +157,7 @@ def main() -> int:
           f"{'bytes':>7}")
     size = max(1, args.requests // args.batches)
     results = []
-    for name in args.only or list(calls):
+    for name in chosen:
         call = calls[name]
         for _ in range(args.warm):
             response = call()
