@@ -492,13 +492,18 @@ def response_times(db: Session, structure_id: int, months: int = 12, now: dateti
     return figures
 
 
+# Built once per process: every Today page runs it.
+_UNRESOLVED_OF = (select(Alert).where(Alert.structure_id == bindparam("structure_id"),
+                                      col(Alert.employee_id).in_(bindparam("employee_ids", expanding=True)),
+                                      col(Alert.status).in_(UNRESOLVED_STATUSES))
+                  .order_by(col(Alert.raised_at).desc()))
+
+
 def unresolved_by_employee(db: Session, *, structure_id: int, employee_ids: list[int]) -> dict[int, Alert]:
     """The most recent alert not yet resolved of each employee, in one query (the Today cards)."""
     if not employee_ids:
         return {}
-    rows = db.exec(select(Alert).where(Alert.structure_id == structure_id, col(Alert.employee_id).in_(employee_ids),
-                                       col(Alert.status).in_(UNRESOLVED_STATUSES))
-                   .order_by(col(Alert.raised_at).desc())).all()
+    rows = db.exec(_UNRESOLVED_OF, params={"structure_id": structure_id, "employee_ids": employee_ids}).all()
     found: dict[int, Alert] = {}
     for alert in rows:
         found.setdefault(alert.employee_id, alert)

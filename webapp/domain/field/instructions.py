@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from webapp.domain import personal_data, undo
@@ -43,27 +44,33 @@ class InstructionCard:
         return INSTRUCTION_CATEGORIES.get(self.instruction.category, "Autre")
 
 
+# Statements built once per process (Today runs them on every page).
+_ACKS_OF = (select(InstructionAck, Employee).join(Employee, Employee.id == InstructionAck.employee_id)
+            .where(col(InstructionAck.instruction_id).in_(bindparam("ids", expanding=True)))
+            .order_by(Employee.first_name, Employee.last_name))
+_OF_DAY = (select(Instruction).where(Instruction.structure_id == bindparam("structure_id"),
+                                     Instruction.day == bindparam("day"),
+                                     col(Instruction.worksite_id).in_(bindparam("worksite_ids", expanding=True))
+                                     | (Instruction.given_by_id == bindparam("user_id")))
+           .order_by(col(Instruction.created_at).desc(), col(Instruction.id).desc()))
+_TEMPLATES_OF = (select(InstructionTemplate).where(InstructionTemplate.structure_id == bindparam("structure_id"))
+                 .order_by(col(InstructionTemplate.created_at).desc()).limit(12))
+
+
 def instruction_cards(db: Session, instructions: list[Instruction]) -> list[InstructionCard]:
     """Cards for these consignes with their acknowledgements, in one query."""
     ids = [i.id for i in instructions]
     by_instruction: dict[int, list] = {i: [] for i in ids}
     if ids:
-        rows = db.exec(
-            select(InstructionAck, Employee).join(Employee, Employee.id == InstructionAck.employee_id)
-            .where(col(InstructionAck.instruction_id).in_(ids)).order_by(Employee.first_name, Employee.last_name)
-        ).all()
-        for ack, employee in rows:
+        for ack, employee in db.exec(_ACKS_OF, params={"ids": ids}).all():
             by_instruction[ack.instruction_id].append((ack, employee))
     return [InstructionCard(i, by_instruction[i.id]) for i in instructions]
 
 
 def instructions_of_day(db: Session, *, user: User, worksite_ids: list[int], day: date) -> list[Instruction]:
     """The consignes of `day` on these sites or given by the user, newest first."""
-    return list(db.exec(
-        select(Instruction).where(Instruction.structure_id == user.structure_id, Instruction.day == day,
-                                  (col(Instruction.worksite_id).in_(worksite_ids or [0])) | (Instruction.given_by_id == user.id))
-        .order_by(col(Instruction.created_at).desc(), col(Instruction.id).desc())
-    ).all())
+    return list(db.exec(_OF_DAY, params={"structure_id": user.structure_id, "day": day,
+                                         "worksite_ids": worksite_ids or [0], "user_id": user.id}).all())
 
 
 def give_instruction(db: Session, *, user: User, employees: list[Employee], category: str, text: str,
@@ -124,8 +131,7 @@ def acknowledge(db: Session, *, user: User, instruction: Instruction, employee_i
 
 def templates_of(db: Session, *, structure_id: int) -> list[InstructionTemplate]:
     """The structure's saved consignes, most recent first (at most 12)."""
-    return list(db.exec(select(InstructionTemplate).where(InstructionTemplate.structure_id == structure_id)
-                        .order_by(col(InstructionTemplate.created_at).desc()).limit(12)).all())
+    return list(db.exec(_TEMPLATES_OF, params={"structure_id": structure_id}).all())
 
 
 def category_counts(cards: list[InstructionCard]) -> Counter:

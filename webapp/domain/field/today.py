@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from webapp.domain.alerts.alerts import unresolved_by_employee
@@ -39,39 +40,46 @@ class TeamToday:
     from_assignments: bool
 
 
+# Statements built once per process (Today runs them on every page; building one costs more CPU than SQLite
+# running it): what varies is passed as bound parameters.
+_TEAMS = (select(Team).where(Team.structure_id == bindparam("structure_id"), Team.supervisor_id == bindparam("user_id"),
+                             Team.active.is_(True)).order_by(Team.name))
+_ASSIGNED = (select(Employee, Assignment.worksite_id).join(Assignment, Assignment.employee_id == Employee.id)
+             .where(Assignment.structure_id == bindparam("structure_id"), Assignment.day == bindparam("day"),
+                    col(Assignment.team_id).in_(bindparam("team_ids", expanding=True)))
+             .order_by(Employee.first_name, Employee.last_name))
+_REFERENT_OF = (select(Employee).where(Employee.structure_id == bindparam("structure_id"), Employee.active.is_(True),
+                                       Employee.referent_eti_id == bindparam("user_id"))
+                .order_by(Employee.first_name, Employee.last_name))
+_WORKSITES = (select(Worksite).where(col(Worksite.id).in_(bindparam("ids", expanding=True)),
+                                     Worksite.structure_id == bindparam("structure_id")).order_by(Worksite.name))
+_BRIEFINGS = select(TeamBriefing).where(TeamBriefing.structure_id == bindparam("structure_id"),
+                                        TeamBriefing.day == bindparam("day"),
+                                        col(TeamBriefing.worksite_id).in_(bindparam("ids", expanding=True)))
+
+
 def supervisor_teams(db: Session, user: User) -> list[Team]:
     """The active teams the supervisor leads."""
-    return list(db.exec(select(Team).where(Team.structure_id == user.structure_id, Team.supervisor_id == user.id,
-                                           Team.active.is_(True)).order_by(Team.name)).all())
+    return list(db.exec(_TEAMS, params={"structure_id": user.structure_id, "user_id": user.id}).all())
 
 
 def team_today(db: Session, *, user: User, day: date) -> TeamToday:
     """The day's team from assignments to the supervisor's teams, else the supervisor's referent employees."""
+    structure_id = user.structure_id
     teams = supervisor_teams(db, user)
     team_ids = [t.id for t in teams]
     rows = []
     if team_ids:
-        rows = db.exec(
-            select(Employee, Assignment.worksite_id).join(Assignment, Assignment.employee_id == Employee.id)
-            .where(Assignment.structure_id == user.structure_id, Assignment.day == day,
-                   col(Assignment.team_id).in_(team_ids))
-            .order_by(Employee.first_name, Employee.last_name)
-        ).all()
+        rows = db.exec(_ASSIGNED, params={"structure_id": structure_id, "day": day, "team_ids": team_ids}).all()
     if rows:
         employees = [e for e, _ in rows]
         site_ids = {s for _, s in rows}
         from_assignments = True
     else:
-        employees = list(db.exec(
-            select(Employee).where(Employee.structure_id == user.structure_id, Employee.active.is_(True),
-                                   Employee.referent_eti_id == user.id)
-            .order_by(Employee.first_name, Employee.last_name)
-        ).all())
+        employees = list(db.exec(_REFERENT_OF, params={"structure_id": structure_id, "user_id": user.id}).all())
         site_ids = {t.worksite_id for t in teams} | {e.worksite_id for e in employees if e.worksite_id}
         from_assignments = False
-    worksites = list(db.exec(select(Worksite).where(col(Worksite.id).in_(site_ids or [0]),
-                                                    Worksite.structure_id == user.structure_id)
-                             .order_by(Worksite.name)).all())
+    worksites = list(db.exec(_WORKSITES, params={"ids": list(site_ids) or [0], "structure_id": structure_id}).all())
     return TeamToday(employees, worksites, from_assignments)
 
 
@@ -160,8 +168,7 @@ def team_cards(db: Session, *, user: User, employees: list[Employee], day: date)
 
 def briefings_of(db: Session, *, structure_id: int, worksite_ids: list[int], day: date) -> dict[int, TeamBriefing]:
     """The point du matin of each work site for `day`."""
-    rows = db.exec(select(TeamBriefing).where(TeamBriefing.structure_id == structure_id, TeamBriefing.day == day,
-                                              col(TeamBriefing.worksite_id).in_(worksite_ids or [0]))).all()
+    rows = db.exec(_BRIEFINGS, params={"structure_id": structure_id, "day": day, "ids": worksite_ids or [0]}).all()
     return {r.worksite_id: r for r in rows}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam
 from sqlmodel import Session, col, select
 
 from webapp.domain.accounts import audit
@@ -198,26 +198,33 @@ def tick_welcome(db: Session, *, user: User, employee: Employee, step_id: int | 
     return check
 
 
+# The statements of integration_left, built once per process (every Today page runs them).
+_FIRST_CONTRACTS = select(Contract.employee_id, Contract.start_date).where(
+    col(Contract.employee_id).in_(bindparam("employee_ids", expanding=True)), Contract.renewal_number == 0)
+_WELCOME_STEPS = (select(WelcomeStep.id, WelcomeStep.label)
+                  .where(WelcomeStep.structure_id == bindparam("structure_id"), WelcomeStep.active.is_(True))
+                  .order_by(WelcomeStep.position, WelcomeStep.id))
+_WELCOME_DONE = select(WelcomeCheck.employee_id, WelcomeCheck.step_id).where(
+    col(WelcomeCheck.employee_id).in_(bindparam("employee_ids", expanding=True)))
+
+
 def integration_left(db: Session, *, structure_id: int, employee_ids: list[int], today: date) -> dict[int, list[str]]:
     """Steps left for employees in their first weeks, in three queries (for Today and deadlines)."""
     if not employee_ids:
         return {}
-    firsts = dict(db.exec(select(Contract.employee_id, Contract.start_date)
-                          .where(col(Contract.employee_id).in_(employee_ids), Contract.renewal_number == 0)).all())
+    firsts = dict(db.exec(_FIRST_CONTRACTS, params={"employee_ids": employee_ids}).all())
     recent = [i for i, start in firsts.items() if start and start > today - timedelta(days=INTEGRATION_DAYS)]
     if not recent:
         return {}
-    steps = db.exec(select(WelcomeStep).where(WelcomeStep.structure_id == structure_id, WelcomeStep.active.is_(True))
-                    .order_by(WelcomeStep.position, WelcomeStep.id)).all()
+    steps = db.exec(_WELCOME_STEPS, params={"structure_id": structure_id}).all()
     done: dict[int, set[int]] = {}
-    for employee_id, step_id in db.exec(select(WelcomeCheck.employee_id, WelcomeCheck.step_id)
-                                        .where(col(WelcomeCheck.employee_id).in_(recent))).all():
+    for employee_id, step_id in db.exec(_WELCOME_DONE, params={"employee_ids": recent}).all():
         done.setdefault(employee_id, set()).add(step_id)
     if not steps:  # the structure's checklist is created on first use: until then, every default step is left
         return {i: [row["etape"] for row in reference_lists.load("accueil")] for i in recent}
     result = {}
     for employee_id in recent:
-        left = [s.label for s in steps if s.id not in done.get(employee_id, set())]
+        left = [label for step_id, label in steps if step_id not in done.get(employee_id, set())]
         if left:
             result[employee_id] = left
     return result

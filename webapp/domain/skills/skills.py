@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Row, bindparam, func, or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from webapp.domain import undo
@@ -482,6 +483,31 @@ class WorkingSkill(NamedTuple):
     label: str
 
 
+def _working_statements():
+    """The two statements of working_skills, built once per process (every Today page runs them)."""
+    ids = bindparam("employee_ids", expanding=True)
+    # The latest rating of each (employee, skill code) is found by one short walk of the (employee, code, rated_at,
+    # id) index per pair, and only those rows are read: a window over all of a team's ratings reads every one.
+    newer = aliased(SkillRating)
+    pairs = select(SkillRating.employee_id, SkillRating.skill_code).distinct().where(
+        col(SkillRating.employee_id).in_(ids)).subquery()
+    latest_id = (select(newer.id).where(newer.employee_id == pairs.c.employee_id,
+                                        newer.skill_code == pairs.c.skill_code)
+                 .order_by(col(newer.rated_at).desc(), col(newer.id).desc()).limit(1).scalar_subquery())
+    rated = select(SkillRating.employee_id, SkillRating.skill_code, SkillRating.skill_label).where(
+        col(SkillRating.id).in_(select(latest_id).select_from(pairs)), SkillRating.level < ACQUIRED)
+    planned = (select(LearningSessionParticipant.employee_id, Skill.code, Skill.label)
+               .join(LearningSession, LearningSession.id == LearningSessionParticipant.session_id)
+               .join(LearningSessionSkill, LearningSessionSkill.session_id == LearningSession.id)
+               .join(Skill, Skill.id == LearningSessionSkill.skill_id)
+               .where(col(LearningSessionParticipant.employee_id).in_(ids), LearningSession.status == "planned")
+               .order_by(Skill.label))
+    return rated, planned
+
+
+_WORKING_RATED, _WORKING_PLANNED = _working_statements()
+
+
 def working_skills(db: Session, employee_ids: list[int]) -> dict[int, list[WorkingSkill]]:
     """For each employee, the skills being worked on (rated below acquis, or targeted by a planned session).
 
@@ -489,20 +515,12 @@ def working_skills(db: Session, employee_ids: list[int]) -> dict[int, list[Worki
     """
     found: dict[int, list[WorkingSkill]] = {i: [] for i in employee_ids}
     if employee_ids:
-        # Only the labels of the latest ratings below acquis: plain rows (this runs on every Today page).
-        rows = _latest_rows(db, employee_ids, None, "employee_id", "skill_code", "skill_label",
-                            where=(lambda c: c.level < ACQUIRED,))
+        params = {"employee_ids": employee_ids}
+        # Only the labels of the latest ratings below acquis: plain rows.
+        rows = db.exec(_WORKING_RATED, params=params).all()
         for employee_id, code, label in sorted(rows, key=lambda row: row[2]):
             found[employee_id].append(WorkingSkill(code, label))
-        planned = db.exec(
-            select(LearningSessionParticipant.employee_id, Skill.code, Skill.label)
-            .join(LearningSession, LearningSession.id == LearningSessionParticipant.session_id)
-            .join(LearningSessionSkill, LearningSessionSkill.session_id == LearningSession.id)
-            .join(Skill, Skill.id == LearningSessionSkill.skill_id)
-            .where(col(LearningSessionParticipant.employee_id).in_(employee_ids), LearningSession.status == "planned")
-            .order_by(Skill.label)
-        ).all()
-        for employee_id, code, label in planned:
+        for employee_id, code, label in db.exec(_WORKING_PLANNED, params=params).all():
             if all(w.code != code for w in found[employee_id]):
                 found[employee_id].append(WorkingSkill(code, label))
     return found
