@@ -72,6 +72,9 @@ def screens(app, ids: dict) -> dict:
         "feed": lambda: counsellor.get("/observations/fil", headers=headers),
         "matrix": lambda: supervisor.get("/competences/", headers=headers),
         "inbox": lambda: counsellor.get("/alertes/", headers=headers),
+        # Asked by every open page every ten seconds: the most frequent request of all.
+        "badge": lambda: counsellor.get("/alertes/badge", headers={**headers, "HX-Request": "true",
+                                                                    "X-Terrain-Poll": "1"}),
         "post": observation,
     }
 

@@ -103,26 +103,31 @@ def explain_section(before: dict | None, after: dict | None, title: str) -> list
 
 CPU_SCREENS = {"healthz": "/healthz", "today": "Aujourd'hui (page)", "timeline": "Parcours (salarié le plus suivi)",
                "feed": "Nouvelles du terrain (CIP)", "matrix": "Matrice de compétences", "inbox": "Alertes (CIP)",
-               "post": "Observation POST (htmx)"}
+               "post": "Observation POST (htmx)", "badge": "Pastille des alertes (interrogée toutes les 10 s)"}
 
 
 def cpu_section(before: dict | None, after: dict | None) -> list[str]:
-    """CPU time per request of each screen (bench/cpu.py), before and after, when measured."""
+    """CPU time per request of each screen (bench/cpu.py), this run and the previous one, when measured."""
     if not after:
         return []
     old = {r["screen"]: r for r in (before or {}).get("results", [])}
+    previous_date = f" du {before['date']}" if before else ""
     lines = ["## Temps processeur par requête (SQLite, 1 000 000 d'observations)", "",
              f"`bench/cpu.py` ({after['date']}) : chaque écran demandé {after['requests']} fois dans le processus "
              "(client de test Flask, sans serveur ni réseau), par tranches ; le temps processeur de la tranche la "
              "moins dérangée par le reste de la machine, puis la médiane, après le crochet de démarrage des workers "
              "gunicorn de la version mesurée (`post_worker_init`), s'il existe. Il dépend peu de la charge, "
              "contrairement aux latences ci-dessus.", "",
-             "| écran | CPU ms avant | CPU ms après (médiane) | SQL ms après | SQL après |", "|---|---|---|---|---|"]
+             "« Rendu » : le temps passé dans `render_template` ; « SQL ms » : celui des appels `execute` (SQLite calcule "
+             "les lignes suivantes pendant leur lecture, qui n'est pas comptée).", "",
+             f"| écran | CPU ms mesure précédente{previous_date} | CPU ms (médiane) | rendu ms | SQL ms | SQL |",
+             "|---|---|---|---|---|---|"]
     for row in after["results"]:
         previous = old.get(row["screen"])
+        render = ms(row["render_ms"]) if "render_ms" in row else "–"
         lines.append(f"| {CPU_SCREENS.get(row['screen'], row['screen'])} | "
                      f"{ms(previous['cpu_ms']) if previous else '–'} | {ms(row['cpu_ms'])} ({ms(row['cpu_ms_median'])})"
-                     f" | {ms(row['sql_ms'])} | {row['statements']:.0f} |")
+                     f" | {render} | {ms(row['sql_ms'])} | {row['statements']:.0f} |")
     return lines + [""]
 
 
@@ -156,7 +161,7 @@ def main() -> int:
     for name in ("explain-sqlite-1m-before", "explain-sqlite-1m", "explain-pg-1m-before", "explain-pg-1m"):
         if load(name):
             out.append(f"bench/explain.py --label {name.removeprefix('explain-')}")
-    for name in ("cpu-sqlite-1m-before", "cpu-sqlite-1m"):
+    for name in ("cpu-sqlite-1m",):
         if load(name):
             out.append(f"bench/cpu.py --label {name.removeprefix('cpu-')}")
     for name in ("weight", "lighthouse", "two-workers"):
@@ -184,7 +189,7 @@ def main() -> int:
             out += [f"### Version précédente, mesurée de même", "", run_facts(before_large), ""]
             out += scale_table(before_small, before_large) + [""]
             out += ["### Avant → après, à 1 000 000 d'observations", ""] + comparison(before_large, large) + [""]
-    out += cpu_section(load("cpu-sqlite-1m-before"), load("cpu-sqlite-1m"))
+    out += cpu_section(load("cpu-sqlite-1m-previous") or load("cpu-sqlite-1m-before"), load("cpu-sqlite-1m"))
     plans = explain_section(load("explain-sqlite-1m-before"), load("explain-sqlite-1m"),
                             "SQLite, 1 000 000 d'observations : EXPLAIN QUERY PLAN")
     plans += explain_section(load("explain-pg-1m-before"), load("explain-pg-1m"),

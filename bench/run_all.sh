@@ -40,6 +40,8 @@ copy 10000 a10k; copy 1000000 a1m
   --database-url "sqlite:///$WORK/a10k.sqlite" --label sqlite-10k \
   --database-url "sqlite:///$WORK/a1m.sqlite" --label sqlite-1m
 "$PYTHON" bench/explain.py --database-url "sqlite:///$WORK/a1m.sqlite" --label sqlite-1m
+# The previous run's CPU figures are kept beside the new ones for the comparison.
+[ -f bench/results/cpu-sqlite-1m.json ] && cp bench/results/cpu-sqlite-1m.json bench/results/cpu-sqlite-1m-previous.json
 "$PYTHON" bench/cpu.py --database-url "sqlite:///$WORK/a1m.sqlite" --label sqlite-1m
 
 # PostgreSQL: generated with the previous schema, measured, then upgraded by this version's init-db and measured.

@@ -427,13 +427,23 @@ def _inbox_statements(director: bool) -> _InboxStatements:
     )
 
 
+@lru_cache(maxsize=1)
+def _waiting_statement() -> Select:
+    """Built once per process: every open page asks for it every ten seconds (the navigation badge).
+
+    It starts from the structure's few open alerts (inbox index) and checks each one's recipients, instead of
+    walking every alert the user ever received (1,500 for a counsellor of a busy structure at 1M: 4.4 ms of
+    SQLite, 0.1 ms this way).
+    """
+    received = exists().where(AlertRecipient.alert_id == Alert.id, AlertRecipient.user_id == bindparam("user_id"))
+    return (select(Alert, Employee).join(Employee, Employee.id == Alert.employee_id)
+            .where(Alert.structure_id == bindparam("structure_id"), col(Alert.status).in_(OPEN_STATUSES), received)
+            .order_by(*_open_order()))
+
+
 def waiting_for(db: Session, user) -> list[tuple[Alert, Employee]]:
     """Alerts sent to this user that nobody has taken in charge yet, most urgent first, with their employee."""
-    mine = select(AlertRecipient.alert_id).where(AlertRecipient.user_id == user.id)
-    rows = db.exec(select(Alert, Employee).join(Employee, Employee.id == Alert.employee_id)
-                   .where(Alert.structure_id == user.structure_id, col(Alert.status).in_(OPEN_STATUSES),
-                          col(Alert.id).in_(mine)).order_by(*_open_order())).all()
-    return list(rows)
+    return list(db.exec(_waiting_statement(), params={"user_id": user.id, "structure_id": user.structure_id}).all())
 
 
 def unacknowledged_count(db: Session, user) -> int:
