@@ -139,7 +139,8 @@ class Entry:
         return (self.day, KINDS[self.kind][1], self.id)
 
 
-_EVERY_ID = 2**62  # the cursor id under which every entry of the cursor's day lies
+# Above every id (the largest INTEGER of PostgreSQL): every entry of the cursor's day lies under it.
+_EVERY_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
