@@ -11,8 +11,11 @@ class RoleViewer:
     id = bindparam("user_id", type_=Integer)
     structure_id = bindparam("structure_id", type_=Integer)
 
-    def __init__(self, role: str):
+    def __init__(self, role: str, without_structure: bool = False):
         self.role = role
+        if without_structure:
+            # A platform account belongs to no structure: the clauses that test for it see it so.
+            self.structure_id = None
 
 
 def viewer_params(user) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from webapp.domain.field.captures import FieldError, check_day
@@ -18,10 +19,15 @@ from webapp.models import (
 MAX_LATE_MINUTES = 480
 
 
+# Built once per process (the Today screen asks for it on every visit); values bound at execution.
+_OF_DAY = select(Attendance).where(Attendance.structure_id == bindparam("structure_id"),
+                                   Attendance.day == bindparam("day"),
+                                   col(Attendance.employee_id).in_(bindparam("ids", expanding=True)))
+
+
 def attendance_by_employee(db: Session, *, structure_id: int, employee_ids: list[int], day: date) -> dict[int, Attendance]:
     """The attendance rows of `day` for these employees, by employee id."""
-    rows = db.exec(select(Attendance).where(Attendance.structure_id == structure_id, Attendance.day == day,
-                                            col(Attendance.employee_id).in_(employee_ids or [0]))).all()
+    rows = db.exec(_OF_DAY, params={"structure_id": structure_id, "day": day, "ids": employee_ids or [0]}).all()
     return {r.employee_id: r for r in rows}
 
 

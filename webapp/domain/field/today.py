@@ -1,6 +1,7 @@
 """Today: the supervisor's team of the day, their cards, the morning briefing; shared checks of field captures."""
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,6 +16,7 @@ from webapp.domain.field.captures import FieldError, check_day
 from webapp.domain.field.observations import visible_clause
 from webapp.domain.followup import followup
 from webapp.domain.skills import skills
+from webapp.domain.viewer import RoleViewer, viewer_params
 from webapp.models import (
     ATTENDANCE_STATUSES,
     Alert,
@@ -144,18 +146,26 @@ class TeamCard:
     integration_left: list | None = None  # welcome steps left while "en intégration", else None
 
 
+@functools.cache
+def _last_observation_statement(role: str, without_structure: bool):
+    """Each person's newest note the viewer may read: one short walk of the (employee, day) index per person.
+    Built once per process for a role."""
+    viewer = RoleViewer(role, without_structure)
+    latest = (select(ObservationEmployee.observed_on)
+              .join(Observation, Observation.id == ObservationEmployee.observation_id)
+              .where(ObservationEmployee.employee_id == Employee.id, visible_clause(viewer))
+              .order_by(col(ObservationEmployee.observed_on).desc()).limit(1).scalar_subquery())
+    return select(Employee.id, latest).where(col(Employee.id).in_(bindparam("ids", expanding=True)))
+
+
 def team_cards(db: Session, *, user: User, employees: list[Employee], day: date) -> list[TeamCard]:
     """One card per employee, filled with a fixed number of queries whatever the team size."""
     ids = [e.id for e in employees]
     if not ids:
         return []
     attendance = attendance_by_employee(db, structure_id=user.structure_id, employee_ids=ids, day=day)
-    # Each person's newest note the user may read: one short walk of the (employee, day) index per person.
-    latest = (select(ObservationEmployee.observed_on)
-              .join(Observation, Observation.id == ObservationEmployee.observation_id)
-              .where(ObservationEmployee.employee_id == Employee.id, visible_clause(user))
-              .order_by(col(ObservationEmployee.observed_on).desc()).limit(1).scalar_subquery())
-    last = dict(db.exec(select(Employee.id, latest).where(col(Employee.id).in_(ids))).all())
+    last = dict(db.exec(_last_observation_statement(user.role, user.structure_id is None),
+                        params={**viewer_params(user), "ids": ids}).all())
     goals = followup.current_goals(db, user=user, employee_ids=ids)
     constraints = followup.constraints_of(db, ids)
     integration = followup.integration_left(db, structure_id=user.structure_id, employee_ids=ids, today=day)

@@ -1,6 +1,7 @@
 """Follow-up services: welcome checklist, freins (with their sensitivity), signals, constraints, atouts, objectives."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -15,6 +16,7 @@ from webapp.domain.followup.sensitivity import (
 )
 from webapp.domain.policy import PERMISSIONS
 from webapp.domain.skills.skills import history
+from webapp.domain.viewer import RoleViewer, viewer_params
 from webapp.models import (
     BARRIER_STATUSES,
     GOAL_STATUSES,
@@ -341,12 +343,17 @@ def add_constraint(db: Session, *, user: User, employee: Employee, text: str) ->
     return row
 
 
+# Built once per process (the Today screen asks for it on every visit).
+_ACTIVE_CONSTRAINTS = (select(WorkConstraint)
+                       .where(col(WorkConstraint.employee_id).in_(bindparam("ids", expanding=True)),
+                              WorkConstraint.active.is_(True))
+                       .order_by(WorkConstraint.created_at))
+
+
 def constraints_of(db: Session, employee_ids: list[int]) -> dict[int, list[WorkConstraint]]:
     """Active constraints of these employees, in one query."""
     result: dict[int, list[WorkConstraint]] = {}
-    for row in db.exec(select(WorkConstraint).where(col(WorkConstraint.employee_id).in_(employee_ids or [0]),
-                                                    WorkConstraint.active.is_(True))
-                       .order_by(WorkConstraint.created_at)).all():
+    for row in db.exec(_ACTIVE_CONSTRAINTS, params={"ids": employee_ids or [0]}).all():
         result.setdefault(row.employee_id, []).append(row)
     return result
 
@@ -492,13 +499,21 @@ def goal_history(db: Session, goal_id: int) -> list[GoalChange]:
                         .order_by(col(GoalChange.changed_at).desc(), col(GoalChange.id).desc())).all())
 
 
+@functools.cache
+def _current_goals_statement(role: str, without_structure: bool):
+    """`current_goals`' query, built once per process for a role (the Today screen asks for it on every visit)."""
+    viewer = RoleViewer(role, without_structure)
+    return (select(Goal).where(col(Goal.employee_id).in_(bindparam("ids", expanding=True)), Goal.status == "en_cours",
+                               goal_clause(viewer))
+            .order_by(Goal.employee_id, col(Goal.due_date).is_(None), Goal.due_date, Goal.id))
+
+
 def current_goals(db: Session, *, user: User, employee_ids: list[int],
                   limit: int = MAX_TODAY_GOALS) -> dict[int, list[Goal]]:
     """At most `limit` current objectives per employee, by due date, in one query (Today)."""
     result: dict[int, list[Goal]] = {}
-    for goal in db.exec(select(Goal).where(col(Goal.employee_id).in_(employee_ids or [0]), Goal.status == "en_cours",
-                                           goal_clause(user))
-                        .order_by(Goal.employee_id, col(Goal.due_date).is_(None), Goal.due_date, Goal.id)).all():
+    statement = _current_goals_statement(user.role, user.structure_id is None)
+    for goal in db.exec(statement, params={**viewer_params(user), "ids": employee_ids or [0]}).all():
         items = result.setdefault(goal.employee_id, [])
         if len(items) < limit:
             items.append(goal)
