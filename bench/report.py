@@ -55,9 +55,10 @@ def scale_table(small: dict, large: dict) -> list[str]:
     return lines
 
 
-def comparison(before: dict, after: dict) -> list[str]:
-    """The previous version against this one on the same database."""
-    lines = ["| écran | p50 avant → après (ms) | p95 avant → après (ms) | req/s avant → après | SQL avant → après |",
+def comparison(before: dict, after: dict, names: tuple[str, str] = ("avant", "après")) -> list[str]:
+    """An earlier measurement against this one on the same database."""
+    a_, b_ = names
+    lines = [f"| écran | p50 {a_} → {b_} (ms) | p95 {a_} → {b_} (ms) | req/s {a_} → {b_} | SQL {a_} → {b_} |",
              "|---|---|---|---|---|"]
     for a, b in zip(before["results"], after["results"]):
         lines.append(f"| {a['screen']} | {ms(a['p50'])} → {ms(b['p50'])} | {ms(a['p95'])} → {ms(b['p95'])} "
@@ -184,6 +185,11 @@ def main() -> int:
             out += [f"Mise à jour de la base d'un million d'observations par `flask init-db` (migration 0009 et "
                     f"`ANALYZE`) : {upgrade['init_db_seconds']:.1f} s ({upgrade['date']}).", ""]
         out += scale_table(small, large) + [""]
+        previous = load(f"{dialect}-1m-previous")
+        if previous:
+            out += [f"### Mesure précédente ({previous['date']}) → celle-ci, à 1 000 000 d'observations", "",
+                    "Mêmes scripts et réglages ; Terrain tel qu'il était à la mesure précédente.", ""]
+            out += comparison(previous, large, ("précédente", "celle-ci")) + [""]
         before_small, before_large = load(f"{dialect}-10k-before"), load(f"{dialect}-1m-before")
         if before_small and before_large:
             out += [f"### Version précédente, mesurée de même", "", run_facts(before_large), ""]

@@ -36,6 +36,10 @@ if [ -z "${ONLY_AFTER:-}" ]; then
     --label sqlite-1m-before
 fi
 copy 10000 a10k; copy 1000000 a1m
+# The previous run's figures at 1M are kept beside the new ones, for the comparison in RESULTS.md.
+for label in sqlite-1m pg-1m; do
+  [ -f "bench/results/$label.json" ] && cp "bench/results/$label.json" "bench/results/$label-previous.json"
+done
 "$PYTHON" bench/load.py "${LOAD[@]}" \
   --database-url "sqlite:///$WORK/a10k.sqlite" --label sqlite-10k \
   --database-url "sqlite:///$WORK/a1m.sqlite" --label sqlite-1m
