@@ -42,10 +42,14 @@ def count(db, model, *where) -> int:
 
 
 def double_tap(locator) -> None:
-    """The thumb taps again because nothing seemed to happen: the second tap lands while the first is sent."""
-    locator.click()
+    """The thumb taps again because nothing seemed to happen: the second tap lands while the first is sent.
+
+    Both taps go to the same button element: once the answer has swapped a fresh form in, a tap on its button is a
+    new capture (an empty one here), not the impatient second tap, and the locator would find that new button."""
+    button = locator.element_handle()
+    button.click()
     try:
-        locator.click(force=True, no_wait_after=True, timeout=2000)
+        button.click(force=True, no_wait_after=True, timeout=2000)
     except PlaywrightError:  # the answer came first and swapped the button away: nothing left to tap twice
         pass
 
