@@ -5,7 +5,9 @@ import fcntl
 import os
 import threading
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from webapp.platform.db import make_engine, writing
 from webapp.platform.writer_queue import WriterQueue
@@ -55,10 +57,9 @@ def test_a_writer_holds_the_turn_until_commit_or_rollback(tmp_path):
         assert _free(lock)
     # Nor does a failed write keep it.
     with writing(), engine.connect() as connection:
-        try:
+        with pytest.raises(OperationalError):
             connection.execute(text("INSERT INTO missing_table VALUES (1)"))
-        except Exception:  # noqa: BLE001 - the error itself is not the point
-            connection.rollback()
+        connection.rollback()
         assert _free(lock)
     engine.dispose()
 

@@ -10,7 +10,6 @@ from typing import NamedTuple
 
 from sqlalchemy import Row, bindparam, func, or_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from webapp.domain import undo
@@ -354,13 +353,10 @@ def latest_ratings(db: Session, employee_ids: list[int], codes: list[str] | None
 _RATINGS = SkillRating.__table__
 
 
-def _latest_rows(db: Session, employee_ids: list[int], codes: list[str] | None, *names: str, where=()):
+def _latest_rows(db: Session, employee_ids: list[int], codes: list[str] | None, *names: str):
     """Columns `names` (employee_id, skill_code, skill_label, level, rated_at) of the latest rating of each
-    (employee, skill code), as plain rows: no rating objects to build (a team matrix holds hundreds of them);
-    `where` filters the latest ratings (functions of the rating table's columns)."""
+    (employee, skill code), as plain rows: no rating objects to build (a team matrix holds hundreds of them)."""
     latest = _latest_statement(names, codes is not None)
-    if where:
-        latest = latest.where(*(condition(_RATINGS.c) for condition in where))
     params = {"employee_ids": employee_ids} if codes is None else {"employee_ids": employee_ids, "codes": codes}
     return db.exec(latest, params=params).all()
 
@@ -483,29 +479,17 @@ class WorkingSkill(NamedTuple):
     label: str
 
 
-def _working_statements():
-    """The two statements of working_skills, built once per process (every Today page runs them)."""
-    ids = bindparam("employee_ids", expanding=True)
-    # The latest rating of each (employee, skill code) is found by one short walk of the (employee, code, rated_at,
-    # id) index per pair, and only those rows are read: a window over all of a team's ratings reads every one.
-    newer = aliased(SkillRating)
-    pairs = select(SkillRating.employee_id, SkillRating.skill_code).distinct().where(
-        col(SkillRating.employee_id).in_(ids)).subquery()
-    latest_id = (select(newer.id).where(newer.employee_id == pairs.c.employee_id,
-                                        newer.skill_code == pairs.c.skill_code)
-                 .order_by(col(newer.rated_at).desc(), col(newer.id).desc()).limit(1).scalar_subquery())
-    rated = select(SkillRating.employee_id, SkillRating.skill_code, SkillRating.skill_label).where(
-        col(SkillRating.id).in_(select(latest_id).select_from(pairs)), SkillRating.level < ACQUIRED)
-    planned = (select(LearningSessionParticipant.employee_id, Skill.code, Skill.label)
-               .join(LearningSession, LearningSession.id == LearningSessionParticipant.session_id)
-               .join(LearningSessionSkill, LearningSessionSkill.session_id == LearningSession.id)
-               .join(Skill, Skill.id == LearningSessionSkill.skill_id)
-               .where(col(LearningSessionParticipant.employee_id).in_(ids), LearningSession.status == "planned")
-               .order_by(Skill.label))
-    return rated, planned
-
-
-_WORKING_RATED, _WORKING_PLANNED = _working_statements()
+# The two statements of working_skills, built once per process (every Today page runs them): the labels of the
+# latest ratings below acquis (the same index walk as the matrix's), and the skills of planned sessions.
+_WORKING_RATED = _latest_statement(("employee_id", "skill_code", "skill_label"), False).where(
+    _RATINGS.c.level < ACQUIRED)
+_WORKING_PLANNED = (select(LearningSessionParticipant.employee_id, Skill.code, Skill.label)
+                    .join(LearningSession, LearningSession.id == LearningSessionParticipant.session_id)
+                    .join(LearningSessionSkill, LearningSessionSkill.session_id == LearningSession.id)
+                    .join(Skill, Skill.id == LearningSessionSkill.skill_id)
+                    .where(col(LearningSessionParticipant.employee_id).in_(bindparam("employee_ids", expanding=True)),
+                           LearningSession.status == "planned")
+                    .order_by(Skill.label))
 
 
 def working_skills(db: Session, employee_ids: list[int]) -> dict[int, list[WorkingSkill]]:
