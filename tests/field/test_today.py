@@ -119,11 +119,13 @@ def test_lateness_records_minutes(client, login_as, crew, db):
     assert (row.status, row.late_minutes) == ("late", 15)
 
 
-@pytest.mark.parametrize("day,message", [
-    (date.today() + timedelta(days=1), "futur"),
-    (date.today() - timedelta(days=date.today().weekday() + 1), "semaine en cours"),
-])
-def test_attendance_outside_this_week_is_refused(client, login_as, crew, db, day, message):
+# Days computed when the test runs, not when it is collected: a run may cross midnight between the two.
+@pytest.mark.parametrize("day_of,message", [
+    (lambda today: today + timedelta(days=1), "futur"),
+    (lambda today: today - timedelta(days=today.weekday() + 1), "semaine en cours"),
+], ids=["tomorrow", "last-sunday"])
+def test_attendance_outside_this_week_is_refused(client, login_as, crew, db, day_of, message):
+    day = day_of(date.today())
     login_as("supervisor")
     response = post(client, f"/aujourdhui/presences/{crew['people'][0].id}",
                     {"status": "present", "day": day.isoformat()}, htmx=True)
