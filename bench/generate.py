@@ -66,6 +66,7 @@ LAST = ["Bernard", "Thomas", "Robert", "Richard", "Durand", "Leroy", "Moreau", "
         "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier"]
 EMPLOYEE_STAY_DAYS = (120, 730)
 LINK_DATES = "observed_on" in SQLModel.metadata.tables["observation_employee"].c
+LINK_TONE = "tone" in SQLModel.metadata.tables["observation_employee"].c
 
 
 def skewed_sizes(total: int, count: int, exponent: float, rng: random.Random) -> list[int]:
@@ -377,13 +378,13 @@ def _by_day(loader, ids, employees, teams, skills, types, rng, weekdays, today, 
                     people = {row["id"]}
                     if rng.random() < 0.08 and len(crew) > 2:
                         people |= {mate["id"] for mate in rng.sample(crew, 2)}
-                    links += [(oid, pid, sid, day, created) for pid in people]
+                    links += [(oid, pid, sid, day, created, tone) for pid in people]
                     if rng.random() < 0.01:  # a correction, written later the same day
                         cid = ids.take("observation")
                         corrected = created + timedelta(minutes=40)
                         obs.append((cid, sid, supervisor, day, category, tone, body + " (corrigé)", visibility, "",
                                     oid, oid, f"gen-o{cid}", corrected))
-                        links += [(cid, pid, sid, day, corrected) for pid in people]
+                        links += [(cid, pid, sid, day, corrected, tone) for pid in people]
                 choices = skills.get((sid, sectors.get(team["site"], "")))
                 if choices:
                     for _ in range(poisson(rng, rating_rate * row["busy"])):
@@ -404,9 +405,12 @@ def _by_day(loader, ids, employees, teams, skills, types, rng, weekdays, today, 
                                           "acknowledged_by_id"), acks)
         obs.sort(key=lambda o: o[0])
         loader.insert("observation", obs_columns, obs)
-        if LINK_DATES:
+        if LINK_TONE:
             loader.insert("observation_employee", ("observation_id", "employee_id", "structure_id", "observed_on",
-                                                   "created_at"), links)
+                                                   "created_at", "tone"), links)
+        elif LINK_DATES:  # an older schema, without the tone copied onto the links
+            loader.insert("observation_employee", ("observation_id", "employee_id", "structure_id", "observed_on",
+                                                   "created_at"), [link[:5] for link in links])
         else:  # an older schema, without the dates copied onto the links
             loader.insert("observation_employee", ("observation_id", "employee_id", "structure_id"),
                           [link[:3] for link in links])

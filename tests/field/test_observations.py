@@ -487,3 +487,34 @@ def test_feed_pages_by_keyset_worrying_first_without_gaps_or_duplicates(client, 
 def test_feed_with_a_malformed_cursor_shows_the_first_page(client, login_as, crew):
     login_as("counsellor")
     assert client.get("/observations/fil?apres=pas-un-curseur").status_code == 200
+
+
+def test_feed_reads_past_a_window_of_corrected_notes_without_gaps(client, login_as, crew, db, users):
+    """Thirty « préoccupante » notes, each corrected into a « neutre » one: the old versions rank first among the
+    candidates and are never shown, so the feed reads more windows until it has its page."""
+    people = crew["people"]
+    with writing():
+        for n in range(30):
+            kept = dict(structure_id=people[0].structure_id, author_id=users["supervisor"].id,
+                        observed_on=date.today(), category="technique")
+            old = Observation(**kept, tone="preoccupante", text=f"Première version {n:02d}",
+                              client_key=uuid.uuid4().hex)
+            db.add(old)
+            db.flush()
+            new = Observation(**kept, tone="neutre", text=f"Version corrigée {n:02d}", client_key=uuid.uuid4().hex,
+                              corrects_id=old.id, root_id=old.id)
+            db.add(new)
+            db.flush()
+            for note in (old, new):  # about two followed people: counted once
+                for person in people[:2]:
+                    db.add(ObservationEmployee(observation_id=note.id, employee_id=person.id,
+                                               structure_id=note.structure_id))
+        db.commit()
+    login_as("counsellor")
+    first = client.get("/observations/fil").get_data(as_text=True)
+    shown = re.findall(r"Version corrigée (\d\d)", first)
+    assert len(shown) == 20 and len(set(shown)) == 20
+    following = re.search(r'hx-get="(/observations/fil\?apres=[^"]+)"', first).group(1)
+    rest = client.get(html.unescape(following), headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "apres=" not in rest
+    assert sorted(shown + re.findall(r"Version corrigée (\d\d)", rest)) == [f"{n:02d}" for n in range(30)]

@@ -12,6 +12,7 @@ from webapp.models import (
     AuditEvent,
     Barrier,
     BarrierSignal,
+    Contract,
     Goal,
     Review,
     WelcomeCheck,
@@ -263,3 +264,23 @@ def test_direction_edits_the_situations_offered_for_freins(client, login_as, cre
     assert "Vélo prêté par la structure" in offered and "Permis B" not in offered
     page = client.get(f"/suivi/salaries/{crew['people'][0].id}").get_data(as_text=True)
     assert "Vélo prêté par la structure" in page and 'value="Permis B"' not in page
+
+
+def test_integration_left_lists_the_active_steps_not_done_and_forgets_who_is_done_or_settled(crew, db, users):
+    first, second, settled = crew["people"][:3]
+    today = date.today()
+    steps = followup.ensure_welcome_steps(db, first.structure_id)
+    steps[0].active = False  # a step the direction removed is never asked for
+    db.add(steps[0])
+    for step in steps[1:]:
+        followup.tick_welcome(db, user=users["supervisor"], employee=second, step_id=step.id, done=True, note="",
+                              today=today)
+    followup.tick_welcome(db, user=users["supervisor"], employee=first, step_id=steps[1].id, done=True, note="",
+                          today=today)
+    for contract in db.exec(select(Contract).where(Contract.employee_id == settled.id)).all():
+        contract.start_date = today - timedelta(days=followup.INTEGRATION_DAYS)
+        db.add(contract)
+    db.commit()
+    left = followup.integration_left(db, structure_id=first.structure_id,
+                                     employee_ids=[first.id, second.id, settled.id], today=today)
+    assert left == {first.id: [step.label for step in steps[2:]]}

@@ -16,7 +16,7 @@ class Alert(SQLModel, table=True):
         UniqueConstraint("structure_id", "client_key"),
         Index("ix_alert_due", "status", "next_escalation_at"),
         Index("ix_alert_inbox", "structure_id", "status", "resolved_at"),
-        Index("ix_alert_employee_raised", "employee_id", "structure_id", "raised_at", "raised_by_id"),
+        Index("ix_alert_employee_raised", "employee_id", "structure_id", "raised_at", "raised_by_id", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     structure_id: int = Field(foreign_key="structure.id", index=True)

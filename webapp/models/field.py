@@ -42,8 +42,10 @@ class Attendance(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("employee_id", "day"),
                       Index("ix_attendance_structure_status_day", "structure_id", "status", "day"),
+                      # With the id: PostgreSQL reads a person's history from the index alone (SQLite's
+                      # indexes carry the id already).
                       Index("ix_attendance_employee_day_status", "employee_id", "day", "status", "late_minutes",
-                            "structure_id"))
+                            "structure_id", "id"))
     id: int | None = Field(default=None, primary_key=True)
     structure_id: int = Field(foreign_key="structure.id", index=True)
     employee_id: int = Field(foreign_key="employee.id")
@@ -101,7 +103,10 @@ class InstructionAck(SQLModel, table=True):
     """One person a consigne was given to; `acknowledged_at` is set when they showed they understood."""
 
     __tablename__ = "instruction_ack"
-    __table_args__ = (UniqueConstraint("instruction_id", "employee_id"), Index("ix_instruction_ack_employee", "employee_id"))
+    # The person's consignes, and the feed's unacknowledged ones (acknowledged_at IS NULL) from the index alone.
+    __table_args__ = (UniqueConstraint("instruction_id", "employee_id"),
+                      Index("ix_instruction_ack_employee", "employee_id", "acknowledged_at", "instruction_id",
+                            "structure_id"))
     id: int | None = Field(default=None, primary_key=True)
     structure_id: int = Field(foreign_key="structure.id", index=True)
     instruction_id: int = Field(foreign_key="instruction.id")
@@ -138,7 +143,8 @@ class ObservationEmployee(SQLModel, table=True):
     __tablename__ = "observation_employee"
     __table_args__ = (Index("ix_observation_employee_employee", "employee_id", "observation_id"),
                       Index("ix_observation_employee_day", "employee_id", "observed_on", "observation_id"),
-                      Index("ix_observation_employee_created", "employee_id", "created_at"))
+                      # Also holds the note and its tone: the feed ranks a person's recent notes from the index.
+                      Index("ix_observation_employee_created", "employee_id", "created_at", "observation_id", "tone"))
     observation_id: int = Field(foreign_key="observation.id", primary_key=True)
     employee_id: int = Field(foreign_key="employee.id", primary_key=True)
     structure_id: int = Field(foreign_key="structure.id", index=True)
@@ -146,6 +152,8 @@ class ObservationEmployee(SQLModel, table=True):
     # whatever the length of their history. Filled from the observation when left empty.
     observed_on: date | None = Field(default=None, nullable=False)
     created_at: datetime | None = Field(default=None, nullable=False)
+    # Copy of the observation's tone (never edited either): « préoccupante » notes come first in the feed.
+    tone: str | None = Field(default=None, max_length=20, nullable=False)
 
 
 class ProductionLog(SQLModel, table=True):

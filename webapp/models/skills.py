@@ -59,7 +59,7 @@ class SkillRating(SQLModel, table=True):
 
     __tablename__ = "skill_rating"
     __table_args__ = (Index("ix_skill_rating_employee_code", "employee_id", "skill_code", "rated_at", "id"),
-                      Index("ix_skill_rating_employee_rated", "employee_id", "structure_id", "rated_at"))
+                      Index("ix_skill_rating_employee_rated", "employee_id", "structure_id", "rated_at", "id"))
     id: int | None = Field(default=None, primary_key=True)
     structure_id: int = Field(foreign_key="structure.id", index=True)
     employee_id: int = Field(foreign_key="employee.id")

@@ -135,7 +135,7 @@ def record_observation(db: Session, *, user: User, employees: list[Employee], ca
     for employee in {e.id: e for e in employees}.values():
         db.add(ObservationEmployee(observation_id=observation.id, employee_id=employee.id,
                                    structure_id=user.structure_id, observed_on=observation.observed_on,
-                                   created_at=observation.created_at))
+                                   created_at=observation.created_at, tone=observation.tone))
     return observation, True
 
 
@@ -164,13 +164,16 @@ def undo_observation(db: Session, *, observation: Observation, user: User, now: 
 
 @event.listens_for(ObservationEmployee, "before_insert")
 def _copy_observation_dates(_mapper, connection, link: ObservationEmployee) -> None:
-    """A link written without its observation's dates (demo, imports, tests) gets them from the observation."""
-    if link.observed_on is None or link.created_at is None:
-        observed_on, created_at = connection.execute(
-            select(Observation.observed_on, Observation.created_at).where(Observation.id == link.observation_id)
+    """A link written without its observation's dates and tone (demo, imports, tests) gets them from the
+    observation."""
+    if link.observed_on is None or link.created_at is None or link.tone is None:
+        observed_on, created_at, tone = connection.execute(
+            select(Observation.observed_on, Observation.created_at, Observation.tone)
+            .where(Observation.id == link.observation_id)
         ).one()
         link.observed_on = link.observed_on or observed_on
         link.created_at = link.created_at or created_at
+        link.tone = link.tone or tone
 
 
 @dataclass
@@ -293,32 +296,42 @@ def _followed_clause(user: User, employee_id_column):
     return exists().where(condition)
 
 
+# Candidate notes read from the links per round: the page and its look-ahead row, plus room for the few a
+# counsellor may not read or that were corrected since (another round reads on when they are more).
+FEED_WINDOW = FEED_LIMIT + 11
+
+
 @functools.cache
 def _feed_statements(role: str, paged: bool) -> tuple:
-    """The feed's queries, built once per process for a role and for a first or a next page: the observations
-    (bound: the viewer, `since`, the cursor, `limit`), the unacknowledged consignes and the absences (bound: the
-    viewer, `since_day`, `today`)."""
+    """The feed's queries, built once per process for a role and for a first or a next window: the notes (bound:
+    the viewer, `since`, the cursor, `window`), the unacknowledged consignes and the absences (bound: the viewer,
+    `since_day`, `today`)."""
     viewer = RoleViewer(role)
     since = bindparam("since")  # typed by the UTCDateTime columns it is compared with
-    # The recent notes of the followed people, from each person's (employee, time) index: a short list whatever
-    # the structure's size and history.
+    # The recent notes of the followed people, ranked from each person's (employee, time, note, tone) index
+    # alone: a note about several of them counts once. Only the window's notes are then read.
     person = _PERSON
     followed = [person.structure_id == viewer.structure_id, person.active.is_(True)]
     if role == "counsellor":
         followed.append(person.referent_cip_id == viewer.id)
-    recent_links = (select(ObservationEmployee.observation_id)
-                    .join(person, person.id == ObservationEmployee.employee_id)
-                    .where(ObservationEmployee.created_at > since, *followed))
-    rank = case((Observation.tone == "preoccupante", 0), else_=1)
-    observations = select(Observation).where(col(Observation.id).in_(recent_links), visible_clause(viewer),
-                                             current_clause(), Observation.created_at > since)
+    link = ObservationEmployee
+    rank = case((link.tone == "preoccupante", 0), else_=1)
+    candidates = (select(link.observation_id.label("id"), rank.label("rank"), link.created_at.label("at"))
+                  .join(person, person.id == link.employee_id)
+                  .where(link.created_at > since, *followed))
     if paged:
         cursor_rank, cursor_at = bindparam("cursor_rank", type_=Integer), bindparam("cursor_at")
-        observations = observations.where(or_(rank > cursor_rank, and_(rank == cursor_rank, or_(
-            Observation.created_at < cursor_at,
-            and_(Observation.created_at == cursor_at, Observation.id < bindparam("cursor_id", type_=Integer))))))
-    observations = (observations.order_by(rank, col(Observation.created_at).desc(), col(Observation.id).desc())
-                    .limit(bindparam("limit", type_=Integer)))
+        candidates = candidates.where(or_(rank > cursor_rank, and_(rank == cursor_rank, or_(
+            link.created_at < cursor_at,
+            and_(link.created_at == cursor_at, link.observation_id < bindparam("cursor_id", type_=Integer))))))
+    window = (candidates.group_by(link.observation_id, rank, link.created_at)
+              .order_by(rank, link.created_at.desc(), link.observation_id.desc())
+              .limit(bindparam("window", type_=Integer)).subquery("candidate"))
+    # Every candidate comes back, with its note only when the viewer may read it and it is the latest version.
+    observations = (select(window.c.id, window.c.rank, window.c.at, Observation)
+                    .outerjoin(Observation, and_(Observation.id == window.c.id, visible_clause(viewer),
+                                                 current_clause()))
+                    .order_by(window.c.rank, window.c.at.desc(), window.c.id.desc()))
     since_day = bindparam("since_day", type_=Date)
     # Plain rows, not objects: the feed shows up to twenty of each, on every visit.
     pending = (select(Employee.first_name, Employee.last_name, Instruction.day, Instruction.text)
@@ -339,31 +352,46 @@ def _feed_statements(role: str, paged: bool) -> tuple:
     return observations, pending, absences
 
 
+def _feed_notes(db: Session, *, user: User, since: datetime, cursor: FeedCursor | None,
+                limit: int) -> tuple[list[Observation], FeedCursor | None]:
+    """Up to `limit` notes after `cursor` (préoccupantes first, then newest first) and the cursor of the next page.
+
+    Windows of candidates are read in order until the page and one more note are found or the period is over:
+    one window almost always."""
+    params = {**viewer_params(user), "since": since, "window": max(FEED_WINDOW, limit + 11)}
+    found: list[tuple[FeedCursor, Observation]] = []
+    while len(found) <= limit:
+        statement = _feed_statements(user.role, cursor is not None)[0]
+        if cursor is not None:
+            params.update(cursor_rank=cursor.rank, cursor_at=cursor.created_at, cursor_id=cursor.id)
+        rows = db.exec(statement, params=params).all()
+        found += [(FeedCursor(rank, at, ident), note) for ident, rank, at, note in rows if note is not None]
+        if len(rows) < params["window"]:
+            break
+        ident, rank, at, _note = rows[-1]
+        cursor = FeedCursor(rank, at, ident)
+    page = found[:limit]
+    next_cursor = page[-1][0] if len(found) > limit else None
+    return [note for _key, note in page], next_cursor
+
+
 def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor | None = None,
                     limit: int = FEED_LIMIT) -> Feed:
     """Since the last "tout lu": observations (préoccupantes first, paged by keyset), unacknowledged consignes,
     absences (on the first page).
 
-    Every query starts from the period (an index on the structure and the time) and checks each candidate with
-    a lookup, so the cost follows the number of new rows, never the length of the history.
+    Every query starts from the period (an index on the person or the structure, and the time) and checks each
+    candidate with a lookup, so the cost follows the number of new rows, never the length of the history.
     """
     visit = db.get(FeedVisit, user.id)
     floor = utcnow() - timedelta(days=FEED_MAX_DAYS)
     since = visit.seen_at if visit else utcnow() - timedelta(days=14)
     since = max(since, floor.replace(tzinfo=since.tzinfo))
-    observations, pending, absences = _feed_statements(user.role, cursor is not None)
-    params = {**viewer_params(user), "since": since, "limit": limit + 1}
-    if cursor is not None:
-        params.update(cursor_rank=cursor.rank, cursor_at=cursor.created_at, cursor_id=cursor.id)
-    rows = list(db.exec(observations, params=params).all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = FeedCursor(0 if last.tone == "preoccupante" else 1, last.created_at, last.id)
-    views = observation_views(db, user=user, observations=rows)
+    notes, next_cursor = _feed_notes(db, user=user, since=since, cursor=cursor, limit=limit)
+    views = observation_views(db, user=user, observations=notes)
     if cursor is not None:
         return Feed(since, views, [], [], next_cursor)
+    _observations, pending, absences = _feed_statements(user.role, False)
     params = {**viewer_params(user), "since_day": since.date(), "today": today}
     # Names as Employee.full_name gives them.
     return Feed(since, views,

@@ -5,7 +5,8 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, bindparam
+from sqlalchemy import Date, and_, bindparam, exists, not_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from webapp.domain.accounts import audit
@@ -200,35 +201,40 @@ def tick_welcome(db: Session, *, user: User, employee: Employee, step_id: int | 
     return check
 
 
-# The statements of integration_left, built once per process (every Today page runs them).
-_FIRST_CONTRACTS = select(Contract.employee_id, Contract.start_date).where(
-    col(Contract.employee_id).in_(bindparam("employee_ids", expanding=True)), Contract.renewal_number == 0)
-_WELCOME_STEPS = (select(WelcomeStep.id, WelcomeStep.label)
-                  .where(WelcomeStep.structure_id == bindparam("structure_id"), WelcomeStep.active.is_(True))
-                  .order_by(WelcomeStep.position, WelcomeStep.id))
-_WELCOME_DONE = select(WelcomeCheck.employee_id, WelcomeCheck.step_id).where(
-    col(WelcomeCheck.employee_id).in_(bindparam("employee_ids", expanding=True)))
+def _integration_statement():
+    """Each person of `employee_ids` whose first contract started after `since`, with the welcome steps of the
+    structure they have not done yet (one row without a step when none is left) and whether the structure has a
+    checklist at all: one statement for the whole team, built once per process (every Today page runs it)."""
+    structure_id = bindparam("structure_id")
+    recent = (select(Contract.employee_id)
+              .where(col(Contract.employee_id).in_(bindparam("employee_ids", expanding=True)),
+                     Contract.renewal_number == 0, Contract.start_date > bindparam("since", type_=Date))
+              .distinct().subquery("recent"))
+    any_step = aliased(WelcomeStep)
+    has_steps = exists().where(any_step.structure_id == structure_id, any_step.active.is_(True))
+    done = exists().where(WelcomeCheck.employee_id == recent.c.employee_id, WelcomeCheck.step_id == WelcomeStep.id)
+    return (select(recent.c.employee_id, WelcomeStep.label, has_steps.label("has_steps"))
+            .select_from(recent)
+            .outerjoin(WelcomeStep, and_(WelcomeStep.structure_id == structure_id, WelcomeStep.active.is_(True),
+                                         not_(done)))
+            .order_by(recent.c.employee_id, WelcomeStep.position, WelcomeStep.id))
+
+
+_INTEGRATION = _integration_statement()
 
 
 def integration_left(db: Session, *, structure_id: int, employee_ids: list[int], today: date) -> dict[int, list[str]]:
-    """Steps left for employees in their first weeks, in three queries (for Today and deadlines)."""
+    """Steps left for employees in their first weeks, in one query (for Today and deadlines)."""
     if not employee_ids:
         return {}
-    firsts = dict(db.exec(_FIRST_CONTRACTS, params={"employee_ids": employee_ids}).all())
-    recent = [i for i, start in firsts.items() if start and start > today - timedelta(days=INTEGRATION_DAYS)]
-    if not recent:
-        return {}
-    steps = db.exec(_WELCOME_STEPS, params={"structure_id": structure_id}).all()
-    done: dict[int, set[int]] = {}
-    for employee_id, step_id in db.exec(_WELCOME_DONE, params={"employee_ids": recent}).all():
-        done.setdefault(employee_id, set()).add(step_id)
-    if not steps:  # the structure's checklist is created on first use: until then, every default step is left
-        return {i: [row["etape"] for row in reference_lists.load("accueil")] for i in recent}
-    result = {}
-    for employee_id in recent:
-        left = [label for step_id, label in steps if step_id not in done.get(employee_id, set())]
-        if left:
-            result[employee_id] = left
+    rows = db.exec(_INTEGRATION, params={"structure_id": structure_id, "employee_ids": employee_ids,
+                                         "since": today - timedelta(days=INTEGRATION_DAYS)}).all()
+    result: dict[int, list[str]] = {}
+    for employee_id, label, has_steps in rows:
+        if not has_steps:  # the structure's checklist is created on first use: until then, every default step is left
+            result[employee_id] = [row["etape"] for row in reference_lists.load("accueil")]
+        elif label is not None:
+            result.setdefault(employee_id, []).append(label)
     return result
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Row, bindparam, func, or_
+from sqlalchemy import Row, bindparam, func, literal, literal_column, or_, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -479,32 +479,32 @@ class WorkingSkill(NamedTuple):
     label: str
 
 
-# The two statements of working_skills, built once per process (every Today page runs them): the labels of the
-# latest ratings below acquis (the same index walk as the matrix's), and the skills of planned sessions.
-_WORKING_RATED = _latest_statement(("employee_id", "skill_code", "skill_label"), False).where(
-    _RATINGS.c.level < ACQUIRED)
-_WORKING_PLANNED = (select(LearningSessionParticipant.employee_id, Skill.code, Skill.label)
-                    .join(LearningSession, LearningSession.id == LearningSessionParticipant.session_id)
-                    .join(LearningSessionSkill, LearningSessionSkill.session_id == LearningSession.id)
-                    .join(Skill, Skill.id == LearningSessionSkill.skill_id)
-                    .where(col(LearningSessionParticipant.employee_id).in_(bindparam("employee_ids", expanding=True)),
-                           LearningSession.status == "planned")
-                    .order_by(Skill.label))
+# The statement of working_skills, built once per process (every Today page runs it): the labels of the latest
+# ratings below acquis (the same index walk as the matrix's), then the skills of planned sessions.
+_WORKING = union_all(
+    _latest_statement(("employee_id", "skill_code", "skill_label"), False)
+    .where(_RATINGS.c.level < ACQUIRED).add_columns(literal(0).label("planned")),
+    select(LearningSessionParticipant.employee_id, Skill.code, Skill.label, literal(1).label("planned"))
+    .join(LearningSession, LearningSession.id == LearningSessionParticipant.session_id)
+    .join(LearningSessionSkill, LearningSessionSkill.session_id == LearningSession.id)
+    .join(Skill, Skill.id == LearningSessionSkill.skill_id)
+    .where(col(LearningSessionParticipant.employee_id).in_(bindparam("employee_ids", expanding=True)),
+           LearningSession.status == "planned"),
+).order_by(literal_column("planned"), literal_column("skill_label"))
 
 
 def working_skills(db: Session, employee_ids: list[int]) -> dict[int, list[WorkingSkill]]:
     """For each employee, the skills being worked on (rated below acquis, or targeted by a planned session).
 
-    Two queries whatever the number of employees: the Today cards of a whole team use it.
+    One query whatever the number of employees: the Today cards of a whole team use it.
     """
     found: dict[int, list[WorkingSkill]] = {i: [] for i in employee_ids}
     if employee_ids:
-        params = {"employee_ids": employee_ids}
-        # Only the labels of the latest ratings below acquis: plain rows.
-        rows = db.exec(_WORKING_RATED, params=params).all()
-        for employee_id, code, label in sorted(rows, key=lambda row: row[2]):
+        rows = db.exec(_WORKING, params={"employee_ids": employee_ids}).all()
+        # Plain rows: the rated ones by label, then the planned ones not rated below acquis already.
+        for employee_id, code, label, _planned in sorted((r for r in rows if not r[3]), key=lambda row: row[2]):
             found[employee_id].append(WorkingSkill(code, label))
-        for employee_id, code, label in db.exec(_WORKING_PLANNED, params=params).all():
+        for employee_id, code, label, _planned in (r for r in rows if r[3]):
             if all(w.code != code for w in found[employee_id]):
                 found[employee_id].append(WorkingSkill(code, label))
     return found
