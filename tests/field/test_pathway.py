@@ -165,3 +165,21 @@ def test_timestamped_entries_fall_on_the_structures_day(db, crew, structure, use
     assert len(inside) == 1 and before == []
     paris, _ = pathway.timeline(db, user=director, employee=amina, kinds={"alert"}, tz="Europe/Paris")
     assert [e.day for e in paris] == [date(2026, 11, 20)]  # 22:30 (or 23:30 in summer) in Paris: still the 20th
+
+
+def test_the_parcours_shows_attendance_over_thirty_days_and_since_entry(client, login_as, crew, db, structure,
+                                                                        users):
+    amina = crew["people"][0]
+    today = date.today()
+    with writing():
+        for days_ago, status, late in ((45, "absent", None), (40, "excused", None), (10, "late", 15), (5, "present", None),
+                                       (-1, "absent", None)):  # tomorrow's is not counted yet
+            db.add(Attendance(structure_id=structure.id, employee_id=amina.id, day=today - timedelta(days=days_ago),
+                              status=status, late_minutes=late, recorded_by_id=users["supervisor"].id))
+        db.commit()
+    login_as("supervisor")
+    body = client.get(f"/salaries/{amina.id}/parcours").get_data(as_text=True)
+    recent = body.split("Assiduité, 30 derniers jours</dt>")[1].split("</dd>")[0]
+    overall = body.split("Assiduité, depuis l&#39;entrée</dt>")[1].split("</dd>")[0]
+    assert "<strong>100 %</strong> · 0 absence, 1 retard" in recent and "excusée" not in recent
+    assert "<strong>67 %</strong> · 1 absence, 1 retard, 1 excusée" in overall

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import Date, bindparam, case
 from sqlmodel import Session, col, func, select
 
 from webapp.domain.field.captures import FieldError, check_day
@@ -84,3 +84,29 @@ def attendance_rates(db: Session, *, structure_id: int, employee_ids: list[int],
         if status == "late":
             rates[employee_id].late_minutes = int(minutes)
     return rates
+
+
+# Built once per process (every parcours runs it): a person's counts by status over their whole history and
+# over the recent days, from the (employee, day, status, late minutes, structure) index alone.
+_recent = Attendance.day >= bindparam("recent_start", type_=Date)
+_RATES_RECENT_AND_OVERALL = (
+    select(Attendance.status, func.count(), func.coalesce(func.sum(Attendance.late_minutes), 0),
+           func.coalesce(func.sum(case((_recent, 1), else_=0)), 0),
+           func.coalesce(func.sum(case((_recent, Attendance.late_minutes), else_=0)), 0))
+    .where(Attendance.structure_id == bindparam("structure_id"), Attendance.employee_id == bindparam("employee_id"),
+           Attendance.day <= bindparam("end", type_=Date))
+    .group_by(Attendance.status))
+
+
+def recent_and_overall_rates(db: Session, *, structure_id: int, employee_id: int, recent_start: date,
+                             end: date) -> tuple[AttendanceRate, AttendanceRate]:
+    """One person's attendance from `recent_start` to `end`, and over everything up to `end`, in one query."""
+    recent, overall = AttendanceRate(), AttendanceRate()
+    for status, count, minutes, recent_count, recent_minutes in db.exec(_RATES_RECENT_AND_OVERALL, params={
+            "structure_id": structure_id, "employee_id": employee_id, "recent_start": recent_start, "end": end}):
+        setattr(overall, status, count)
+        setattr(recent, status, recent_count)
+        if status == "late":
+            overall.late_minutes, recent.late_minutes = int(minutes), int(recent_minutes)
+    return recent, overall
+

@@ -5,13 +5,13 @@ import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam
 from sqlmodel import Session, col, select
 
 from webapp.domain.alerts.alerts import unresolved_by_employee
 from webapp.domain.field import instructions
-from webapp.domain.field.attendance import attendance_by_employee
 from webapp.domain.field.captures import FieldError, check_day
 from webapp.domain.field.observations import visible_clause
 from webapp.domain.followup import followup
@@ -132,12 +132,19 @@ def _assign(db: Session, employee: Employee, teams: list[Team], day: date) -> No
                       worksite_id=team.worksite_id, team_id=team.id))
 
 
+class DayAttendance(NamedTuple):
+    """A person's attendance of the day, as the card's form shows it."""
+
+    status: str
+    late_minutes: int | None
+
+
 @dataclass
 class TeamCard:
     """What the Today screen shows for one person: the five things checked before the shift, and attendance."""
 
     employee: Employee
-    attendance: Attendance | None = None
+    attendance: DayAttendance | None = None
     last_observation: date | None = None
     objectives: list = field(default_factory=list)
     skills: list = field(default_factory=list)
@@ -147,15 +154,18 @@ class TeamCard:
 
 
 @functools.cache
-def _last_observation_statement(role: str, without_structure: bool):
-    """Each person's newest note the viewer may read: one short walk of the (employee, day) index per person.
-    Built once per process for a role."""
+def _card_facts_statement(role: str, without_structure: bool):
+    """Each person's newest note the viewer may read (one short walk of the (employee, day) index per person) and
+    their attendance of the day, in one statement built once per process for a role."""
     viewer = RoleViewer(role, without_structure)
     latest = (select(ObservationEmployee.observed_on)
               .join(Observation, Observation.id == ObservationEmployee.observation_id)
               .where(ObservationEmployee.employee_id == Employee.id, visible_clause(viewer))
               .order_by(col(ObservationEmployee.observed_on).desc()).limit(1).scalar_subquery())
-    return select(Employee.id, latest).where(col(Employee.id).in_(bindparam("ids", expanding=True)))
+    return (select(Employee.id, latest, Attendance.status, Attendance.late_minutes)
+            .outerjoin(Attendance, and_(Attendance.employee_id == Employee.id, Attendance.day == bindparam("day"),
+                                        Attendance.structure_id == viewer.structure_id))
+            .where(col(Employee.id).in_(bindparam("ids", expanding=True))))
 
 
 def team_cards(db: Session, *, user: User, employees: list[Employee], day: date) -> list[TeamCard]:
@@ -163,16 +173,19 @@ def team_cards(db: Session, *, user: User, employees: list[Employee], day: date)
     ids = [e.id for e in employees]
     if not ids:
         return []
-    attendance = attendance_by_employee(db, structure_id=user.structure_id, employee_ids=ids, day=day)
-    last = dict(db.exec(_last_observation_statement(user.role, user.structure_id is None),
-                        params={**viewer_params(user), "ids": ids}).all())
-    goals = followup.current_goals(db, user=user, employee_ids=ids)
-    constraints = followup.constraints_of(db, ids)
+    last, attendance = {}, {}
+    for employee_id, observed_on, status, late_minutes in db.exec(
+            _card_facts_statement(user.role, user.structure_id is None),
+            params={**viewer_params(user), "ids": ids, "day": day}).all():
+        last[employee_id] = observed_on
+        if status is not None:
+            attendance[employee_id] = DayAttendance(status, late_minutes)
+    goals, constraints = followup.card_notes(db, user=user, employee_ids=ids)
     integration = followup.integration_left(db, structure_id=user.structure_id, employee_ids=ids, today=day)
     working = skills.working_skills(db, ids)
     alerts = unresolved_by_employee(db, structure_id=user.structure_id, employee_ids=ids)
-    return [TeamCard(e, attendance.get(e.id), last.get(e.id), objectives=[g.text for g in goals.get(e.id, [])],
-                     skills=working.get(e.id, [])[:3], constraints=[c.text for c in constraints.get(e.id, [])],
+    return [TeamCard(e, attendance.get(e.id), last.get(e.id), objectives=goals.get(e.id, []),
+                     skills=working.get(e.id, [])[:3], constraints=constraints.get(e.id, []),
                      open_alert=alerts.get(e.id), integration_left=integration.get(e.id)) for e in employees]
 
 

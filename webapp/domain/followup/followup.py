@@ -5,7 +5,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Date, and_, bindparam, exists, not_
+from sqlalchemy import Date, Integer, and_, bindparam, exists, literal, not_, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -506,21 +506,32 @@ def goal_history(db: Session, goal_id: int) -> list[GoalChange]:
 
 
 @functools.cache
-def _current_goals_statement(role: str, without_structure: bool):
-    """`current_goals`' query, built once per process for a role (the Today screen asks for it on every visit)."""
+def _card_notes_statement(role: str, without_structure: bool):
+    """`card_notes`' query, built once per process for a role (the Today screen asks for it on every visit): the
+    current objectives the viewer may read and the active constraints, with what each is sorted by."""
     viewer = RoleViewer(role, without_structure)
-    return (select(Goal).where(col(Goal.employee_id).in_(bindparam("ids", expanding=True)), Goal.status == "en_cours",
-                               goal_clause(viewer))
-            .order_by(Goal.employee_id, col(Goal.due_date).is_(None), Goal.due_date, Goal.id))
+    ids = bindparam("ids", expanding=True)
+    goals = select(Goal.employee_id, Goal.text, literal(0, type_=Integer).label("is_constraint"), Goal.due_date,
+                   literal(None, type_=WorkConstraint.__table__.c.created_at.type).label("created_at"), Goal.id
+                   ).where(col(Goal.employee_id).in_(ids), Goal.status == "en_cours", goal_clause(viewer))
+    constraints = select(WorkConstraint.employee_id, WorkConstraint.text, literal(1, type_=Integer),
+                         literal(None, type_=Goal.__table__.c.due_date.type), WorkConstraint.created_at, WorkConstraint.id
+                         ).where(col(WorkConstraint.employee_id).in_(ids), WorkConstraint.active.is_(True))
+    return union_all(goals, constraints)
 
 
-def current_goals(db: Session, *, user: User, employee_ids: list[int],
-                  limit: int = MAX_TODAY_GOALS) -> dict[int, list[Goal]]:
-    """At most `limit` current objectives per employee, by due date, in one query (Today)."""
-    result: dict[int, list[Goal]] = {}
-    statement = _current_goals_statement(user.role, user.structure_id is None)
-    for goal in db.exec(statement, params={**viewer_params(user), "ids": employee_ids or [0]}).all():
-        items = result.setdefault(goal.employee_id, [])
-        if len(items) < limit:
-            items.append(goal)
-    return result
+def card_notes(db: Session, *, user: User, employee_ids: list[int],
+               limit: int = MAX_TODAY_GOALS) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """For Today's cards, in one query: at most `limit` current objectives per employee (soonest due first, then
+    those without a date) and every active constraint (oldest first), as texts."""
+    goals: dict[int, list[tuple]] = {}
+    constraints: dict[int, list[tuple]] = {}
+    statement = _card_notes_statement(user.role, user.structure_id is None)
+    for employee_id, text, is_constraint, due, created, ident in db.exec(
+            statement, params={**viewer_params(user), "ids": employee_ids or [0]}).all():
+        if is_constraint:
+            constraints.setdefault(employee_id, []).append((created, ident, text))
+        else:
+            goals.setdefault(employee_id, []).append((due is None, due or date.min, ident, text))
+    return ({i: [row[-1] for row in sorted(rows)[:limit]] for i, rows in goals.items()},
+            {i: [row[-1] for row in sorted(rows)] for i, rows in constraints.items()})

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Row, bindparam, func, literal, literal_column, or_, union_all
+from sqlalchemy import Row, bindparam, exists, func, literal, literal_column, or_, union_all
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from webapp.domain import undo
@@ -97,21 +98,35 @@ def create_framework(db: Session, *, structure_id: int, sector: str, rome_code: 
 
 def missing_sectors(db: Session, structure_id: int) -> list[tuple[str, str]]:
     """(sector, ROME code) of the structure's active work sites, plus savoir-être, without a framework yet."""
-    existing = set(db.exec(_FRAMEWORK_SECTORS, params={"structure_id": structure_id}))
-    sites = db.exec(_ACTIVE_SITE_SECTORS, params={"structure_id": structure_id}).all()
-    wanted = [(reference_lists.SAVOIR_ETRE_SECTOR, "")] + sorted(set(sites))
+    rows = db.exec(_MISSING_SECTORS, params={"structure_id": structure_id}).all()
+    # Savoir-être first, then the sites' sectors (a sector once, with its first ROME code).
+    wanted = ([row for row in rows if row[0] == reference_lists.SAVOIR_ETRE_SECTOR]
+              + sorted({(sector, rome) for sector, rome in rows if sector != reference_lists.SAVOIR_ETRE_SECTOR}))
     seen, result = set(), []
     for sector, rome in wanted:
-        if sector not in existing and sector not in seen:
+        if sector not in seen:
             seen.add(sector)
             result.append((sector, rome))
     return result
 
 
-# Built once per process, as the other statements below: every skills screen runs them.
-_FRAMEWORK_SECTORS = select(SkillFramework.sector).where(SkillFramework.structure_id == bindparam("structure_id"))
-_ACTIVE_SITE_SECTORS = select(Worksite.sector, Worksite.rome_code).where(
-    Worksite.structure_id == bindparam("structure_id"), Worksite.active.is_(True))
+def _missing_sectors_statement():
+    """Savoir-être and the sectors of the structure's active sites that have no framework yet, in one statement
+    built once per process: every skills screen runs it (empty, once the frameworks exist)."""
+    structure_id = bindparam("structure_id")
+    framework = aliased(SkillFramework)
+
+    def has_framework(sector):
+        return exists().where(framework.structure_id == structure_id, framework.sector == sector)
+
+    savoir_etre = select(literal(reference_lists.SAVOIR_ETRE_SECTOR).label("sector"), literal("").label("rome_code")
+                         ).where(~has_framework(reference_lists.SAVOIR_ETRE_SECTOR))
+    sites = select(Worksite.sector, Worksite.rome_code).where(
+        Worksite.structure_id == structure_id, Worksite.active.is_(True), ~has_framework(Worksite.sector))
+    return union_all(savoir_etre, sites)
+
+
+_MISSING_SECTORS = _missing_sectors_statement()
 
 
 def ensure_frameworks(db: Session, structure_id: int) -> int:

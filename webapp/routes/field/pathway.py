@@ -1,5 +1,5 @@
 """The parcours timeline of an employee, with filters and keyset paging."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint
 from flask_login import current_user
@@ -44,10 +44,10 @@ def index(employee_id: int):
     today = local_today()
     rates = None
     if cursor is None:
-        rates = {label: field.attendance.attendance_rates(get_session(), structure_id=current_user.structure_id,
-                                               employee_ids=[employee.id], start=since, end=today)[employee.id]
-                 for label, since in (("30 derniers jours", today - timedelta(days=30)),
-                                      ("depuis l'entrée", date(2000, 1, 1)))}
+        recent, overall = field.attendance.recent_and_overall_rates(
+            get_session(), structure_id=current_user.structure_id, employee_id=employee.id,
+            recent_start=today - timedelta(days=30), end=today)
+        rates = {"30 derniers jours": recent, "depuis l'entrée": overall}
     return render("field/pathway/index.html", fragment, employee=employee, entries=entries, next_cursor=next_cursor,
                   kind=kind, start=start, end=end, filters=filters, labels=service.labels(),
                   statuses=ATTENDANCE_STATUSES,
