@@ -156,6 +156,22 @@ def measure(client: Client, method: str, path, body, htmx: bool, requests: int, 
     return samples, wall
 
 
+def forget_earlier_runs(database_url: str) -> int:
+    """Delete the notes earlier runs of this script wrote (a database kept between runs, as PostgreSQL's is):
+    they were written "now", so each run would otherwise add hundreds of notes to the counsellor's feed of the
+    next ones. Returns how many were deleted."""
+    marked = f"(client_key LIKE '{LOAD_KEY_PREFIX}%' OR client_key LIKE 'load-%')"
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM observation_employee WHERE observation_id IN "
+                                f"(SELECT id FROM observation WHERE {marked})"))
+        deleted = connection.execute(text(f"DELETE FROM observation WHERE {marked}")).rowcount
+        connection.execute(text(f"DELETE FROM idempotency_key WHERE key LIKE '{LOAD_KEY_PREFIX}%' "
+                                "OR key LIKE 'load-%'"))
+    engine.dispose()
+    return deleted
+
+
 def targets(database_url: str) -> dict:
     """Ids the screens need, read from the database: the busiest employee of the demo supervisor, a team member."""
     engine = create_engine(database_url)
@@ -212,6 +228,7 @@ class Deployment:
             subprocess.run([sys.executable, "-m", "flask", "--app", "webapp", "init-db"], env=self.env, cwd=app_dir,
                            check=True, capture_output=True)
             self.init_seconds = time.perf_counter() - started
+        self.forgotten = forget_earlier_runs(url)
         self.ids = targets(url)
         self.sql_log = Path(tempfile.mkdtemp(prefix="terrain-load-")) / "sql.log"
         self.port = free_port()
@@ -297,7 +314,8 @@ class Deployment:
                              "slices": args.slices,
                              "concurrency": args.concurrency, "workers": args.workers, "threads": args.threads},
                 "app": "previous version" if self.app_dir != ROOT else "this version",
-                "init_db_seconds": self.init_seconds, "results": results}
+                "init_db_seconds": self.init_seconds, "earlier_run_notes_deleted": self.forgotten,
+                "results": results}
 
 
 def main() -> int:
