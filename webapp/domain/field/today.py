@@ -46,10 +46,17 @@ class TeamToday:
 # running it): what varies is passed as bound parameters.
 _TEAMS = (select(Team).where(Team.structure_id == bindparam("structure_id"), Team.supervisor_id == bindparam("user_id"),
                              Team.active.is_(True)).order_by(Team.name))
-_ASSIGNED = (select(Employee, Assignment.worksite_id).join(Assignment, Assignment.employee_id == Employee.id)
-             .where(Assignment.structure_id == bindparam("structure_id"), Assignment.day == bindparam("day"),
-                    col(Assignment.team_id).in_(bindparam("team_ids", expanding=True)))
-             .order_by(Employee.first_name, Employee.last_name))
+# The supervisor's active teams, each with the people assigned to it for the day (a team without any: one row
+# without a person), in one statement.
+_TEAMS_AND_ASSIGNED = (
+    select(Team.worksite_id.label("team_site"), Employee, Assignment.worksite_id.label("assigned_site"))
+    .select_from(Team)
+    .outerjoin(Assignment, and_(Assignment.team_id == Team.id, Assignment.structure_id == bindparam("structure_id"),
+                                Assignment.day == bindparam("day")))
+    .outerjoin(Employee, Employee.id == Assignment.employee_id)
+    .where(Team.structure_id == bindparam("structure_id"), Team.supervisor_id == bindparam("user_id"),
+           Team.active.is_(True))
+    .order_by(Employee.first_name, Employee.last_name))
 _REFERENT_OF = (select(Employee).where(Employee.structure_id == bindparam("structure_id"), Employee.active.is_(True),
                                        Employee.referent_eti_id == bindparam("user_id"))
                 .order_by(Employee.first_name, Employee.last_name))
@@ -68,18 +75,16 @@ def supervisor_teams(db: Session, user: User) -> list[Team]:
 def team_today(db: Session, *, user: User, day: date) -> TeamToday:
     """The day's team from assignments to the supervisor's teams, else the supervisor's referent employees."""
     structure_id = user.structure_id
-    teams = supervisor_teams(db, user)
-    team_ids = [t.id for t in teams]
-    rows = []
-    if team_ids:
-        rows = db.exec(_ASSIGNED, params={"structure_id": structure_id, "day": day, "team_ids": team_ids}).all()
-    if rows:
-        employees = [e for e, _ in rows]
-        site_ids = {s for _, s in rows}
+    rows = db.exec(_TEAMS_AND_ASSIGNED, params={"structure_id": structure_id, "user_id": user.id, "day": day}).all()
+    assigned = [(employee, site) for _team_site, employee, site in rows if employee is not None]
+    if assigned:
+        employees = [employee for employee, _site in assigned]
+        site_ids = {site for _employee, site in assigned}
         from_assignments = True
     else:
         employees = list(db.exec(_REFERENT_OF, params={"structure_id": structure_id, "user_id": user.id}).all())
-        site_ids = {t.worksite_id for t in teams} | {e.worksite_id for e in employees if e.worksite_id}
+        site_ids = ({team_site for team_site, _e, _s in rows if team_site}
+                    | {e.worksite_id for e in employees if e.worksite_id})
         from_assignments = False
     worksites = list(db.exec(_WORKSITES, params={"ids": list(site_ids) or [0], "structure_id": structure_id}).all())
     return TeamToday(employees, worksites, from_assignments)
