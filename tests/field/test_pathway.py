@@ -167,6 +167,50 @@ def test_timestamped_entries_fall_on_the_structures_day(db, crew, structure, use
     assert [e.day for e in paris] == [date(2026, 11, 20)]  # 22:30 (or 23:30 in summer) in Paris: still the 20th
 
 
+def test_ratings_and_alerts_page_by_local_day_whatever_order_they_were_stored_in(db, crew, structure, users):
+    """The pages of timestamped kinds are found from the newest times only (`_Kinds._recent`): rows stored out of
+    time order, several on a day, some on either side of a local midnight, still come in (day, id) order, each once,
+    with and without a period, in a zone far from UTC."""
+    amina, director = crew["people"][0], users["director"]
+    base = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    # Hours from `base`, in the order of their ids: a day of six ratings, night hours around Nouméa's midnight
+    # (13:00 UTC), and gaps of weeks.
+    hours = [0, -30 * 24, 1, 2, -3, 12.5, 13.5, -24 * 40, 3, 4, 5, 11, -11, -24 * 41 + 1, 14, 60, -2 * 24, -1]
+    with writing():
+        skills.ensure_frameworks(db, structure.id)
+        skill = db.exec(select(Skill).where(Skill.structure_id == structure.id)).first()
+        for index, offset in enumerate(hours):
+            when = base + timedelta(hours=offset)
+            skills.record_rating(db, employee=amina, skill=skill, level=1 + index % 3, user=users["supervisor"],
+                                 at=when)
+            db.add(Alert(structure_id=structure.id, employee_id=amina.id, type_code="sante", severity="haute",
+                         raised_by_id=users["supervisor"].id, raised_at=when, received_at=when,
+                         client_key=uuid.uuid4().hex))
+        db.commit()
+    for tz in ("Pacific/Noumea", "America/Cayenne"):
+        local = pathway.LocalDay.of(tz)
+        for start, end in ((None, None), (date(2026, 5, 2), date(2026, 6, 2)), (None, date(2026, 6, 1))):
+            whole, _ = pathway.timeline(db, user=director, employee=amina, kinds={"rating", "alert"}, tz=tz,
+                                        start=start, end=end, limit=500)
+            expected = sorted(((local.of_value(base + timedelta(hours=h)), kind) for h in hours
+                               for kind in ("rating", "alert")
+                               if (start is None or local.of_value(base + timedelta(hours=h)) >= start)
+                               and (end is None or local.of_value(base + timedelta(hours=h)) <= end)),
+                              key=lambda pair: (pair[0], pathway.KINDS[pair[1]][1]), reverse=True)
+            assert [(e.day, e.kind) for e in whole] == expected
+            assert [e.sort_key for e in whole] == sorted((e.sort_key for e in whole), reverse=True)
+            for limit in (1, 2, 3, 5):
+                seen, cursor = [], None
+                while True:
+                    entries, cursor = pathway.timeline(db, user=director, employee=amina, kinds={"rating", "alert"},
+                                                       tz=tz, start=start, end=end, cursor=cursor, limit=limit)
+                    assert len(entries) <= limit
+                    seen += [(e.kind, e.id) for e in entries]
+                    if cursor is None:
+                        break
+                assert seen == [(e.kind, e.id) for e in whole], (tz, start, end, limit)
+
+
 def test_the_parcours_shows_attendance_over_thirty_days_and_since_entry(client, login_as, crew, db, structure,
                                                                         users):
     amina = crew["people"][0]

@@ -2,10 +2,25 @@
 from __future__ import annotations
 
 import functools
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Date, Integer, Interval, Row, String, bindparam, func, or_
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    Interval,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    union_all,
+)
 from sqlmodel import Session, col, select
 
 from webapp.domain.alerts.alerts import STATUS_LABELS as ALERT_STATUSES
@@ -99,6 +114,10 @@ class LocalDay:
             return timedelta(minutes=self.minutes)
         return f"{self.minutes:+d} minutes"
 
+    def midnight(self, day: date) -> datetime:
+        """The UTC time at which `day` starts in the zone (at the offset of `of`)."""
+        return datetime.combine(day, datetime.min.time(), UTC) - timedelta(minutes=self.minutes)
+
     def of_value(self, value: datetime) -> date:
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
@@ -125,22 +144,30 @@ class Entry:
     day: date
     id: int
     observation: ObservationView | None = None
-    # The other kinds come as plain rows of the columns the timeline shows (see `_statements`).
-    instruction: Row | None = None
-    attendance: Row | None = None
-    alert: Row | None = None
-    rating: Row | None = None
-    goal: Row | None = None
-    change: Row | None = None  # with its objective's text, the same row as `goal`
-    review: Row | None = None
+    # The other kinds come as plain rows of the columns the timeline shows (see `_NAMES`).
+    instruction: tuple | None = None
+    attendance: tuple | None = None
+    alert: tuple | None = None
+    rating: tuple | None = None
+    goal: tuple | None = None
+    change: tuple | None = None  # with its objective's text, the same row as `goal`
+    review: tuple | None = None
 
     @property
     def sort_key(self) -> tuple:
         return (self.day, KINDS[self.kind][1], self.id)
 
 
+_KIND_OF_RANK = {rank: kind for kind, (_label, rank) in KINDS.items()}
+# The Entry attribute each kind's row goes to (a change also goes to `goal`: its row carries the objective's text).
+_ENTRY_FIELD = {"instruction": "instruction", "attendance": "attendance", "alert": "alert", "rating": "rating",
+                "goal": "goal", "goal_change": "change", "review": "review"}
+
+
 # Above every id (the largest INTEGER of PostgreSQL): every entry of the cursor's day lies under it.
 _EVERY_ID = 2**31 - 1
+# The timestamp bounds of a page without a period or a cursor on that side.
+_FAR_PAST, _FAR_FUTURE = datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -152,9 +179,10 @@ class _Bounds:
     end: bool
     cursor: bool
 
-    def where(self, day, id_column) -> list:
+    def where(self, day, id_column, kind: str) -> list:
         """The conditions on a kind's day and id; the keyset one, "strictly after the cursor in (day desc, rank
-        desc, id desc) order", takes one form for every kind, the kind's rank deciding the bound id (`_cursor_id`)."""
+        desc, id desc) order", takes one form for every kind, the kind's rank deciding the bound id (`_cursor_id`,
+        bound as `cursor_id_<kind>`)."""
         conditions = []
         if self.start:
             conditions.append(day >= bindparam("start", type_=Date))
@@ -162,21 +190,9 @@ class _Bounds:
             conditions.append(day <= bindparam("end", type_=Date))
         if self.cursor:
             cursor_day = bindparam("cursor_day", type_=Date)
-            conditions += [day <= cursor_day, or_(day < cursor_day, id_column < bindparam("cursor_id", type_=Integer))]
+            conditions += [day <= cursor_day,
+                           or_(day < cursor_day, id_column < bindparam(f"cursor_id_{kind}", type_=Integer))]
         return conditions
-
-
-def _newest(statement, bounds: _Bounds, day, id_column):
-    """A kind's rows for a page: in the period, after the cursor, newest first, one more than the page."""
-    return (statement.where(*bounds.where(day, id_column))
-            .order_by(day.desc(), col(id_column).desc()).limit(bindparam("limit", type_=Integer)))
-
-
-def _newest_sorted(rows, conditions: tuple, bounds: _Bounds, day, id_column):
-    """As `_newest`, for a kind whose day no index gives in order (computed from a time, or joined): the ids
-    alone are sorted, from an index when one covers `conditions`, then only the page's `rows` are read."""
-    page = _newest(rows.with_only_columns(id_column).where(*conditions), bounds, day, id_column)
-    return rows.where(col(id_column).in_(page)).order_by(day.desc(), col(id_column).desc())
 
 
 def _cursor_id(rank: int, cursor: Cursor | None) -> int:
@@ -189,57 +205,153 @@ def _cursor_id(rank: int, cursor: Cursor | None) -> int:
     return cursor.id
 
 
+# The columns every kind's rows share in the one statement that reads them (see `_statements`), with their types,
+# and what each column is called in the rows the templates receive.
+_COLUMNS = {"day": Date(), "at": DateTime(timezone=True), "text1": String(), "text2": String(),
+            "number": Integer(), "at2": DateTime(timezone=True), "day2": Date(), "flag": Boolean()}
+_NAMES = {
+    "instruction": {"day": "day", "text1": "category", "text2": "text"},
+    "attendance": {"day": "day", "text1": "status", "number": "late_minutes"},
+    "alert": {"at": "raised_at", "text1": "type_code", "text2": "status"},
+    "rating": {"at": "rated_at", "text1": "skill_label", "number": "level"},
+    "goal": {"at": "created_at", "text1": "text", "text2": "status", "flag": "sensitive"},
+    "goal_change": {"at": "changed_at", "text1": "summary", "text2": "text"},
+    "review": {"at": "created_at", "text1": "kind", "text2": "status", "at2": "finalised_at", "day2": "due_date"},
+}
+# Where each kind's columns are in a row of the shared statement (after its rank and id).
+_POSITIONS = {kind: [2 + list(_COLUMNS).index(column) for column in names] for kind, names in _NAMES.items()}
+_ROWS = {kind: namedtuple(f"{kind.title().replace('_', '')}Row", ["id", *names.values()])
+         for kind, names in _NAMES.items()}
+
+
+def _shared_columns(kind: str, id_column, columns: dict) -> list:
+    """A kind's columns in the shared order: its rank, its id, then each shared column or a typed NULL."""
+    return [literal(KINDS[kind][1], Integer).label("rank"), id_column.label("id"),
+            *[(columns[name] if name in columns else cast(null(), type_)).label(name)
+              for name, type_ in _COLUMNS.items()]]
+
+
+class _Kinds:
+    """Builds each kind's page of rows for one dialect, role and set of bounds (see `_statements`)."""
+
+    def __init__(self, dialect: str, bounds: _Bounds):
+        self.dialect, self.bounds = dialect, bounds
+
+    def day(self, column):
+        return LocalDay.sql(column, self.dialect)
+
+    def newest(self, kind: str, statement, day, id_column):
+        """A kind's rows for a page: in the period, after the cursor, newest first, one more than the page."""
+        return (statement.where(*self.bounds.where(day, id_column, kind))
+                .order_by(day.desc(), col(id_column).desc()).limit(bindparam("limit", type_=Integer)))
+
+    def newest_sorted(self, kind: str, rows, conditions: tuple, day, id_column, at=None):
+        """As `newest`, for a kind whose day no index gives in order (computed from a time, or joined): the ids
+        alone are sorted, from an index when one covers `conditions`, then only the page's `rows` are read.
+
+        For a kind stored with a time `at` (its day computed from it), only the rows from the day before the
+        page's oldest time are sorted (`_recent`), whatever the length of the history."""
+        if at is not None:
+            conditions = (*conditions, *self._recent(conditions, at))
+        page = self.newest(kind, rows.with_only_columns(id_column).where(*conditions), day, id_column)
+        return rows.where(col(id_column).in_(page))
+
+    def _recent(self, conditions: tuple, at) -> list:
+        """Conditions on `at` that keep every row of the page (and a few more) without computing a day per row.
+
+        The period and the cursor's day become a time range (`since_at` to `until`; the local day is the stored
+        time shifted by a fixed offset). The page then holds the rows of the cursor's day (from `before` on) and the
+        first rows of the days before it in (day, id) order: these all lie on or after the day of the page's
+        `limit`-th newest time before `before`, so within a day of it, found from the (person, time) index."""
+        window = (select(at.label("at")).where(*conditions, at >= bindparam("since_at", type_=at.type),
+                                               at < bindparam("before", type_=at.type))
+                  .order_by(at.desc()).limit(bindparam("limit", type_=Integer)).subquery("recent"))
+        oldest = select(func.min(window.c.at)).scalar_subquery()
+        if self.dialect == "postgresql":
+            day_before = oldest - literal(timedelta(days=1), Interval)
+        else:  # SQLite keeps times as 'YYYY-MM-DD HH:MM:SS.ffffff' text: datetime() gives a comparable one.
+            day_before = func.datetime(oldest, "-1 day")
+        # No row before `before`: the page is the cursor's day alone.
+        floor = func.coalesce(day_before, bindparam("before", type_=at.type))
+        return [at >= floor, at >= bindparam("since_at", type_=at.type), at < bindparam("until", type_=at.type)]
+
+
 @functools.cache
-def _statements(dialect: str, role: str, bounds: _Bounds) -> dict:
-    """Each kind's page query, built once per process for a dialect and a role: building a statement costs more
-    than running it. The values are bound at execution (see `timeline`)."""
+def _statements(dialect: str, role: str, bounds: _Bounds, kinds: frozenset[str]) -> tuple:
+    """The page queries, built once per process for a dialect, a role, bounds and kinds: building a statement costs
+    more than running it. The values are bound at execution (see `timeline`).
+
+    Two statements: the observations (read whole, to be decorated), and every other kind's rows in one
+    `UNION ALL` of their pages, each in the shared columns of `_COLUMNS`."""
     viewer = RoleViewer(role)
     employee_id = bindparam("employee_id", type_=Integer)
-
-    def day(column):
-        return LocalDay.sql(column, dialect)
-
-    def newest(statement, day, id_column):
-        return _newest(statement, bounds, day, id_column)
-
-    def newest_sorted(rows, conditions, day, id_column):
-        return _newest_sorted(rows, conditions, bounds, day, id_column)
-
+    build = _Kinds(dialect, bounds)
+    day = build.day
     link, ack = ObservationEmployee, InstructionAck
-    return {
-        # Walks the person's (employee, day, observation) index newest first and stops at the page's end.
-        "observation": newest(select(Observation).join(link, link.observation_id == Observation.id)
-                              .where(link.employee_id == employee_id, visible_clause(viewer), current_clause()),
-                              col(link.observed_on), link.observation_id),
-        "instruction": newest_sorted(select(ack.id, Instruction.day, Instruction.category, Instruction.text)
-                                     .join(Instruction, Instruction.id == ack.instruction_id),
-                                     (ack.employee_id == employee_id, ack.structure_id == viewer.structure_id,
-                                      col(ack.acknowledged_at).is_not(None)),
-                                     col(Instruction.day), ack.id),
-        "attendance": newest(select(Attendance.id, Attendance.day, Attendance.status, Attendance.late_minutes)
-                             .where(Attendance.employee_id == employee_id,
-                                    Attendance.structure_id == viewer.structure_id, Attendance.status != "present"),
-                             col(Attendance.day), Attendance.id),
-        "alert": newest_sorted(select(Alert.id, Alert.raised_at, Alert.type_code, Alert.status),
-                               (Alert.employee_id == employee_id, alert_clause(viewer)),
-                               day(Alert.raised_at), Alert.id),
-        "rating": newest_sorted(select(SkillRating.id, SkillRating.rated_at, SkillRating.skill_label, SkillRating.level),
-                                (SkillRating.employee_id == employee_id,
-                                 SkillRating.structure_id == viewer.structure_id),
-                                day(SkillRating.rated_at), SkillRating.id),
+    # Walks the person's (employee, day, observation) index newest first and stops at the page's end.
+    observations = build.newest("observation", select(Observation)
+                                .join(link, link.observation_id == Observation.id)
+                                .where(link.employee_id == employee_id, visible_clause(viewer), current_clause()),
+                                col(link.observed_on), link.observation_id)
+    pages = {
+        "instruction": lambda: build.newest_sorted(
+            "instruction", select(*_shared_columns("instruction", ack.id, {
+                "day": Instruction.day, "text1": Instruction.category, "text2": Instruction.text}))
+            .join(Instruction, Instruction.id == ack.instruction_id),
+            (ack.employee_id == employee_id, ack.structure_id == viewer.structure_id,
+             col(ack.acknowledged_at).is_not(None)),
+            col(Instruction.day), ack.id),
+        "attendance": lambda: build.newest(
+            "attendance", select(*_shared_columns("attendance", Attendance.id, {
+                "day": Attendance.day, "text1": Attendance.status, "number": Attendance.late_minutes}))
+            .where(Attendance.employee_id == employee_id, Attendance.structure_id == viewer.structure_id,
+                   Attendance.status != "present"),
+            col(Attendance.day), Attendance.id),
+        "alert": lambda: build.newest_sorted(
+            "alert", select(*_shared_columns("alert", Alert.id, {
+                "at": Alert.raised_at, "text1": Alert.type_code, "text2": Alert.status})),
+            (Alert.employee_id == employee_id, alert_clause(viewer)),
+            day(Alert.raised_at), Alert.id, at=col(Alert.raised_at)),
+        "rating": lambda: build.newest_sorted(
+            "rating", select(*_shared_columns("rating", SkillRating.id, {
+                "at": SkillRating.rated_at, "text1": SkillRating.skill_label, "number": SkillRating.level})),
+            (SkillRating.employee_id == employee_id, SkillRating.structure_id == viewer.structure_id),
+            day(SkillRating.rated_at), SkillRating.id, at=col(SkillRating.rated_at)),
         # A person has a few objectives and bilans: their rows are sorted as they are.
-        "goal": newest(select(Goal.id, Goal.created_at, Goal.text, Goal.status, Goal.sensitive)
-                       .where(Goal.employee_id == employee_id, goal_clause(viewer)),
-                       day(Goal.created_at), Goal.id),
-        "goal_change": newest(select(GoalChange.id, GoalChange.changed_at, GoalChange.summary, Goal.text)
-                              .join(Goal, Goal.id == GoalChange.goal_id)
-                              .where(Goal.employee_id == employee_id, goal_clause(viewer)),
-                              day(GoalChange.changed_at), GoalChange.id),
-        "review": newest(select(Review.id, Review.created_at, Review.kind, Review.status, Review.finalised_at,
-                                Review.due_date)
-                         .where(Review.employee_id == employee_id, Review.structure_id == viewer.structure_id),
-                         day(Review.created_at), Review.id),
+        "goal": lambda: build.newest(
+            "goal", select(*_shared_columns("goal", Goal.id, {
+                "at": Goal.created_at, "text1": Goal.text, "text2": Goal.status, "flag": Goal.sensitive}))
+            .where(Goal.employee_id == employee_id, goal_clause(viewer)),
+            day(Goal.created_at), Goal.id),
+        "goal_change": lambda: build.newest(
+            "goal_change", select(*_shared_columns("goal_change", GoalChange.id, {
+                "at": GoalChange.changed_at, "text1": GoalChange.summary, "text2": Goal.text}))
+            .join(Goal, Goal.id == GoalChange.goal_id)
+            .where(Goal.employee_id == employee_id, goal_clause(viewer)),
+            day(GoalChange.changed_at), GoalChange.id),
+        "review": lambda: build.newest(
+            "review", select(*_shared_columns("review", Review.id, {
+                "at": Review.created_at, "text1": Review.kind, "text2": Review.status,
+                "at2": Review.finalised_at, "day2": Review.due_date}))
+            .where(Review.employee_id == employee_id, Review.structure_id == viewer.structure_id),
+            day(Review.created_at), Review.id),
     }
+    # Each page keeps its ORDER BY and LIMIT inside its own subquery (SQLite allows neither in a UNION's member).
+    chosen = [select(*pages[kind]().subquery(f"{kind}_page").c) for kind in _NAMES if kind in kinds]
+    others = union_all(*chosen) if len(chosen) > 1 else (chosen[0] if chosen else None)
+    return observations, others
+
+
+def _entry(day: date, rank: int, ident: int, row) -> Entry:
+    """The entry of a candidate of the page: an observation (decorated later), or a row of the shared statement."""
+    kind = _KIND_OF_RANK[rank]
+    entry = Entry(kind, day, ident)
+    if kind != "observation":
+        fields = _ROWS[kind](ident, *(row[index] for index in _POSITIONS[kind]))
+        setattr(entry, _ENTRY_FIELD[kind], fields)
+        if kind == "goal_change":
+            entry.goal = fields
+    return entry
 
 
 def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | None = None,
@@ -247,42 +359,31 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
              limit: int = PAGE_SIZE, tz: dates.Zone = None) -> tuple[list[Entry], Cursor | None]:
     """A page of the employee's timeline and the cursor of the next page (None at the end).
 
-    One query per kind plus a fixed number to decorate observations: the cost depends on the page size,
-    never on the length of the history.
+    Two queries (the observations, every other kind in one) plus a fixed number to decorate the page's
+    observations: the cost depends on the page size, never on the length of the history.
     """
     kinds = kinds or kinds_for(user, None)
-    entries: list[Entry] = []
     local = LocalDay.of(tz)
     dialect = db.get_bind().dialect.name
-    statements = _statements(dialect, user.role, _Bounds(start is not None, end is not None, cursor is not None))
-    params = {**viewer_params(user), "employee_id": employee.id, "start": start,
-              "end": end, "cursor_day": cursor and cursor.day, "limit": limit + 1, "shift": local.shift(dialect)}
-
-    def newest(kind: str):
-        """A kind's rows for this page."""
-        return db.exec(statements[kind], params={**params, "cursor_id": _cursor_id(KINDS[kind][1], cursor)}).all()
-
-    notes = {o.id: o for o in newest("observation")} if "observation" in kinds else {}
-    entries += [Entry("observation", o.observed_on, o.id) for o in notes.values()]
-    if "instruction" in kinds:
-        entries += [Entry("instruction", i.day, i.id, instruction=i) for i in newest("instruction")]
-    if "attendance" in kinds:
-        entries += [Entry("attendance", a.day, a.id, attendance=a) for a in newest("attendance")]
-    if "alert" in kinds:
-        entries += [Entry("alert", local.of_value(a.raised_at), a.id, alert=a) for a in newest("alert")]
-    if "rating" in kinds:
-        entries += [Entry("rating", local.of_value(r.rated_at), r.id, rating=r) for r in newest("rating")]
-    if "goal" in kinds:
-        entries += [Entry("goal", local.of_value(g.created_at), g.id, goal=g) for g in newest("goal")]
-    if "goal_change" in kinds:
-        entries += [Entry("goal_change", local.of_value(c.changed_at), c.id, goal=c, change=c)
-                    for c in newest("goal_change")]
-    if "review" in kinds:
-        entries += [Entry("review", local.of_value(r.created_at), r.id, review=r) for r in newest("review")]
-    entries.sort(key=lambda e: e.sort_key, reverse=True)
-    page = entries[:limit]
+    observations, others = _statements(dialect, user.role, _Bounds(start is not None, end is not None,
+                                                                    cursor is not None), frozenset(kinds))
+    last_day = min(day for day in (end, cursor and cursor.day) if day is not None) if end or cursor else None
+    params = {**viewer_params(user), "employee_id": employee.id, "start": start, "end": end,
+              "cursor_day": cursor and cursor.day, "limit": limit + 1, "shift": local.shift(dialect),
+              # The same bounds as times, for the kinds stored with one (see `_Kinds._recent`).
+              "since_at": local.midnight(start) if start else _FAR_PAST,
+              "until": local.midnight(last_day + timedelta(days=1)) if last_day else _FAR_FUTURE,
+              **{f"cursor_id_{kind}": _cursor_id(rank, cursor) for kind, (_label, rank) in KINDS.items()}}
+    params["before"] = local.midnight(cursor.day) if cursor else params["until"]
+    # (day, rank, id, row) of every candidate: each kind brought up to a page and one; only the page becomes entries.
+    notes = {o.id: o for o in db.exec(observations, params=params).all()} if "observation" in kinds else {}
+    candidates = [(o.observed_on, KINDS["observation"][1], o.id, o) for o in notes.values()]
+    candidates += [(row[2] if row[2] is not None else local.of_value(row[3]), row[0], row[1], row)
+                   for row in (db.exec(others, params=params).all() if others is not None else ())]
+    candidates.sort(key=lambda candidate: candidate[:3], reverse=True)
+    page = [_entry(day, rank, ident, row) for day, rank, ident, row in candidates[:limit]]
     next_cursor = None
-    if len(entries) > limit and page:
+    if len(candidates) > limit and page:
         last = page[-1]
         next_cursor = Cursor(last.day, KINDS[last.kind][1], last.id)
     # Only the observations of the page are decorated (people, author, versions): each kind brought a page of rows.
