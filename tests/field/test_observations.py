@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from tests.conftest import client_key, post
 from webapp.domain.field import pathway
-from webapp.models import Attendance, Observation, ObservationEmployee, Photo
+from webapp.models import Attendance, Instruction, InstructionAck, Observation, ObservationEmployee, Photo, utcnow
 from webapp.platform.db import get_engine, writing
 from webapp.platform.photos import PhotoError, clean_image
 
@@ -346,6 +346,42 @@ def test_counsellor_feed_counts_what_is_unread_before_the_notes_and_keeps_tout_e
     assert summary < body.index("3 observation(s)") < body.index("1 absence(s), retard(s)") < body.index("Note 2")
     assert "consigne(s) non comprise(s)" not in body  # nothing to read there: no chip
     assert 'class="sticky-actions feed-read"' in body
+
+
+def test_counsellor_feed_lists_the_unacknowledged_consignes_and_absences_of_the_followed_people(
+        client, login_as, crew, make, structure, db, users):
+    """Only the followed people's consignes left unacknowledged before today, and their absences and lateness."""
+    amina, bruno = crew["people"][:2]
+    other = make.employee(structure, first_name="Pas", last_name="Suivi")
+    today = date.today()
+    with writing():
+        for person, days_ago, text, acknowledged in ((amina, 1, "GANTS-HIER", False), (bruno, 3, "HARNAIS", False),
+                                                     (amina, 2, "DEJA-COMPRISE", True), (amina, 0, "DU-JOUR", False),
+                                                     (other, 1, "NON-SUIVI", False), (amina, 40, "TROP-ANCIENNE", False)):
+            instruction = Instruction(structure_id=structure.id, day=today - timedelta(days=days_ago),
+                                      category="securite", text=text, given_by_id=users["supervisor"].id,
+                                      client_key=uuid.uuid4().hex)
+            db.add(instruction)
+            db.flush()
+            db.add(InstructionAck(structure_id=structure.id, instruction_id=instruction.id, employee_id=person.id,
+                                  acknowledged_at=utcnow() if acknowledged else None))
+        for person, days_ago, status, late in ((bruno, 2, "late", 25), (amina, 1, "absent", None),
+                                               (amina, 3, "present", None), (other, 1, "absent", None)):
+            db.add(Attendance(structure_id=structure.id, employee_id=person.id, day=today - timedelta(days=days_ago),
+                              status=status, late_minutes=late, recorded_by_id=users["supervisor"].id))
+        db.commit()
+    login_as("counsellor")
+    body = client.get("/observations/fil").get_data(as_text=True)
+    acks = body[body.index('id="feed-acks"'):body.index('id="feed-abs"')]
+    assert "Consignes non comprises (2)" in acks
+    assert acks.index("GANTS-HIER") < acks.index("HARNAIS")  # newest first
+    assert "Amina Test" in acks and "Bruno Test" in acks
+    for hidden in ("DEJA-COMPRISE", "DU-JOUR", "NON-SUIVI", "TROP-ANCIENNE"):
+        assert hidden not in body, hidden
+    absences = body[body.index('id="feed-abs"'):]
+    assert "Absences et retards (2)" in absences
+    assert absences.index("Amina Test") < absences.index("Bruno Test") and "25 min" in absences
+    assert "Pas Suivi" not in absences
 
 
 def test_counsellor_feed_only_shows_followed_employees(client, login_as, crew, make, structure, db, auth):

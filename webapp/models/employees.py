@@ -35,6 +35,9 @@ class Team(SQLModel, table=True):
 class Employee(SQLModel, table=True):
     """A salarié(e) en insertion followed by the structure."""
 
+    # The people a counsellor or a supervisor follows (the feed, Today, the matrix), without reading the structure's.
+    __table_args__ = (Index("ix_employee_referent_cip", "referent_cip_id", "structure_id", "active"),
+                      Index("ix_employee_referent_eti", "referent_eti_id", "structure_id", "active"))
     id: int | None = Field(default=None, primary_key=True)
     structure_id: int = Field(foreign_key="structure.id", index=True)
     first_name: str = Field(max_length=80)

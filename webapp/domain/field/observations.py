@@ -5,7 +5,22 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, Integer, and_, bindparam, case, event, exists, not_, or_
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    event,
+    exists,
+    literal,
+    not_,
+    null,
+    or_,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -286,16 +301,6 @@ class Feed:
     next_cursor: FeedCursor | None = None
 
 
-def _followed_clause(user: User, employee_id_column):
-    """SQL condition: the employee is an active one of the structure that the user follows (every one for others)."""
-    person = _PERSON
-    condition = and_(person.id == employee_id_column, person.structure_id == user.structure_id,
-                     person.active.is_(True))
-    if user.role == "counsellor":
-        condition = and_(condition, person.referent_cip_id == user.id)
-    return exists().where(condition)
-
-
 # Candidate notes read from the links per round: the page and its look-ahead row, plus room for the few a
 # counsellor may not read or that were corrected since (another round reads on when they are more).
 FEED_WINDOW = FEED_LIMIT + 11
@@ -304,8 +309,8 @@ FEED_WINDOW = FEED_LIMIT + 11
 @functools.cache
 def _feed_statements(role: str, paged: bool) -> tuple:
     """The feed's queries, built once per process for a role and for a first or a next window: the notes (bound:
-    the viewer, `since`, the cursor, `window`), the unacknowledged consignes and the absences (bound: the viewer,
-    `since_day`, `today`)."""
+    the viewer, `since`, the cursor, `window`), and the unacknowledged consignes with the absences (bound: the
+    viewer, `since_day`, `today`)."""
     viewer = RoleViewer(role)
     since = bindparam("since")  # typed by the UTCDateTime columns it is compared with
     # The recent notes of the followed people, ranked from each person's (employee, time, note, tone) index
@@ -333,23 +338,28 @@ def _feed_statements(role: str, paged: bool) -> tuple:
                                                  current_clause()))
                     .order_by(window.c.rank, window.c.at.desc(), window.c.id.desc()))
     since_day = bindparam("since_day", type_=Date)
-    # Plain rows, not objects: the feed shows up to twenty of each, on every visit.
-    pending = (select(Employee.first_name, Employee.last_name, Instruction.day, Instruction.text)
-               .select_from(InstructionAck)
+    # The unacknowledged consignes and the absences of the followed people, in one statement of plain rows (the
+    # feed shows up to twenty of each on every visit): each starts from the followed people, then their rows of
+    # the period from the (person, ...) indexes.
+    pending = (select(literal("pending").label("kind"), person.first_name, person.last_name, Instruction.day,
+                      Instruction.text, cast(null(), String).label("status"),
+                      cast(null(), Integer).label("late_minutes"))
+               .select_from(person)
+               .join(InstructionAck, and_(InstructionAck.employee_id == person.id,
+                                          InstructionAck.structure_id == viewer.structure_id,
+                                          col(InstructionAck.acknowledged_at).is_(None)))
                .join(Instruction, Instruction.id == InstructionAck.instruction_id)
-               .join(Employee, Employee.id == InstructionAck.employee_id)
-               .where(Instruction.structure_id == viewer.structure_id, Instruction.day >= since_day,
-                      Instruction.day < bindparam("today", type_=Date),
-                      InstructionAck.structure_id == viewer.structure_id, col(InstructionAck.acknowledged_at).is_(None),
-                      _followed_clause(viewer, InstructionAck.employee_id))
-               .order_by(col(Instruction.day).desc()).limit(FEED_LIMIT))
-    absences = (select(Employee.first_name, Employee.last_name, Attendance.day, Attendance.status,
-                       Attendance.late_minutes)
-                .select_from(Attendance).join(Employee, Employee.id == Attendance.employee_id)
-                .where(Attendance.structure_id == viewer.structure_id, Attendance.day >= since_day,
-                       col(Attendance.status).in_(["absent", "late"]), _followed_clause(viewer, Attendance.employee_id))
-                .order_by(col(Attendance.day).desc()).limit(FEED_LIMIT))
-    return observations, pending, absences
+               .where(*followed, Instruction.structure_id == viewer.structure_id, Instruction.day >= since_day,
+                      Instruction.day < bindparam("today", type_=Date))
+               .order_by(col(Instruction.day).desc()).limit(FEED_LIMIT).subquery("pending"))
+    absences = (select(literal("absence").label("kind"), person.first_name, person.last_name, Attendance.day,
+                       cast(null(), String).label("text"), Attendance.status, Attendance.late_minutes)
+                .select_from(person)
+                .join(Attendance, and_(Attendance.employee_id == person.id,
+                                       Attendance.structure_id == viewer.structure_id))
+                .where(*followed, Attendance.day >= since_day, col(Attendance.status).in_(["absent", "late"]))
+                .order_by(col(Attendance.day).desc()).limit(FEED_LIMIT).subquery("absences"))
+    return observations, union_all(select(*pending.c), select(*absences.c))
 
 
 def _feed_notes(db: Session, *, user: User, since: datetime, cursor: FeedCursor | None,
@@ -380,8 +390,8 @@ def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor 
     """Since the last "tout lu": observations (préoccupantes first, paged by keyset), unacknowledged consignes,
     absences (on the first page).
 
-    Every query starts from the period (an index on the person or the structure, and the time) and checks each
-    candidate with a lookup, so the cost follows the number of new rows, never the length of the history.
+    Every query starts from the followed people and reads each one's rows of the period from a (person, time)
+    index, so the cost follows the number of new rows, never the length of the history.
     """
     visit = db.get(FeedVisit, user.id)
     floor = utcnow() - timedelta(days=FEED_MAX_DAYS)
@@ -391,13 +401,15 @@ def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor 
     views = observation_views(db, user=user, observations=notes)
     if cursor is not None:
         return Feed(since, views, [], [], next_cursor)
-    _observations, pending, absences = _feed_statements(user.role, False)
     params = {**viewer_params(user), "since_day": since.date(), "today": today}
+    pending, absences = [], []
     # Names as Employee.full_name gives them.
-    return Feed(since, views,
-                [PendingAck(f"{first} {last}", day, text) for first, last, day, text in db.exec(pending, params=params)],
-                [Absence(f"{first} {last}", day, status, late)
-                 for first, last, day, status, late in db.exec(absences, params=params)],
+    for kind, first, last, day, text, status, late in db.exec(_feed_statements(user.role, False)[1], params=params):
+        if kind == "pending":
+            pending.append(PendingAck(f"{first} {last}", day, text))
+        else:
+            absences.append(Absence(f"{first} {last}", day, status, late))
+    return Feed(since, views, pending, absences,
                 next_cursor)
 
 
