@@ -62,6 +62,12 @@ class AttendanceRate:
     excused: int = 0
     late_minutes: int = 0
 
+    def add(self, status: str, days: int, late_minutes: int) -> None:
+        """Take the count of one status (and, for lateness, its minutes) from a query grouped by status."""
+        setattr(self, status, days)
+        if status == "late":
+            self.late_minutes = int(late_minutes)
+
     @property
     def rate(self) -> float | None:
         """Share of expected days worked (present or late); excused days are not expected."""
@@ -80,9 +86,7 @@ def attendance_rates(db: Session, *, structure_id: int, employee_ids: list[int],
     ).all()
     rates = {i: AttendanceRate() for i in employee_ids}
     for employee_id, status, count, minutes in rows:
-        setattr(rates[employee_id], status, count)
-        if status == "late":
-            rates[employee_id].late_minutes = int(minutes)
+        rates[employee_id].add(status, count, minutes)
     return rates
 
 
@@ -104,9 +108,7 @@ def recent_and_overall_rates(db: Session, *, structure_id: int, employee_id: int
     recent, overall = AttendanceRate(), AttendanceRate()
     for status, count, minutes, recent_count, recent_minutes in db.exec(_RATES_RECENT_AND_OVERALL, params={
             "structure_id": structure_id, "employee_id": employee_id, "recent_start": recent_start, "end": end}):
-        setattr(overall, status, count)
-        setattr(recent, status, recent_count)
-        if status == "late":
-            overall.late_minutes, recent.late_minutes = int(minutes), int(recent_minutes)
+        overall.add(status, count, minutes)
+        recent.add(status, recent_count, recent_minutes)
     return recent, overall
 

@@ -301,9 +301,9 @@ class Feed:
     next_cursor: FeedCursor | None = None
 
 
-# Candidate notes read from the links per round: the page and its look-ahead row, plus room for the few a
+# Candidate notes read from the links per round beyond the page: its look-ahead row and room for the few a
 # counsellor may not read or that were corrected since (another round reads on when they are more).
-FEED_WINDOW = FEED_LIMIT + 11
+FEED_WINDOW_SLACK = 11
 
 
 @functools.cache
@@ -368,7 +368,7 @@ def _feed_notes(db: Session, *, user: User, since: datetime, cursor: FeedCursor 
 
     Windows of candidates are read in order until the page and one more note are found or the period is over:
     one window almost always."""
-    params = {**viewer_params(user), "since": since, "window": max(FEED_WINDOW, limit + 11)}
+    params = {**viewer_params(user), "since": since, "window": limit + FEED_WINDOW_SLACK}
     found: list[tuple[FeedCursor, Observation]] = []
     while len(found) <= limit:
         statement = _feed_statements(user.role, cursor is not None)[0]

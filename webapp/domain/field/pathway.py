@@ -224,11 +224,13 @@ _ROWS = {kind: namedtuple(f"{kind.title().replace('_', '')}Row", ["id", *names.v
          for kind, names in _NAMES.items()}
 
 
-def _shared_columns(kind: str, id_column, columns: dict) -> list:
-    """A kind's columns in the shared order: its rank, its id, then each shared column or a typed NULL."""
+def _shared_columns(kind: str, id_column, /, **columns) -> list:
+    """A kind's columns, given by the names its row has (`_NAMES`), in the shared order: its rank, its id, then
+    each shared column or a typed NULL."""
+    shared = {column: columns[name] for column, name in _NAMES[kind].items()}
     return [literal(KINDS[kind][1], Integer).label("rank"), id_column.label("id"),
-            *[(columns[name] if name in columns else cast(null(), type_)).label(name)
-              for name, type_ in _COLUMNS.items()]]
+            *[(shared[column] if column in shared else cast(null(), type_)).label(column)
+              for column, type_ in _COLUMNS.items()]]
 
 
 class _Kinds:
@@ -295,44 +297,44 @@ def _statements(dialect: str, role: str, bounds: _Bounds, kinds: frozenset[str])
                                 col(link.observed_on), link.observation_id)
     pages = {
         "instruction": lambda: build.newest_sorted(
-            "instruction", select(*_shared_columns("instruction", ack.id, {
-                "day": Instruction.day, "text1": Instruction.category, "text2": Instruction.text}))
+            "instruction", select(*_shared_columns("instruction", ack.id, day=Instruction.day, category=Instruction.category,
+                                    text=Instruction.text))
             .join(Instruction, Instruction.id == ack.instruction_id),
             (ack.employee_id == employee_id, ack.structure_id == viewer.structure_id,
              col(ack.acknowledged_at).is_not(None)),
             col(Instruction.day), ack.id),
         "attendance": lambda: build.newest(
-            "attendance", select(*_shared_columns("attendance", Attendance.id, {
-                "day": Attendance.day, "text1": Attendance.status, "number": Attendance.late_minutes}))
+            "attendance", select(*_shared_columns("attendance", Attendance.id, day=Attendance.day, status=Attendance.status,
+                                    late_minutes=Attendance.late_minutes))
             .where(Attendance.employee_id == employee_id, Attendance.structure_id == viewer.structure_id,
                    Attendance.status != "present"),
             col(Attendance.day), Attendance.id),
         "alert": lambda: build.newest_sorted(
-            "alert", select(*_shared_columns("alert", Alert.id, {
-                "at": Alert.raised_at, "text1": Alert.type_code, "text2": Alert.status})),
+            "alert", select(*_shared_columns("alert", Alert.id, raised_at=Alert.raised_at, type_code=Alert.type_code,
+                                    status=Alert.status)),
             (Alert.employee_id == employee_id, alert_clause(viewer)),
             day(Alert.raised_at), Alert.id, at=col(Alert.raised_at)),
         "rating": lambda: build.newest_sorted(
-            "rating", select(*_shared_columns("rating", SkillRating.id, {
-                "at": SkillRating.rated_at, "text1": SkillRating.skill_label, "number": SkillRating.level})),
+            "rating", select(*_shared_columns("rating", SkillRating.id, rated_at=SkillRating.rated_at,
+                                    skill_label=SkillRating.skill_label, level=SkillRating.level)),
             (SkillRating.employee_id == employee_id, SkillRating.structure_id == viewer.structure_id),
             day(SkillRating.rated_at), SkillRating.id, at=col(SkillRating.rated_at)),
         # A person has a few objectives and bilans: their rows are sorted as they are.
         "goal": lambda: build.newest(
-            "goal", select(*_shared_columns("goal", Goal.id, {
-                "at": Goal.created_at, "text1": Goal.text, "text2": Goal.status, "flag": Goal.sensitive}))
+            "goal", select(*_shared_columns("goal", Goal.id, created_at=Goal.created_at, text=Goal.text, status=Goal.status,
+                                    sensitive=Goal.sensitive))
             .where(Goal.employee_id == employee_id, goal_clause(viewer)),
             day(Goal.created_at), Goal.id),
         "goal_change": lambda: build.newest(
-            "goal_change", select(*_shared_columns("goal_change", GoalChange.id, {
-                "at": GoalChange.changed_at, "text1": GoalChange.summary, "text2": Goal.text}))
+            "goal_change", select(*_shared_columns("goal_change", GoalChange.id, changed_at=GoalChange.changed_at,
+                                    summary=GoalChange.summary, text=Goal.text))
             .join(Goal, Goal.id == GoalChange.goal_id)
             .where(Goal.employee_id == employee_id, goal_clause(viewer)),
             day(GoalChange.changed_at), GoalChange.id),
         "review": lambda: build.newest(
-            "review", select(*_shared_columns("review", Review.id, {
-                "at": Review.created_at, "text1": Review.kind, "text2": Review.status,
-                "at2": Review.finalised_at, "day2": Review.due_date}))
+            "review", select(*_shared_columns("review", Review.id, created_at=Review.created_at, kind=Review.kind,
+                                    status=Review.status, finalised_at=Review.finalised_at,
+                                    due_date=Review.due_date))
             .where(Review.employee_id == employee_id, Review.structure_id == viewer.structure_id),
             day(Review.created_at), Review.id),
     }
