@@ -9,15 +9,19 @@ from sqlmodel import Session, select
 from tests.conftest import client_key, post
 from webapp.domain import field
 from webapp.domain.alerts import alerts
+from webapp.domain.followup import followup
 from webapp.domain.skills import skills
 from webapp.models import (
     Assignment,
     Attendance,
+    Goal,
     Instruction,
     InstructionAck,
     InstructionTemplate,
     Skill,
     TeamBriefing,
+    WorkConstraint,
+    utcnow,
 )
 from webapp.platform import dates
 from webapp.platform.db import get_engine, writing
@@ -363,3 +367,51 @@ def test_the_day_is_the_structures_day_not_the_servers(client, login_as, crew, s
     assert response.status_code == 200
     db.rollback()
     assert [a.day for a in db.exec(select(Attendance)).all()] == [local]
+
+
+def test_cards_read_in_one_statement_give_each_list_as_read_alone(db, crew, structure, users):
+    """The cards' lists come from one statement, rows of every kind mixed: each person gets their own, in the order
+    each list is shown in (objectives soonest due first, constraints oldest first, skills by label, the newest open
+    alert), whatever order the rows were stored in."""
+    amina, bruno, chloe = crew["people"][:3]
+    supervisor, counsellor = users["supervisor"], users["counsellor"]
+    today = date.today()
+    now = utcnow()
+    skills.ensure_frameworks(db, structure.id)
+    # Skills stored in reverse label order, one acquired (not being worked on).
+    chosen = sorted(db.exec(select(Skill).where(Skill.structure_id == structure.id)).all(), key=lambda s: s.label)[:4]
+    for level, skill in zip((1, 2, 3, 1), reversed(chosen)):
+        skills.record_rating(db, employee=amina, skill=skill, level=level, user=supervisor)
+    for days, text in ((30, "Objectif tard"), (None, "Objectif sans date"), (3, "Objectif bientôt")):
+        db.add(Goal(structure_id=structure.id, employee_id=bruno.id, text=text, created_by_id=counsellor.id,
+                    due_date=today + timedelta(days=days) if days else None))
+    for hours, text in ((1, "Pas de port de charges"), (48, "Pas de travail en hauteur")):
+        db.add(WorkConstraint(structure_id=structure.id, employee_id=bruno.id, text=text,
+                              created_by_id=counsellor.id, created_at=now - timedelta(hours=hours)))
+    raised = []
+    for hours in (5, 1, 30):  # the newest stored neither first nor last
+        alert, _ = alerts.raise_alert(db=db, raiser=supervisor, employee_id=chloe.id, type_code="sante", facts="x",
+                                      client_key=uuid.uuid4().hex)
+        alert.raised_at = now - timedelta(hours=hours)
+        db.add(alert)
+        raised.append(alert)
+    db.commit()
+    ids = [amina.id, bruno.id, chloe.id, crew["people"][3].id]
+    cards = {card.employee.id: card for card in field.today.team_cards(db, user=supervisor, employees=crew["people"],
+                                                                        day=today)}
+    goals, constraints = field.today.followup.card_notes(db, user=supervisor, employee_ids=ids)
+    working = skills.working_skills(db, ids)
+    integration = followup.integration_left(db, structure_id=structure.id, employee_ids=ids, today=today)
+    open_alerts = alerts.unresolved_by_employee(db, structure_id=structure.id, employee_ids=ids)
+    for person in ids:
+        card = cards[person]
+        assert card.objectives == goals.get(person, []) and card.constraints == constraints.get(person, [])
+        assert card.skills == working[person][:3] and card.integration_left == integration.get(person)
+        assert card.open_alert == open_alerts.get(person)
+    expected_skills = [s.label for s, level in zip(reversed(chosen), (1, 2, 3, 1)) if level < 3]
+    assert [s.label for s in cards[amina.id].skills] == sorted(expected_skills)
+    assert cards[bruno.id].objectives == ["Objectif bientôt", "Objectif tard", "Objectif sans date"]
+    assert cards[bruno.id].constraints == ["Pas de travail en hauteur", "Pas de port de charges"]
+    assert cards[chloe.id].open_alert.id == raised[1].id and cards[amina.id].open_alert is None
+    assert cards[amina.id].integration_left is not None  # their first weeks: every welcome step is left
+    assert cards[amina.id].objectives == [] and cards[chloe.id].skills == []

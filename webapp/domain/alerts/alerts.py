@@ -505,19 +505,23 @@ def response_times(db: Session, structure_id: int, months: int = 12, now: dateti
     return figures
 
 
-# Built once per process: every Today page runs it.
-_UNRESOLVED_OF = (select(Alert).where(Alert.structure_id == bindparam("structure_id"),
-                                      col(Alert.employee_id).in_(bindparam("employee_ids", expanding=True)),
-                                      col(Alert.status).in_(UNRESOLVED_STATUSES))
-                  .order_by(col(Alert.raised_at).desc()))
+# Built once per process: every Today page runs it (within the cards' statement).
+UNRESOLVED_OF = select(Alert.employee_id, Alert.id, Alert.status, Alert.raised_at).where(
+    Alert.structure_id == bindparam("structure_id"), col(Alert.employee_id).in_(bindparam("employee_ids", expanding=True)),
+    col(Alert.status).in_(UNRESOLVED_STATUSES))
 
 
-def unresolved_by_employee(db: Session, *, structure_id: int, employee_ids: list[int]) -> dict[int, Alert]:
-    """The most recent alert not yet resolved of each employee, in one query (the Today cards)."""
+def unresolved_by_employee(db: Session, *, structure_id: int, employee_ids: list[int]) -> dict[int, tuple]:
+    """The most recent alert not yet resolved of each employee (its id, status and time), in one query."""
     if not employee_ids:
         return {}
-    rows = db.exec(_UNRESOLVED_OF, params={"structure_id": structure_id, "employee_ids": employee_ids}).all()
-    found: dict[int, Alert] = {}
-    for alert in rows:
-        found.setdefault(alert.employee_id, alert)
+    return newest_unresolved(db.exec(UNRESOLVED_OF, params={"structure_id": structure_id,
+                                                           "employee_ids": employee_ids}).all())
+
+
+def newest_unresolved(rows) -> dict[int, tuple]:
+    """From `UNRESOLVED_OF`'s rows (employee, id, status, time) in any order, each employee's most recent."""
+    found: dict[int, tuple] = {}
+    for row in sorted(rows, key=lambda row: (row[3], row[1]), reverse=True):
+        found.setdefault(row[0], row)
     return found

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-from collections import namedtuple
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -14,12 +13,9 @@ from sqlalchemy import (
     Interval,
     String,
     bindparam,
-    cast,
     func,
     literal,
-    null,
     or_,
-    union_all,
 )
 from sqlmodel import Session, col, select
 
@@ -52,6 +48,7 @@ from webapp.models import (
     User,
 )
 from webapp.platform import dates
+from webapp.platform.shared_columns import SharedColumns
 
 # Kinds in their order within a day (higher first): (label, rank).
 KINDS = {
@@ -144,7 +141,7 @@ class Entry:
     day: date
     id: int
     observation: ObservationView | None = None
-    # The other kinds come as plain rows of the columns the timeline shows (see `_NAMES`).
+    # The other kinds come as plain rows of the columns the timeline shows (see `_SHARED`).
     instruction: tuple | None = None
     attendance: tuple | None = None
     alert: tuple | None = None
@@ -206,31 +203,20 @@ def _cursor_id(rank: int, cursor: Cursor | None) -> int:
 
 
 # The columns every kind's rows share in the one statement that reads them (see `_statements`), with their types,
-# and what each column is called in the rows the templates receive.
-_COLUMNS = {"day": Date(), "at": DateTime(timezone=True), "text1": String(), "text2": String(),
-            "number": Integer(), "at2": DateTime(timezone=True), "day2": Date(), "flag": Boolean()}
-_NAMES = {
-    "instruction": {"day": "day", "text1": "category", "text2": "text"},
-    "attendance": {"day": "day", "text1": "status", "number": "late_minutes"},
-    "alert": {"at": "raised_at", "text1": "type_code", "text2": "status"},
-    "rating": {"at": "rated_at", "text1": "skill_label", "number": "level"},
-    "goal": {"at": "created_at", "text1": "text", "text2": "status", "flag": "sensitive"},
-    "goal_change": {"at": "changed_at", "text1": "summary", "text2": "text"},
-    "review": {"at": "created_at", "text1": "kind", "text2": "status", "at2": "finalised_at", "day2": "due_date"},
-}
-# Where each kind's columns are in a row of the shared statement (after its rank and id).
-_POSITIONS = {kind: [2 + list(_COLUMNS).index(column) for column in names] for kind, names in _NAMES.items()}
-_ROWS = {kind: namedtuple(f"{kind.title().replace('_', '')}Row", ["id", *names.values()])
-         for kind, names in _NAMES.items()}
-
-
-def _shared_columns(kind: str, id_column, /, **columns) -> list:
-    """A kind's columns, given by the names its row has (`_NAMES`), in the shared order: its rank, its id, then
-    each shared column or a typed NULL."""
-    shared = {column: columns[name] for column, name in _NAMES[kind].items()}
-    return [literal(KINDS[kind][1], Integer).label("rank"), id_column.label("id"),
-            *[(shared[column] if column in shared else cast(null(), type_)).label(column)
-              for column, type_ in _COLUMNS.items()]]
+# and what each column is called in the rows the templates receive; a row's marker is its kind's rank.
+_SHARED = SharedColumns(
+    "rank", ("id",),
+    {"day": Date(), "at": DateTime(timezone=True), "text1": String(), "text2": String(), "number": Integer(),
+     "at2": DateTime(timezone=True), "day2": Date(), "flag": Boolean()},
+    {"instruction": {"day": "day", "text1": "category", "text2": "text"},
+     "attendance": {"day": "day", "text1": "status", "number": "late_minutes"},
+     "alert": {"at": "raised_at", "text1": "type_code", "text2": "status"},
+     "rating": {"at": "rated_at", "text1": "skill_label", "number": "level"},
+     "goal": {"at": "created_at", "text1": "text", "text2": "status", "flag": "sensitive"},
+     "goal_change": {"at": "changed_at", "text1": "summary", "text2": "text"},
+     "review": {"at": "created_at", "text1": "kind", "text2": "status", "at2": "finalised_at", "day2": "due_date"}},
+    markers={kind: rank for kind, (_label, rank) in KINDS.items() if kind != "observation"})
+_DAY, _AT = _SHARED.position["day"], _SHARED.position["at"]
 
 
 class _Kinds:
@@ -284,7 +270,7 @@ def _statements(dialect: str, role: str, bounds: _Bounds, kinds: frozenset[str])
     more than running it. The values are bound at execution (see `timeline`).
 
     Two statements: the observations (read whole, to be decorated), and every other kind's rows in one
-    `UNION ALL` of their pages, each in the shared columns of `_COLUMNS`."""
+    `UNION ALL` of their pages, each in the shared columns of `_SHARED`."""
     viewer = RoleViewer(role)
     employee_id = bindparam("employee_id", type_=Integer)
     build = _Kinds(dialect, bounds)
@@ -297,51 +283,49 @@ def _statements(dialect: str, role: str, bounds: _Bounds, kinds: frozenset[str])
                                 col(link.observed_on), link.observation_id)
     pages = {
         "instruction": lambda: build.newest_sorted(
-            "instruction", select(*_shared_columns("instruction", ack.id, day=Instruction.day, category=Instruction.category,
+            "instruction", select(*_SHARED.select("instruction", ack.id, day=Instruction.day, category=Instruction.category,
                                     text=Instruction.text))
             .join(Instruction, Instruction.id == ack.instruction_id),
             (ack.employee_id == employee_id, ack.structure_id == viewer.structure_id,
              col(ack.acknowledged_at).is_not(None)),
             col(Instruction.day), ack.id),
         "attendance": lambda: build.newest(
-            "attendance", select(*_shared_columns("attendance", Attendance.id, day=Attendance.day, status=Attendance.status,
+            "attendance", select(*_SHARED.select("attendance", Attendance.id, day=Attendance.day, status=Attendance.status,
                                     late_minutes=Attendance.late_minutes))
             .where(Attendance.employee_id == employee_id, Attendance.structure_id == viewer.structure_id,
                    Attendance.status != "present"),
             col(Attendance.day), Attendance.id),
         "alert": lambda: build.newest_sorted(
-            "alert", select(*_shared_columns("alert", Alert.id, raised_at=Alert.raised_at, type_code=Alert.type_code,
+            "alert", select(*_SHARED.select("alert", Alert.id, raised_at=Alert.raised_at, type_code=Alert.type_code,
                                     status=Alert.status)),
             (Alert.employee_id == employee_id, alert_clause(viewer)),
             day(Alert.raised_at), Alert.id, at=col(Alert.raised_at)),
         "rating": lambda: build.newest_sorted(
-            "rating", select(*_shared_columns("rating", SkillRating.id, rated_at=SkillRating.rated_at,
+            "rating", select(*_SHARED.select("rating", SkillRating.id, rated_at=SkillRating.rated_at,
                                     skill_label=SkillRating.skill_label, level=SkillRating.level)),
             (SkillRating.employee_id == employee_id, SkillRating.structure_id == viewer.structure_id),
             day(SkillRating.rated_at), SkillRating.id, at=col(SkillRating.rated_at)),
         # A person has a few objectives and bilans: their rows are sorted as they are.
         "goal": lambda: build.newest(
-            "goal", select(*_shared_columns("goal", Goal.id, created_at=Goal.created_at, text=Goal.text, status=Goal.status,
+            "goal", select(*_SHARED.select("goal", Goal.id, created_at=Goal.created_at, text=Goal.text, status=Goal.status,
                                     sensitive=Goal.sensitive))
             .where(Goal.employee_id == employee_id, goal_clause(viewer)),
             day(Goal.created_at), Goal.id),
         "goal_change": lambda: build.newest(
-            "goal_change", select(*_shared_columns("goal_change", GoalChange.id, changed_at=GoalChange.changed_at,
+            "goal_change", select(*_SHARED.select("goal_change", GoalChange.id, changed_at=GoalChange.changed_at,
                                     summary=GoalChange.summary, text=Goal.text))
             .join(Goal, Goal.id == GoalChange.goal_id)
             .where(Goal.employee_id == employee_id, goal_clause(viewer)),
             day(GoalChange.changed_at), GoalChange.id),
         "review": lambda: build.newest(
-            "review", select(*_shared_columns("review", Review.id, created_at=Review.created_at, kind=Review.kind,
+            "review", select(*_SHARED.select("review", Review.id, created_at=Review.created_at, kind=Review.kind,
                                     status=Review.status, finalised_at=Review.finalised_at,
                                     due_date=Review.due_date))
             .where(Review.employee_id == employee_id, Review.structure_id == viewer.structure_id),
             day(Review.created_at), Review.id),
     }
-    # Each page keeps its ORDER BY and LIMIT inside its own subquery (SQLite allows neither in a UNION's member).
-    chosen = [select(*pages[kind]().subquery(f"{kind}_page").c) for kind in _NAMES if kind in kinds]
-    others = union_all(*chosen) if len(chosen) > 1 else (chosen[0] if chosen else None)
-    return observations, others
+    chosen = {kind: pages[kind]() for kind in _SHARED.kinds if kind in kinds}
+    return observations, (_SHARED.union(chosen) if chosen else None)
 
 
 def _entry(day: date, rank: int, ident: int, row) -> Entry:
@@ -349,7 +333,7 @@ def _entry(day: date, rank: int, ident: int, row) -> Entry:
     kind = _KIND_OF_RANK[rank]
     entry = Entry(kind, day, ident)
     if kind != "observation":
-        fields = _ROWS[kind](ident, *(row[index] for index in _POSITIONS[kind]))
+        fields = _SHARED.row(row)
         setattr(entry, _ENTRY_FIELD[kind], fields)
         if kind == "goal_change":
             entry.goal = fields
@@ -380,7 +364,7 @@ def timeline(db: Session, *, user: User, employee: Employee, kinds: set[str] | N
     # (day, rank, id, row) of every candidate: each kind brought up to a page and one; only the page becomes entries.
     notes = {o.id: o for o in db.exec(observations, params=params).all()} if "observation" in kinds else {}
     candidates = [(o.observed_on, KINDS["observation"][1], o.id, o) for o in notes.values()]
-    candidates += [(row[2] if row[2] is not None else local.of_value(row[3]), row[0], row[1], row)
+    candidates += [(row[_DAY] if row[_DAY] is not None else local.of_value(row[_AT]), row[0], row[1], row)
                    for row in (db.exec(others, params=params).all() if others is not None else ())]
     candidates.sort(key=lambda candidate: candidate[:3], reverse=True)
     page = [_entry(day, rank, ident, row) for day, rank, ident, row in candidates[:limit]]

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam
+from sqlalchemy import Boolean, Date, Integer, String, and_, bindparam, union_all
 from sqlmodel import Session, col, select
 
-from webapp.domain.alerts.alerts import unresolved_by_employee
+from webapp.domain.alerts.alerts import UNRESOLVED_OF, newest_unresolved
 from webapp.domain.field import instructions
 from webapp.domain.field.captures import FieldError, check_day
 from webapp.domain.field.observations import visible_clause
@@ -31,6 +31,7 @@ from webapp.models import (
     Worksite,
     utcnow,
 )
+from webapp.platform.shared_columns import SharedColumns
 
 
 @dataclass
@@ -40,6 +41,7 @@ class TeamToday:
     employees: list[Employee]
     worksites: list[Worksite]
     from_assignments: bool
+    briefings: dict[int, TeamBriefing] = field(default_factory=dict)  # by work site, when asked for
 
 
 # Statements built once per process (Today runs them on every page; building one costs more CPU than SQLite
@@ -60,11 +62,14 @@ _TEAMS_AND_ASSIGNED = (
 _REFERENT_OF = (select(Employee).where(Employee.structure_id == bindparam("structure_id"), Employee.active.is_(True),
                                        Employee.referent_eti_id == bindparam("user_id"))
                 .order_by(Employee.first_name, Employee.last_name))
-_WORKSITES = (select(Worksite).where(col(Worksite.id).in_(bindparam("ids", expanding=True)),
-                                     Worksite.structure_id == bindparam("structure_id")).order_by(Worksite.name))
-_BRIEFINGS = select(TeamBriefing).where(TeamBriefing.structure_id == bindparam("structure_id"),
-                                        TeamBriefing.day == bindparam("day"),
-                                        col(TeamBriefing.worksite_id).in_(bindparam("ids", expanding=True)))
+_SITES_OF = (col(Worksite.id).in_(bindparam("ids", expanding=True)), Worksite.structure_id == bindparam("structure_id"))
+_WORKSITES = select(Worksite).where(*_SITES_OF).order_by(Worksite.name)
+# The same work sites, each with its point du matin of the day (Today shows them together).
+_WORKSITES_AND_BRIEFINGS = (
+    select(Worksite, TeamBriefing).where(*_SITES_OF).order_by(Worksite.name)
+    .outerjoin(TeamBriefing, and_(TeamBriefing.worksite_id == Worksite.id,
+                                  TeamBriefing.structure_id == bindparam("structure_id"),
+                                  TeamBriefing.day == bindparam("day"))))
 
 
 def supervisor_teams(db: Session, user: User) -> list[Team]:
@@ -72,8 +77,9 @@ def supervisor_teams(db: Session, user: User) -> list[Team]:
     return list(db.exec(_TEAMS, params={"structure_id": user.structure_id, "user_id": user.id}).all())
 
 
-def team_today(db: Session, *, user: User, day: date) -> TeamToday:
-    """The day's team from assignments to the supervisor's teams, else the supervisor's referent employees."""
+def team_today(db: Session, *, user: User, day: date, with_briefings: bool = False) -> TeamToday:
+    """The day's team from assignments to the supervisor's teams, else the supervisor's referent employees; with
+    the points du matin of its work sites for `day` when asked."""
     structure_id = user.structure_id
     rows = db.exec(_TEAMS_AND_ASSIGNED, params={"structure_id": structure_id, "user_id": user.id, "day": day}).all()
     assigned = [(employee, site) for _team_site, employee, site in rows if employee is not None]
@@ -86,8 +92,12 @@ def team_today(db: Session, *, user: User, day: date) -> TeamToday:
         site_ids = ({team_site for team_site, _e, _s in rows if team_site}
                     | {e.worksite_id for e in employees if e.worksite_id})
         from_assignments = False
-    worksites = list(db.exec(_WORKSITES, params={"ids": list(site_ids) or [0], "structure_id": structure_id}).all())
-    return TeamToday(employees, worksites, from_assignments)
+    params = {"ids": list(site_ids) or [0], "structure_id": structure_id}
+    if not with_briefings:
+        return TeamToday(employees, list(db.exec(_WORKSITES, params=params).all()), from_assignments)
+    rows = db.exec(_WORKSITES_AND_BRIEFINGS, params={**params, "day": day}).all()
+    return TeamToday(employees, [worksite for worksite, _briefing in rows], from_assignments,
+                     {briefing.worksite_id: briefing for _worksite, briefing in rows if briefing is not None})
 
 
 def team_candidates(db: Session, *, user: User) -> list[Employee]:
@@ -158,46 +168,63 @@ class TeamCard:
     integration_left: list | None = None  # welcome steps left while "en intégration", else None
 
 
-@functools.cache
-def _card_facts_statement(role: str, without_structure: bool):
+# What the cards show, read in one statement: each kind's rows in shared columns, named as the statement each kind
+# comes from names them (its own module folds them: `card_notes_from`, `integration_from`, `working_from`,
+# `newest_unresolved`).
+_CARD_ROWS = SharedColumns(
+    "kind", ("employee_id",),
+    {"day": Date(), "at": Alert.__table__.c.raised_at.type, "text1": String(), "text2": String(),
+     "number": Integer(), "number2": Integer(), "flag": Boolean()},
+    {"facts": {"day": "last_observation", "text1": "status", "number": "late_minutes"},
+     "note": {"text1": "text", "number": "is_constraint", "day": "due_date", "at": "created_at", "number2": "id"},
+     "welcome": {"text1": "label", "flag": "has_steps", "number": "position", "number2": "step_id"},
+     "skill": {"text1": "skill_code", "text2": "skill_label", "number": "planned"},
+     "alert": {"number": "id", "text1": "status", "at": "raised_at"}})
+
+
+def _card_facts(viewer: RoleViewer):
     """Each person's newest note the viewer may read (one short walk of the (employee, day) index per person) and
-    their attendance of the day, in one statement built once per process for a role."""
-    viewer = RoleViewer(role, without_structure)
+    their attendance of the day."""
     latest = (select(ObservationEmployee.observed_on)
               .join(Observation, Observation.id == ObservationEmployee.observation_id)
               .where(ObservationEmployee.employee_id == Employee.id, visible_clause(viewer))
               .order_by(col(ObservationEmployee.observed_on).desc()).limit(1).scalar_subquery())
-    return (select(Employee.id, latest, Attendance.status, Attendance.late_minutes)
+    return (select(Employee.id.label("employee_id"), latest.label("last_observation"), Attendance.status,
+                   Attendance.late_minutes)
             .outerjoin(Attendance, and_(Attendance.employee_id == Employee.id, Attendance.day == bindparam("day"),
                                         Attendance.structure_id == viewer.structure_id))
             .where(col(Employee.id).in_(bindparam("ids", expanding=True))))
 
 
+@functools.cache
+def _cards_statement(role: str, without_structure: bool):
+    """Every list of the cards in one statement, built once per process for a role (the values are bound at
+    execution: `ids` and `employee_ids` are the people, `day`, `since`, the viewer's ids)."""
+    viewer = RoleViewer(role, without_structure)
+    members = {"facts": _card_facts(viewer), "note": followup.card_notes_statement(role, without_structure),
+               "welcome": followup.INTEGRATION, "skill": skills.WORKING, "alert": UNRESOLVED_OF}
+    return union_all(*(_CARD_ROWS.adopt(kind, statement) for kind, statement in members.items()))
+
+
 def team_cards(db: Session, *, user: User, employees: list[Employee], day: date) -> list[TeamCard]:
-    """One card per employee, filled with a fixed number of queries whatever the team size."""
+    """One card per employee, filled by one statement whatever the team size."""
     ids = [e.id for e in employees]
     if not ids:
         return []
+    rows = _CARD_ROWS.by_kind(db.exec(_cards_statement(user.role, user.structure_id is None), params={
+        **viewer_params(user), "ids": ids, "day": day, **followup.integration_params(ids, day)}).all())
     last, attendance = {}, {}
-    for employee_id, observed_on, status, late_minutes in db.exec(
-            _card_facts_statement(user.role, user.structure_id is None),
-            params={**viewer_params(user), "ids": ids, "day": day}).all():
+    for employee_id, observed_on, status, late_minutes in rows["facts"]:
         last[employee_id] = observed_on
         if status is not None:
             attendance[employee_id] = DayAttendance(status, late_minutes)
-    goals, constraints = followup.card_notes(db, user=user, employee_ids=ids)
-    integration = followup.integration_left(db, structure_id=user.structure_id, employee_ids=ids, today=day)
-    working = skills.working_skills(db, ids)
-    alerts = unresolved_by_employee(db, structure_id=user.structure_id, employee_ids=ids)
+    goals, constraints = followup.card_notes_from(rows["note"])
+    integration = followup.integration_from(rows["welcome"])
+    working = skills.working_from(rows["skill"], ids)
+    alerts = newest_unresolved(rows["alert"])
     return [TeamCard(e, attendance.get(e.id), last.get(e.id), objectives=goals.get(e.id, []),
                      skills=working.get(e.id, [])[:3], constraints=constraints.get(e.id, []),
                      open_alert=alerts.get(e.id), integration_left=integration.get(e.id)) for e in employees]
-
-
-def briefings_of(db: Session, *, structure_id: int, worksite_ids: list[int], day: date) -> dict[int, TeamBriefing]:
-    """The point du matin of each work site for `day`."""
-    rows = db.exec(_BRIEFINGS, params={"structure_id": structure_id, "day": day, "ids": worksite_ids or [0]}).all()
-    return {r.worksite_id: r for r in rows}
 
 
 def save_briefing(db: Session, *, user: User, worksite: Worksite, day: date, safety: str, organisation: str,
@@ -215,14 +242,14 @@ def save_briefing(db: Session, *, user: User, worksite: Worksite, day: date, saf
 
 def screen(db: Session, *, user: User, day: date) -> dict:
     """Everything the Today screen shows for a supervisor, as plain data (also the supervisor's home)."""
-    team = team_today(db, user=user, day=day)
+    team = team_today(db, user=user, day=day, with_briefings=True)
     site_ids = [w.id for w in team.worksites]
     templates = instructions.templates_of(db, structure_id=user.structure_id)
     return {
         "today": day, "team": team, "cards": team_cards(db, user=user, employees=team.employees, day=day),
         "instructions": instructions.instruction_cards(
             db, instructions.instructions_of_day(db, user=user, worksite_ids=site_ids, day=day)),
-        "briefings": briefings_of(db, structure_id=user.structure_id, worksite_ids=site_ids, day=day),
+        "briefings": team.briefings,
         "templates": templates, "template_keys": {t.id: str(uuid.uuid4()) for t in templates},
         "form": instructions.form_context(team), "statuses": ATTENDANCE_STATUSES,
     }

@@ -213,24 +213,35 @@ def _integration_statement():
     any_step = aliased(WelcomeStep)
     has_steps = exists().where(any_step.structure_id == structure_id, any_step.active.is_(True))
     done = exists().where(WelcomeCheck.employee_id == recent.c.employee_id, WelcomeCheck.step_id == WelcomeStep.id)
-    return (select(recent.c.employee_id, WelcomeStep.label, has_steps.label("has_steps"))
+    return (select(recent.c.employee_id, WelcomeStep.label, has_steps.label("has_steps"), WelcomeStep.position,
+                   WelcomeStep.id.label("step_id"))
             .select_from(recent)
             .outerjoin(WelcomeStep, and_(WelcomeStep.structure_id == structure_id, WelcomeStep.active.is_(True),
                                          not_(done)))
             .order_by(recent.c.employee_id, WelcomeStep.position, WelcomeStep.id))
 
 
-_INTEGRATION = _integration_statement()
+INTEGRATION = _integration_statement()
 
 
 def integration_left(db: Session, *, structure_id: int, employee_ids: list[int], today: date) -> dict[int, list[str]]:
     """Steps left for employees in their first weeks, in one query (for Today and deadlines)."""
     if not employee_ids:
         return {}
-    rows = db.exec(_INTEGRATION, params={"structure_id": structure_id, "employee_ids": employee_ids,
-                                         "since": today - timedelta(days=INTEGRATION_DAYS)}).all()
+    return integration_from(db.exec(INTEGRATION, params={"structure_id": structure_id,
+                                                           **integration_params(employee_ids, today)}).all())
+
+
+def integration_params(employee_ids: list[int], today: date) -> dict:
+    """The values `INTEGRATION` needs besides the structure's id."""
+    return {"employee_ids": employee_ids, "since": today - timedelta(days=INTEGRATION_DAYS)}
+
+
+def integration_from(rows) -> dict[int, list[str]]:
+    """The steps left of each person, from `INTEGRATION`'s rows in any order."""
     result: dict[int, list[str]] = {}
-    for employee_id, label, has_steps in rows:
+    for employee_id, label, has_steps, _position, _step_id in sorted(
+            rows, key=lambda row: (row[0], row[3] is not None, row[3] or 0, row[4] or 0)):
         if not has_steps:  # the structure's checklist is created on first use: until then, every default step is left
             result[employee_id] = [row["etape"] for row in reference_lists.load("accueil")]
         elif label is not None:
@@ -506,7 +517,7 @@ def goal_history(db: Session, goal_id: int) -> list[GoalChange]:
 
 
 @functools.cache
-def _card_notes_statement(role: str, without_structure: bool):
+def card_notes_statement(role: str, without_structure: bool):
     """`card_notes`' query, built once per process for a role (the Today screen asks for it on every visit): the
     current objectives the viewer may read and the active constraints, with what each is sorted by."""
     viewer = RoleViewer(role, without_structure)
@@ -524,11 +535,15 @@ def card_notes(db: Session, *, user: User, employee_ids: list[int],
                limit: int = MAX_TODAY_GOALS) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     """For Today's cards, in one query: at most `limit` current objectives per employee (soonest due first, then
     those without a date) and every active constraint (oldest first), as texts."""
+    statement = card_notes_statement(user.role, user.structure_id is None)
+    return card_notes_from(db.exec(statement, params={**viewer_params(user), "ids": employee_ids or [0]}).all(), limit)
+
+
+def card_notes_from(rows, limit: int = MAX_TODAY_GOALS) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """`card_notes` from its statement's rows, in any order."""
     goals: dict[int, list[tuple]] = {}
     constraints: dict[int, list[tuple]] = {}
-    statement = _card_notes_statement(user.role, user.structure_id is None)
-    for employee_id, text, is_constraint, due, created, ident in db.exec(
-            statement, params={**viewer_params(user), "ids": employee_ids or [0]}).all():
+    for employee_id, text, is_constraint, due, created, ident in rows:
         if is_constraint:
             constraints.setdefault(employee_id, []).append((created, ident, text))
         else:

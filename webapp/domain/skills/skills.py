@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Row, bindparam, exists, func, literal, literal_column, or_, union_all
+from sqlalchemy import Row, bindparam, exists, func, literal, or_, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -495,8 +495,9 @@ class WorkingSkill(NamedTuple):
 
 
 # The statement of working_skills, built once per process (every Today page runs it): the labels of the latest
-# ratings below acquis (the same index walk as the matrix's), then the skills of planned sessions.
-_WORKING = union_all(
+# ratings below acquis (the same index walk as the matrix's), then the skills of planned sessions (sorted by
+# `working_from`).
+WORKING = union_all(
     _latest_statement(("employee_id", "skill_code", "skill_label"), False)
     .where(_RATINGS.c.level < ACQUIRED).add_columns(literal(0).label("planned")),
     select(LearningSessionParticipant.employee_id, Skill.code, Skill.label, literal(1).label("planned"))
@@ -505,7 +506,7 @@ _WORKING = union_all(
     .join(Skill, Skill.id == LearningSessionSkill.skill_id)
     .where(col(LearningSessionParticipant.employee_id).in_(bindparam("employee_ids", expanding=True)),
            LearningSession.status == "planned"),
-).order_by(literal_column("planned"), literal_column("skill_label"))
+)
 
 
 def working_skills(db: Session, employee_ids: list[int]) -> dict[int, list[WorkingSkill]]:
@@ -513,15 +514,17 @@ def working_skills(db: Session, employee_ids: list[int]) -> dict[int, list[Worki
 
     One query whatever the number of employees: the Today cards of a whole team use it.
     """
+    rows = db.exec(WORKING, params={"employee_ids": employee_ids}).all() if employee_ids else []
+    return working_from(rows, employee_ids)
+
+
+def working_from(rows, employee_ids: list[int]) -> dict[int, list[WorkingSkill]]:
+    """`working_skills` from its statement's rows (employee, code, label, planned), in any order: the rated ones by
+    label, then the planned ones by label, those not rated below acquis already."""
     found: dict[int, list[WorkingSkill]] = {i: [] for i in employee_ids}
-    if employee_ids:
-        rows = db.exec(_WORKING, params={"employee_ids": employee_ids}).all()
-        # Plain rows: the rated ones by label, then the planned ones not rated below acquis already.
-        for employee_id, code, label, _planned in sorted((r for r in rows if not r[3]), key=lambda row: row[2]):
+    for employee_id, code, label, _planned in sorted(rows, key=lambda row: (bool(row[3]), row[2])):
+        if all(w.code != code for w in found[employee_id]):
             found[employee_id].append(WorkingSkill(code, label))
-        for employee_id, code, label, _planned in (r for r in rows if r[3]):
-            if all(w.code != code for w in found[employee_id]):
-                found[employee_id].append(WorkingSkill(code, label))
     return found
 
 
