@@ -203,8 +203,9 @@ def tick_welcome(db: Session, *, user: User, employee: Employee, step_id: int | 
 
 def _integration_statement():
     """Each person of `employee_ids` whose first contract started after `since`, with the welcome steps of the
-    structure they have not done yet (one row without a step when none is left) and whether the structure has a
-    checklist at all: one statement for the whole team, built once per process (every Today page runs it)."""
+    structure they have not done yet (one row without a step when none is left; each step's position and id, by
+    which `integration_from` orders them) and whether the structure has a checklist at all: one statement for the
+    whole team, built once per process (every Today page runs it)."""
     structure_id = bindparam("structure_id")
     recent = (select(Contract.employee_id)
               .where(col(Contract.employee_id).in_(bindparam("employee_ids", expanding=True)),
@@ -217,8 +218,7 @@ def _integration_statement():
                    WelcomeStep.id.label("step_id"))
             .select_from(recent)
             .outerjoin(WelcomeStep, and_(WelcomeStep.structure_id == structure_id, WelcomeStep.active.is_(True),
-                                         not_(done)))
-            .order_by(recent.c.employee_id, WelcomeStep.position, WelcomeStep.id))
+                                         not_(done))))
 
 
 INTEGRATION = _integration_statement()
@@ -241,7 +241,7 @@ def integration_from(rows) -> dict[int, list[str]]:
     """The steps left of each person, from `INTEGRATION`'s rows in any order."""
     result: dict[int, list[str]] = {}
     for employee_id, label, has_steps, _position, _step_id in sorted(
-            rows, key=lambda row: (row[0], row[3] is not None, row[3] or 0, row[4] or 0)):
+            rows, key=lambda row: (row[0], row[3] or 0, row[4] or 0)):  # by person, then the checklist's order
         if not has_steps:  # the structure's checklist is created on first use: until then, every default step is left
             result[employee_id] = [row["etape"] for row in reference_lists.load("accueil")]
         elif label is not None:
