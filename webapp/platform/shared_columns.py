@@ -61,10 +61,6 @@ class SharedColumns:
         chosen = [select(*statement.subquery(f"{kind}_rows").c) for kind, statement in members.items()]
         return union_all(*chosen) if len(chosen) > 1 else chosen[0]
 
-    def kind(self, row) -> str:
-        """The kind of a result row."""
-        return self._kind_of[row[0]]
-
     def row(self, row) -> tuple:
         """A result row as its kind's named row: its lead columns, then its own columns."""
         kind = self._kind_of[row[0]]

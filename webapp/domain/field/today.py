@@ -95,9 +95,9 @@ def team_today(db: Session, *, user: User, day: date, with_briefings: bool = Fal
     params = {"ids": list(site_ids) or [0], "structure_id": structure_id}
     if not with_briefings:
         return TeamToday(employees, list(db.exec(_WORKSITES, params=params).all()), from_assignments)
-    rows = db.exec(_WORKSITES_AND_BRIEFINGS, params={**params, "day": day}).all()
-    return TeamToday(employees, [worksite for worksite, _briefing in rows], from_assignments,
-                     {briefing.worksite_id: briefing for _worksite, briefing in rows if briefing is not None})
+    sites = db.exec(_WORKSITES_AND_BRIEFINGS, params={**params, "day": day}).all()
+    return TeamToday(employees, [worksite for worksite, _briefing in sites], from_assignments,
+                     {briefing.worksite_id: briefing for _worksite, briefing in sites if briefing is not None})
 
 
 def team_candidates(db: Session, *, user: User) -> list[Employee]:
