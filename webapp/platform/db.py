@@ -9,6 +9,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from webapp.platform import plans
 from webapp.platform.writer_queue import WriterQueue
 
 # When true, the next SQLite transaction starts with BEGIN IMMEDIATE (it will write).
@@ -29,24 +30,8 @@ def make_engine(url: str) -> Engine:
         return engine
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     if engine.dialect.name == "postgresql":
-        _plan_each_query(engine)
+        plans.install(engine)
     return engine
-
-
-def _plan_each_query(engine: Engine) -> None:
-    """Plan every statement for its values on PostgreSQL, never with a generic plan.
-
-    psycopg prepares a statement run five times on a connection, and PostgreSQL may then choose one plan for all
-    values. The data is skewed (a few busy structures, people with years of history, others with a week): the
-    generic plan of the feed's unacknowledged consignes took 25 ms where the plan for the actual values takes 2.5
-    (bench/cpu.py, 1M observations). Planning each time costs a fraction of a millisecond.
-    """
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET plan_cache_mode = force_custom_plan")
-        dbapi_connection.commit()
 
 
 def _tune_sqlite(engine: Engine) -> None:

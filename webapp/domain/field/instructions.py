@@ -22,6 +22,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.platform import idempotency
+from webapp.platform.plans import plan_once
 
 
 @dataclass
@@ -44,17 +45,19 @@ class InstructionCard:
         return INSTRUCTION_CATEGORIES.get(self.instruction.category, "Autre")
 
 
-# Statements built once per process (Today runs them on every page).
-_ACKS_OF = (select(InstructionAck, Employee).join(Employee, Employee.id == InstructionAck.employee_id)
-            .where(col(InstructionAck.instruction_id).in_(bindparam("ids", expanding=True)))
-            .order_by(Employee.first_name, Employee.last_name))
-_OF_DAY = (select(Instruction).where(Instruction.structure_id == bindparam("structure_id"),
-                                     Instruction.day == bindparam("day"),
-                                     col(Instruction.worksite_id).in_(bindparam("worksite_ids", expanding=True))
-                                     | (Instruction.given_by_id == bindparam("user_id")))
-           .order_by(col(Instruction.created_at).desc(), col(Instruction.id).desc()))
-_TEMPLATES_OF = (select(InstructionTemplate).where(InstructionTemplate.structure_id == bindparam("structure_id"))
-                 .order_by(col(InstructionTemplate.created_at).desc()).limit(12))
+# Statements built once per process (Today runs them on every page), planned once per PostgreSQL connection: a
+# list of ids, one day of a structure, its newest templates.
+_ACKS_OF = plan_once(select(InstructionAck, Employee).join(Employee, Employee.id == InstructionAck.employee_id)
+                     .where(col(InstructionAck.instruction_id).in_(bindparam("ids", expanding=True)))
+                     .order_by(Employee.first_name, Employee.last_name))
+_OF_DAY = plan_once(select(Instruction).where(Instruction.structure_id == bindparam("structure_id"),
+                                              Instruction.day == bindparam("day"),
+                                              col(Instruction.worksite_id).in_(bindparam("worksite_ids", expanding=True))
+                                              | (Instruction.given_by_id == bindparam("user_id")))
+                    .order_by(col(Instruction.created_at).desc(), col(Instruction.id).desc()))
+_TEMPLATES_OF = plan_once(select(InstructionTemplate)
+                          .where(InstructionTemplate.structure_id == bindparam("structure_id"))
+                          .order_by(col(InstructionTemplate.created_at).desc()).limit(12))
 
 
 def instruction_cards(db: Session, instructions: list[Instruction]) -> list[InstructionCard]:

@@ -31,6 +31,7 @@ from webapp.models import (
     Worksite,
     utcnow,
 )
+from webapp.platform.plans import plan_once
 from webapp.platform.shared_columns import SharedColumns
 
 
@@ -50,7 +51,7 @@ _TEAMS = (select(Team).where(Team.structure_id == bindparam("structure_id"), Tea
                              Team.active.is_(True)).order_by(Team.name))
 # The supervisor's active teams, each with the people assigned to it for the day (a team without any: one row
 # without a person), in one statement.
-_TEAMS_AND_ASSIGNED = (
+_TEAMS_AND_ASSIGNED = plan_once(
     select(Team.worksite_id.label("team_site"), Employee, Assignment.worksite_id.label("assigned_site"))
     .select_from(Team)
     .outerjoin(Assignment, and_(Assignment.team_id == Team.id, Assignment.structure_id == bindparam("structure_id"),
@@ -59,13 +60,14 @@ _TEAMS_AND_ASSIGNED = (
     .where(Team.structure_id == bindparam("structure_id"), Team.supervisor_id == bindparam("user_id"),
            Team.active.is_(True))
     .order_by(Employee.first_name, Employee.last_name))
-_REFERENT_OF = (select(Employee).where(Employee.structure_id == bindparam("structure_id"), Employee.active.is_(True),
-                                       Employee.referent_eti_id == bindparam("user_id"))
-                .order_by(Employee.first_name, Employee.last_name))
+_REFERENT_OF = plan_once(
+    select(Employee).where(Employee.structure_id == bindparam("structure_id"), Employee.active.is_(True),
+                           Employee.referent_eti_id == bindparam("user_id"))
+    .order_by(Employee.first_name, Employee.last_name))
 _SITES_OF = (col(Worksite.id).in_(bindparam("ids", expanding=True)), Worksite.structure_id == bindparam("structure_id"))
-_WORKSITES = select(Worksite).where(*_SITES_OF).order_by(Worksite.name)
+_WORKSITES = plan_once(select(Worksite).where(*_SITES_OF).order_by(Worksite.name))
 # The same work sites, each with its point du matin of the day (Today shows them together).
-_WORKSITES_AND_BRIEFINGS = (
+_WORKSITES_AND_BRIEFINGS = plan_once(
     select(Worksite, TeamBriefing).where(*_SITES_OF).order_by(Worksite.name)
     .outerjoin(TeamBriefing, and_(TeamBriefing.worksite_id == Worksite.id,
                                   TeamBriefing.structure_id == bindparam("structure_id"),
@@ -203,7 +205,7 @@ def _cards_statement(role: str, without_structure: bool):
     viewer = RoleViewer(role, without_structure)
     members = {"facts": _card_facts(viewer), "note": followup.card_notes_statement(role, without_structure),
                "welcome": followup.INTEGRATION, "skill": skills.WORKING, "alert": UNRESOLVED_OF}
-    return union_all(*(_CARD_ROWS.adopt(kind, statement) for kind, statement in members.items()))
+    return plan_once(union_all(*(_CARD_ROWS.adopt(kind, statement) for kind, statement in members.items())))
 
 
 def team_cards(db: Session, *, user: User, employees: list[Employee], day: date) -> list[TeamCard]:

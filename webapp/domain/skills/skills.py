@@ -33,6 +33,7 @@ from webapp.models import (
 )
 from webapp.platform import dates, idempotency, photos, reference_lists
 from webapp.platform.db import write_after_read
+from webapp.platform.plans import plan_once
 
 ACQUIRED = 3  # "acquis" and above go on the attestation
 CORRECTION_WINDOW = timedelta(hours=2)
@@ -126,7 +127,7 @@ def _missing_sectors_statement():
     return union_all(savoir_etre, sites)
 
 
-_MISSING_SECTORS = _missing_sectors_statement()
+_MISSING_SECTORS = plan_once(_missing_sectors_statement())
 
 
 def ensure_frameworks(db: Session, structure_id: int) -> int:
@@ -153,7 +154,7 @@ def active_sites(db: Session, structure_id: int) -> list[Worksite]:
     return db.exec(_ACTIVE_SITES, params={"structure_id": structure_id}).all()
 
 
-_ACTIVE_SITES = (select(Worksite).where(Worksite.structure_id == bindparam("structure_id"), Worksite.active.is_(True))
+_ACTIVE_SITES = plan_once(select(Worksite).where(Worksite.structure_id == bindparam("structure_id"), Worksite.active.is_(True))
                  .order_by(Worksite.name))
 
 
@@ -172,9 +173,9 @@ def pick_site(db: Session, *, user: User, sites: list[Worksite], wanted_id: int 
     return sites[0] if sites else None
 
 
-_OWN_TEAM_SITE = select(Employee.worksite_id).where(
+_OWN_TEAM_SITE = plan_once(select(Employee.worksite_id).where(
     Employee.structure_id == bindparam("structure_id"), Employee.referent_eti_id == bindparam("user_id"),
-    Employee.active.is_(True), col(Employee.worksite_id).is_not(None))
+    Employee.active.is_(True), col(Employee.worksite_id).is_not(None)))
 
 
 def frameworks_of(db: Session, structure_id: int) -> list[SkillFramework]:
@@ -207,7 +208,7 @@ def skills_for_sector(db: Session, structure_id: int, sector: str | None, query:
 
 
 # Built once per process (the matrix and the rating screen run it on every request).
-_SKILLS_OF_SECTORS = (
+_SKILLS_OF_SECTORS = plan_once(
     select(Skill, SkillActivity, SkillFramework)
     .join(SkillActivity, SkillActivity.id == Skill.activity_id)
     .join(SkillFramework, SkillFramework.id == Skill.framework_id)
@@ -572,7 +573,7 @@ def site_employees(db: Session, worksite: Worksite) -> list[Employee]:
 
 
 # Built once per process (the matrix and the group rating run it on every request).
-_SITE_EMPLOYEES = (
+_SITE_EMPLOYEES = plan_once(
     select(Employee)
     .where(Employee.structure_id == bindparam("structure_id"), Employee.worksite_id == bindparam("worksite_id"),
            Employee.active.is_(True))

@@ -10,6 +10,7 @@ from webapp.platform.db import (
     reset_write_intent,
     set_write_intent,
 )
+from webapp.platform.plans import end_transaction
 
 
 def get_session() -> Session:
@@ -19,10 +20,16 @@ def get_session() -> Session:
     return g.db_session
 
 
-def _close_session(_exc=None) -> None:
-    """Close the request's session, rolling back whatever was not committed."""
+def _close_session(exc=None) -> None:
+    """Close the request's session, rolling back whatever was not committed (a read that went well ends with a
+    commit on PostgreSQL: `end_transaction`)."""
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
+        if exc is None:
+            end_transaction(session)
+    finally:
         session.close()
 
 
