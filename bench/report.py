@@ -132,6 +132,33 @@ def cpu_section(before: dict | None, after: dict | None) -> list[str]:
     return lines + [""]
 
 
+def instructions_section(before: dict | None, after: dict | None) -> list[str]:
+    """Instructions per request (bench/instructions.py, callgrind), the previous version and this one."""
+    if not after:
+        return []
+    lines = ["## Instructions par requête (PostgreSQL, 1 000 000 d'observations, côté application)", "",
+             f"`bench/instructions.py` ({after['date']}) : chaque écran demandé {after['requests']} fois dans le "
+             "processus après quinze requêtes d'échauffement, instructions comptées par callgrind (valgrind). Le "
+             "compte ne dépend pas du reste de la machine : deux versions se départagent à 0,1 % près, là où le "
+             "temps processeur varie de 10 à 20 % d'une exécution à l'autre. Le travail de PostgreSQL n'y est pas.",
+             ""]
+    if before:
+        lines += [f"| écran | version {before['version']} (M) | version {after['version']} (M) | écart |",
+                  "|---|---|---|---|"]
+    else:
+        lines += [f"| écran | version {after['version']} (M) |", "|---|---|"]
+    for screen, value in after["per_request"].items():
+        label = CPU_SCREENS.get(screen, screen)
+        old = (before or {}).get("per_request", {}).get(screen)
+        if before:
+            change = f"{100 * (value - old) / old:+.1f} %" if old else "–"
+            lines.append(f"| {label} | {old / 1e6:.2f} | {value / 1e6:.2f} | {change} |" if old
+                         else f"| {label} | – | {value / 1e6:.2f} | – |")
+        else:
+            lines.append(f"| {label} | {value / 1e6:.2f} |")
+    return lines + [""]
+
+
 def main() -> int:
     out: list[str] = [
         "# Mesures de vitesse",
@@ -165,6 +192,11 @@ def main() -> int:
     for name in ("cpu-sqlite-1m",):
         if load(name):
             out.append(f"bench/cpu.py --label {name.removeprefix('cpu-')}")
+    for name in ("instructions-pg-1m-previous", "instructions-pg-1m"):
+        report = load(name)
+        if report:
+            out.append(("TERRAIN_APP_DIR=<version précédente> " if name.endswith("previous") else "")
+                       + report["command"])
     for name in ("weight", "lighthouse", "two-workers"):
         report = load(name)
         if report:
@@ -196,6 +228,7 @@ def main() -> int:
             out += scale_table(before_small, before_large) + [""]
             out += ["### Avant → après, à 1 000 000 d'observations", ""] + comparison(before_large, large) + [""]
     out += cpu_section(load("cpu-sqlite-1m-previous") or load("cpu-sqlite-1m-before"), load("cpu-sqlite-1m"))
+    out += instructions_section(load("instructions-pg-1m-previous"), load("instructions-pg-1m"))
     plans = explain_section(load("explain-sqlite-1m-before"), load("explain-sqlite-1m"),
                             "SQLite, 1 000 000 d'observations : EXPLAIN QUERY PLAN")
     plans += explain_section(load("explain-pg-1m-before"), load("explain-pg-1m"),

@@ -66,6 +66,12 @@ c = e.connect(); c.execute(s.text('DROP DATABASE IF EXISTS $db')); c.execute(s.t
   "$PYTHON" bench/load.py "${LOAD[@]}" \
     --database-url "$PG_URL/t10k" --label pg-10k --database-url "$PG_URL/t1m" --label pg-1m
   "$PYTHON" bench/explain.py --database-url "$PG_URL/t1m" --label pg-1m
+  # Instructions per request (callgrind), when valgrind is there; the previous run's figures kept beside.
+  if command -v valgrind >/dev/null 2>&1; then
+    [ -f bench/results/instructions-pg-1m.json ] && \
+      cp bench/results/instructions-pg-1m.json bench/results/instructions-pg-1m-previous.json
+    "$PYTHON" bench/instructions.py --database-url "$PG_URL/t1m" --label pg-1m
+  fi
   # The alerts worker twice on one PostgreSQL database: every e-mail received once.
   "$PYTHON" -c "import sqlalchemy as s; e = s.create_engine('$PG_URL/postgres', isolation_level='AUTOCOMMIT'); \
 c = e.connect(); c.execute(s.text('DROP DATABASE IF EXISTS two_workers')); c.execute(s.text('CREATE DATABASE two_workers'))"

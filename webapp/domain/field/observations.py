@@ -22,6 +22,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import aliased
+from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
 from webapp.domain import personal_data, undo
@@ -197,7 +198,7 @@ class ObservationView:
 
     observation: Observation
     employees: list[Employee]
-    author: User | None
+    author: Row | None  # id and full_name: nothing else of the account is read to show a note
     history: list[Observation]
 
     @property
@@ -219,7 +220,7 @@ def _view_statements(role: str) -> tuple:
               .join(Employee, Employee.id == ObservationEmployee.employee_id)
               .where(col(ObservationEmployee.observation_id).in_(bindparam("ids", expanding=True)))
               .order_by(Employee.first_name))
-    authors = select(User).where(col(User.id).in_(bindparam("author_ids", expanding=True)))
+    authors = select(User.id, User.full_name).where(col(User.id).in_(bindparam("author_ids", expanding=True)))
     history = (select(Observation).where(col(Observation.id).in_(roots) | col(Observation.root_id).in_(roots),
                                          visible_clause(viewer))
                .order_by(col(Observation.created_at).desc()))

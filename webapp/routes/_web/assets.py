@@ -45,12 +45,17 @@ def _versioned(static_folder: str, prefix: str, filename: str) -> str:
 
 def static_url(filename: str) -> str:
     """The URL of a static file with its content hash, e.g. /static/css/terrain.css?v=3f2a9c0d1e4b."""
-    app = current_app
-    prefix = f"{request.script_root}{app.static_url_path}"
-    if not app.debug:
-        # A page uses an icon dozens of times: the URL is computed once per process.
-        return _versioned(app.static_folder, prefix, filename)
-    return f"{prefix}/{filename}?v={static_version(filename, app)}"
+    app = current_app._get_current_object()
+    root = request.script_root
+    if app.debug:
+        return f"{root}{app.static_url_path}/{filename}?v={static_version(filename, app)}"
+    # A page draws an icon dozens of times: the URL is computed once per process (the folder's path is joined
+    # anew each time Flask is asked for it).
+    urls = app.extensions.setdefault("terrain_static_urls", {})
+    url = urls.get((root, filename))
+    if url is None:
+        url = urls[(root, filename)] = _versioned(app.static_folder, f"{root}{app.static_url_path}", filename)
+    return url
 
 
 def static_cache_control(filename: str) -> str:

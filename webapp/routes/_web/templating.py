@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, request, url_for
+from markupsafe import Markup
 from flask_login import current_user
 
 from webapp.domain.skills.skills import LEVELS as SKILL_LEVELS
@@ -35,14 +36,20 @@ def _zone() -> str | None:
     return getattr(current_user, "timezone", None)
 
 
+def _zone_of(value) -> str | None:
+    """The zone a value's day depends on: only a datetime's (a page shows dozens of plain dates, and asking the
+    logged-in user for the zone costs more than writing the date)."""
+    return _zone() if isinstance(value, datetime) else None
+
+
 def french_date(value: date | datetime | str | None, with_day: bool = False) -> str:
     """'3 mars 2026' (or 'mardi 3 mars 2026'), a datetime on its local day."""
-    return dates.long_date(value, _zone(), with_day=with_day)
+    return dates.long_date(value, _zone_of(value), with_day=with_day)
 
 
 def short_date(value: date | datetime | str | None) -> str:
     """'03/03/2026', a datetime on its local day."""
-    return dates.short_date(value, _zone())
+    return dates.short_date(value, _zone_of(value))
 
 
 def local_time(value: datetime | None, with_date: bool = False) -> str:
@@ -66,9 +73,21 @@ def cell(value) -> str:
     return str(value)
 
 
+def picto(name: str, cls: str = "icon") -> Markup:
+    """A pictogram of icons/field.svg, hidden from screen readers (the text beside it says what it means).
+
+    A function rather than a Jinja macro: a card of Today or of the feed draws several, and a macro call (with the
+    import of its template in each included card) costs ten times more."""
+    return _PICTO.format(cls, static_url("icons/field.svg"), name)
+
+
+_PICTO = Markup('<svg class="{}" aria-hidden="true"><use href="{}#{}"></use></svg>')
+
+
 def init_app(app: Flask) -> None:
     """Register globals and filters on `app`."""
     app.add_template_global(static_url)
+    app.add_template_global(picto)
     app.add_template_global(new_key, "new_capture_key")  # a fresh idempotency key in each rendered capture form
     app.add_template_filter(french_date)
     app.add_template_filter(short_date)

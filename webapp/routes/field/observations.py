@@ -200,7 +200,8 @@ def feed():
     """What the supervisors recorded since the counsellor's last visit; `apres` asks for the next page."""
     db = get_session()
     cursor = service.FeedCursor.decode(FeedQuery().apres.data or None)
-    feed = service.counsellor_feed(db, user=current_user, today=local_today(), cursor=cursor)
+    # The account itself rather than the request's proxy to it: the feed reads it for every note.
+    feed = service.counsellor_feed(db, user=current_user.user, today=local_today(), cursor=cursor)
     if any(view.observation.visibility == "restricted" for view in feed.observations):
         with write_after_read(db):
             audit.record_restricted_observation_reads(db, feed.observations, user=current_user, ip=client_ip())
