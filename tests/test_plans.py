@@ -106,11 +106,14 @@ def test_a_failed_statement_is_left_to_the_rollback(engine, structure):
         assert session.exec(_MARKED, params={"id": structure.id}).one() == structure.name
 
 
-def test_pages_that_read_end_their_transaction_with_a_commit(app, engine, client, login_as):
-    """Today's statements are marked: after two visits, the connection that served them holds them prepared."""
+def test_pages_that_read_end_their_transaction_with_a_commit(app, engine, client, login_as, crew):
+    """Today's statements are marked: after two visits, the one connection that served them holds them prepared
+    (its cards' statement among them, planned once)."""
     login_as("supervisor")
+    engine.dispose()  # from here on, one connection serves the requests one after the other
     for _ in range(2):
         assert client.get("/aujourdhui/").status_code == 200
     with engine.connect() as connection:
-        prepared = connection.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
-    assert prepared > 0
+        rows = connection.execute(text("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"))
+        cards = [(generic, custom) for statement, generic, custom in rows if "facts_rows" in statement]
+    assert cards == [(2, 0)]

@@ -154,7 +154,7 @@ def active_sites(db: Session, structure_id: int) -> list[Worksite]:
     return db.exec(_ACTIVE_SITES, params={"structure_id": structure_id}).all()
 
 
-_ACTIVE_SITES = plan_once(select(Worksite).where(Worksite.structure_id == bindparam("structure_id"), Worksite.active.is_(True))
+_ACTIVE_SITES = plan_once(select(*Worksite.__table__.columns).where(Worksite.structure_id == bindparam("structure_id"), Worksite.active.is_(True))
                  .order_by(Worksite.name))
 
 
@@ -215,6 +215,39 @@ _SKILLS_OF_SECTORS = plan_once(
     .where(Skill.structure_id == bindparam("structure_id"), Skill.active.is_(True),
            col(SkillFramework.sector).in_(bindparam("sectors", expanding=True)))
 )
+
+
+class _SkillColumns(NamedTuple):
+    id: int
+    code: str
+    label: str
+    position: int
+
+
+class _ActivityColumns(NamedTuple):
+    id: int
+    name: str
+    position: int
+
+
+class _FrameworkColumns(NamedTuple):
+    kind: str
+
+
+# The same skills as columns only, for the matrix (read on every visit; it only shows them): no ORM objects.
+_SKILL_COLUMNS_OF_SECTORS = plan_once(_SKILLS_OF_SECTORS.with_only_columns(
+    Skill.id, Skill.code, Skill.label, Skill.position, SkillActivity.id, SkillActivity.name, SkillActivity.position,
+    SkillFramework.kind, maintain_column_froms=True))
+
+
+def skill_columns_for_sector(db: Session, structure_id: int, sector: str | None) -> list[SkillRow]:
+    """What `skills_for_sector` gives, in the same order, with only the columns a list of skills shows: the
+    skill's id, code, label and position, its activity's id, name and position, its framework's kind."""
+    sectors = [reference_lists.SAVOIR_ETRE_SECTOR] + ([sector] if sector else [])
+    rows = [SkillRow(_SkillColumns(*row[:4]), _ActivityColumns(*row[4:7]), _FrameworkColumns(row[7]))
+            for row in db.exec(_SKILL_COLUMNS_OF_SECTORS, params={"structure_id": structure_id, "sectors": sectors})]
+    rows.sort(key=lambda r: (r.framework.kind == "savoir_etre", r.activity.position, r.skill.position, r.skill.id))
+    return rows
 
 
 def worksite_sector(db: Session, worksite_id: int | None) -> str | None:
@@ -608,7 +641,7 @@ def group_people(db: Session, worksite: Worksite, day: date) -> tuple[list[Emplo
 def matrix(db: Session, worksite: Worksite) -> Matrix:
     """The team matrix of a work site, in three queries whatever the team size."""
     employees = site_employees(db, worksite)
-    skills = skills_for_sector(db, worksite.structure_id, worksite.sector)
+    skills = skill_columns_for_sector(db, worksite.structure_id, worksite.sector)
     rows = _latest_rows(db, [e.id for e in employees], [r.skill.code for r in skills],
                         "employee_id", "skill_code", "level", "rated_at") if employees else []
     cells = {(row.employee_id, row.skill_code): row for row in rows}

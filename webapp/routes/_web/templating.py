@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, request, url_for
-from markupsafe import Markup
 from flask_login import current_user
+from markupsafe import Markup
 
 from webapp.domain.skills.skills import LEVELS as SKILL_LEVELS
 from webapp.models import ROLES, utcnow
