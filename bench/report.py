@@ -159,6 +159,32 @@ def instructions_section(before: dict | None, after: dict | None) -> list[str]:
     return lines + [""]
 
 
+def pg_cpu_section(before: dict | None, after: dict | None) -> list[str]:
+    """PostgreSQL's CPU time per request (bench/pg_cpu.py), the previous version and this one."""
+    if not after:
+        return []
+    lines = ["## Temps processeur de PostgreSQL par requête (1 000 000 d'observations)", "",
+             f"`bench/pg_cpu.py` ({after['date']}) : chaque écran demandé {after['requests']} fois dans le "
+             "processus, l'une après l'autre, servies par une seule connexion ; le temps processeur de son processus serveur "
+             "lu dans /proc avant et après (par pas de 10 ms : à 1 % près). Il varie d'environ 10 % d'une "
+             "exécution à l'autre avec le reste de la machine.", ""]
+    if before:
+        lines += [f"| écran | version {before['version']} (ms) | version {after['version']} (ms) | écart |",
+                  "|---|---|---|---|"]
+    else:
+        lines += [f"| écran | version {after['version']} (ms) |", "|---|---|"]
+    for screen, value in after["per_request_ms"].items():
+        label = CPU_SCREENS.get(screen, screen)
+        old = (before or {}).get("per_request_ms", {}).get(screen)
+        if before and old:
+            lines.append(f"| {label} | {ms(old)} | {ms(value)} | {100 * (value - old) / old:+.0f} % |")
+        elif before:
+            lines.append(f"| {label} | – | {ms(value)} | – |")
+        else:
+            lines.append(f"| {label} | {ms(value)} |")
+    return lines + [""]
+
+
 def main() -> int:
     out: list[str] = [
         "# Mesures de vitesse",
@@ -192,7 +218,7 @@ def main() -> int:
     for name in ("cpu-sqlite-1m",):
         if load(name):
             out.append(f"bench/cpu.py --label {name.removeprefix('cpu-')}")
-    for name in ("instructions-pg-1m-previous", "instructions-pg-1m"):
+    for name in ("pg-cpu-pg-1m-previous", "pg-cpu-pg-1m", "instructions-pg-1m-previous", "instructions-pg-1m"):
         report = load(name)
         if report:
             out.append(("TERRAIN_APP_DIR=<version précédente> " if name.endswith("previous") else "")
@@ -229,6 +255,7 @@ def main() -> int:
             out += ["### Avant → après, à 1 000 000 d'observations", ""] + comparison(before_large, large) + [""]
     out += cpu_section(load("cpu-sqlite-1m-previous") or load("cpu-sqlite-1m-before"), load("cpu-sqlite-1m"))
     out += instructions_section(load("instructions-pg-1m-previous"), load("instructions-pg-1m"))
+    out += pg_cpu_section(load("pg-cpu-pg-1m-previous"), load("pg-cpu-pg-1m"))
     plans = explain_section(load("explain-sqlite-1m-before"), load("explain-sqlite-1m"),
                             "SQLite, 1 000 000 d'observations : EXPLAIN QUERY PLAN")
     plans += explain_section(load("explain-pg-1m-before"), load("explain-pg-1m"),

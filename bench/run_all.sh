@@ -72,6 +72,9 @@ c = e.connect(); c.execute(s.text('DROP DATABASE IF EXISTS $db')); c.execute(s.t
       cp bench/results/instructions-pg-1m.json bench/results/instructions-pg-1m-previous.json
     "$PYTHON" bench/instructions.py --database-url "$PG_URL/t1m" --label pg-1m
   fi
+  # PostgreSQL's own CPU per request (this machine's server), the previous run's figures kept beside.
+  [ -f bench/results/pg-cpu-pg-1m.json ] && cp bench/results/pg-cpu-pg-1m.json bench/results/pg-cpu-pg-1m-previous.json
+  "$PYTHON" bench/pg_cpu.py --database-url "$PG_URL/t1m" --label pg-1m
   # The alerts worker twice on one PostgreSQL database: every e-mail received once.
   "$PYTHON" -c "import sqlalchemy as s; e = s.create_engine('$PG_URL/postgres', isolation_level='AUTOCOMMIT'); \
 c = e.connect(); c.execute(s.text('DROP DATABASE IF EXISTS two_workers')); c.execute(s.text('CREATE DATABASE two_workers'))"

@@ -50,11 +50,12 @@ class InstructionCard:
 _ACKS_OF = plan_once(select(InstructionAck, Employee).join(Employee, Employee.id == InstructionAck.employee_id)
                      .where(col(InstructionAck.instruction_id).in_(bindparam("ids", expanding=True)))
                      .order_by(Employee.first_name, Employee.last_name))
-_OF_DAY = plan_once(select(Instruction).where(Instruction.structure_id == bindparam("structure_id"),
-                                              Instruction.day == bindparam("day"),
-                                              col(Instruction.worksite_id).in_(bindparam("worksite_ids", expanding=True))
-                                              | (Instruction.given_by_id == bindparam("user_id")))
-                    .order_by(col(Instruction.created_at).desc(), col(Instruction.id).desc()))
+_OF_DAY = plan_once(
+    select(Instruction).where(Instruction.structure_id == bindparam("structure_id"),
+                              Instruction.day == bindparam("day"),
+                              col(Instruction.worksite_id).in_(bindparam("worksite_ids", expanding=True))
+                              | (Instruction.given_by_id == bindparam("user_id")))
+    .order_by(col(Instruction.created_at).desc(), col(Instruction.id).desc()))
 _TEMPLATES_OF = plan_once(select(InstructionTemplate)
                           .where(InstructionTemplate.structure_id == bindparam("structure_id"))
                           .order_by(col(InstructionTemplate.created_at).desc()).limit(12))

@@ -21,8 +21,8 @@ from sqlalchemy import (
     or_,
     union_all,
 )
-from sqlalchemy.orm import aliased
 from sqlalchemy.engine import Row
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from webapp.domain import personal_data, undo

@@ -149,16 +149,18 @@ def ensure_frameworks_before_reading(db: Session, structure_id: int) -> None:
         db.rollback()
 
 
-def active_sites(db: Session, structure_id: int) -> list[Worksite]:
-    """Active work sites of the structure, by name."""
+def active_sites(db: Session, structure_id: int) -> list[Row]:
+    """Active work sites of the structure, by name: rows of the work site's columns (the site chooser lists a
+    structure's dozens of sites on every visit of the matrix; no ORM objects to build)."""
     return db.exec(_ACTIVE_SITES, params={"structure_id": structure_id}).all()
 
 
-_ACTIVE_SITES = plan_once(select(*Worksite.__table__.columns).where(Worksite.structure_id == bindparam("structure_id"), Worksite.active.is_(True))
-                 .order_by(Worksite.name))
+_ACTIVE_SITES = plan_once(select(*Worksite.__table__.columns)
+                          .where(Worksite.structure_id == bindparam("structure_id"), Worksite.active.is_(True))
+                          .order_by(Worksite.name))
 
 
-def pick_site(db: Session, *, user: User, sites: list[Worksite], wanted_id: int | None) -> Worksite | None:
+def pick_site(db: Session, *, user: User, sites: list[Row], wanted_id: int | None) -> Worksite | Row | None:
     """The site asked for, else the supervisor's own team's site, else the first; LookupError for a foreign one."""
     if wanted_id:
         site = db.get(Worksite, wanted_id)
@@ -207,7 +209,7 @@ def skills_for_sector(db: Session, structure_id: int, sector: str | None, query:
     return rows
 
 
-# Built once per process (the matrix and the rating screen run it on every request).
+# Built once per process (the rating screens run it on every request).
 _SKILLS_OF_SECTORS = plan_once(
     select(Skill, SkillActivity, SkillFramework)
     .join(SkillActivity, SkillActivity.id == Skill.activity_id)
