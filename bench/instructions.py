@@ -11,14 +11,14 @@ told apart to 0.1 % where CPU times vary by 10-20 % from one run to the next. Th
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+import compare
 
 BENCH = Path(__file__).resolve().parent
 WARM = 15
@@ -78,16 +78,8 @@ def main() -> int:
         figures[name] = count(args.database_url, name, args.requests) / args.requests
         print(f"{name:10} {figures[name] / 1e6:8.2f} M instructions per request", flush=True)
     if args.label:
-        app_dir = os.environ.get("TERRAIN_APP_DIR", str(BENCH.parent))
-        version = subprocess.run(["git", "-C", app_dir, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                 text=True).stdout.strip()
-        path = BENCH / "results" / f"instructions-{args.label}.json"
-        path.write_text(json.dumps({
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "version": version or app_dir,
-            "database": args.database_url.split("://")[0], "requests": args.requests,
-            "command": f"bench/instructions.py --requests {args.requests} --label {args.label}",
-            "per_request": figures}, indent=2) + "\n")
-        print(f"→ {path}")
+        compare.write("instructions", args.label, requests=args.requests, per_request=figures, unit="instructions",
+                      database=args.database_url.split("://")[0])
     return 0
 
 

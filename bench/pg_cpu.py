@@ -11,17 +11,15 @@ milliseconds, to about 1 %.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from cpu import APP_DIR, screens  # noqa: E402  (cpu puts the measured checkout first on sys.path)
+import compare  # noqa: E402
+from cpu import screens  # noqa: E402  (cpu puts the measured checkout first on sys.path)
 from load import targets  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
@@ -65,15 +63,7 @@ def main() -> int:
         figures[name] = 1000 * (backend_seconds(pid) - start) / args.requests
         print(f"{name:10} {figures[name]:6.2f} ms of PostgreSQL CPU per request", flush=True)
     if args.label:
-        version = subprocess.run(["git", "-C", str(APP_DIR), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                 text=True).stdout.strip()
-        path = BENCH / "results" / f"pg-cpu-{args.label}.json"
-        path.write_text(json.dumps({
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "version": version or str(APP_DIR),
-            "requests": args.requests, "load_before": os.getloadavg()[0],
-            "command": f"bench/pg_cpu.py --requests {args.requests} --label {args.label}",
-            "per_request_ms": figures}, indent=2) + "\n")
-        print(f"→ {path}")
+        compare.write("pg-cpu", args.label, requests=args.requests, per_request=figures, unit="ms")
     return 0
 
 

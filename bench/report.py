@@ -132,57 +132,38 @@ def cpu_section(before: dict | None, after: dict | None) -> list[str]:
     return lines + [""]
 
 
-def instructions_section(before: dict | None, after: dict | None) -> list[str]:
-    """Instructions per request (bench/instructions.py, callgrind), the previous version and this one."""
+def version_section(title: str, text: str, before: dict | None, after: dict | None, show=ms,
+                    unit: str = "") -> list[str]:
+    """A figure per screen of this version beside the previous version's (bench/compare.py writes both), with the
+    change in per cent; each figure written by `show`."""
     if not after:
         return []
-    lines = ["## Instructions par requête (PostgreSQL, 1 000 000 d'observations, côté application)", "",
-             f"`bench/instructions.py` ({after['date']}) : chaque écran demandé {after['requests']} fois dans le "
-             "processus après quinze requêtes d'échauffement, instructions comptées par callgrind (valgrind). Le "
-             "compte ne dépend pas du reste de la machine : deux versions se départagent à 0,1 % près, là où le "
-             "temps processeur varie de 10 à 20 % d'une exécution à l'autre. Le travail de PostgreSQL n'y est pas.",
-             ""]
-    if before:
-        lines += [f"| écran | version {before['version']} (M) | version {after['version']} (M) | écart |",
-                  "|---|---|---|---|"]
-    else:
-        lines += [f"| écran | version {after['version']} (M) |", "|---|---|"]
+    lines = [f"## {title}", "", text.format(**after), ""]
+    previous = (before or {}).get("per_request", {})
+    head = f"| écran | version {before['version']}{unit} " if before else "| écran "
+    lines += [head + f"| version {after['version']}{unit} |" + (" écart |" if before else ""),
+              "|---|---|" + ("---|---|" if before else "")]
     for screen, value in after["per_request"].items():
-        label = CPU_SCREENS.get(screen, screen)
-        old = (before or {}).get("per_request", {}).get(screen)
+        cells = [CPU_SCREENS.get(screen, screen)]
         if before:
-            change = f"{100 * (value - old) / old:+.1f} %" if old else "–"
-            lines.append(f"| {label} | {old / 1e6:.2f} | {value / 1e6:.2f} | {change} |" if old
-                         else f"| {label} | – | {value / 1e6:.2f} | – |")
+            old = previous.get(screen)
+            cells += [show(old) if old else "–", show(value),
+                      f"{100 * (value - old) / old:+.1f} %" if old else "–"]
         else:
-            lines.append(f"| {label} | {value / 1e6:.2f} |")
+            cells.append(show(value))
+        lines.append("| " + " | ".join(cells) + " |")
     return lines + [""]
 
 
-def pg_cpu_section(before: dict | None, after: dict | None) -> list[str]:
-    """PostgreSQL's CPU time per request (bench/pg_cpu.py), the previous version and this one."""
-    if not after:
-        return []
-    lines = ["## Temps processeur de PostgreSQL par requête (1 000 000 d'observations)", "",
-             f"`bench/pg_cpu.py` ({after['date']}) : chaque écran demandé {after['requests']} fois dans le "
-             "processus, l'une après l'autre, servies par une seule connexion ; le temps processeur de son processus serveur "
-             "lu dans /proc avant et après (par pas de 10 ms : à 1 % près). Il varie d'environ 10 % d'une "
-             "exécution à l'autre avec le reste de la machine.", ""]
-    if before:
-        lines += [f"| écran | version {before['version']} (ms) | version {after['version']} (ms) | écart |",
-                  "|---|---|---|---|"]
-    else:
-        lines += [f"| écran | version {after['version']} (ms) |", "|---|---|"]
-    for screen, value in after["per_request_ms"].items():
-        label = CPU_SCREENS.get(screen, screen)
-        old = (before or {}).get("per_request_ms", {}).get(screen)
-        if before and old:
-            lines.append(f"| {label} | {ms(old)} | {ms(value)} | {100 * (value - old) / old:+.0f} % |")
-        elif before:
-            lines.append(f"| {label} | – | {ms(value)} | – |")
-        else:
-            lines.append(f"| {label} | {ms(value)} |")
-    return lines + [""]
+INSTRUCTIONS_TEXT = (
+    "`bench/instructions.py` ({date}) : chaque écran demandé {requests} fois dans le processus après quinze requêtes "
+    "d'échauffement, instructions comptées par callgrind (valgrind). Le compte ne dépend pas du reste de la machine : "
+    "deux versions se départagent à 0,1 % près, là où le temps processeur varie de 10 à 20 % d'une exécution à "
+    "l'autre. Le travail de PostgreSQL n'y est pas.")
+PG_CPU_TEXT = (
+    "`bench/pg_cpu.py` ({date}) : chaque écran demandé {requests} fois dans le processus, l'une après l'autre, "
+    "servies par une seule connexion ; le temps processeur de son processus serveur lu dans /proc avant et après "
+    "(par pas de 10 ms : à 1 % près). Il varie d'environ 10 % d'une exécution à l'autre avec le reste de la machine.")
 
 
 def main() -> int:
@@ -254,8 +235,11 @@ def main() -> int:
             out += scale_table(before_small, before_large) + [""]
             out += ["### Avant → après, à 1 000 000 d'observations", ""] + comparison(before_large, large) + [""]
     out += cpu_section(load("cpu-sqlite-1m-previous") or load("cpu-sqlite-1m-before"), load("cpu-sqlite-1m"))
-    out += instructions_section(load("instructions-pg-1m-previous"), load("instructions-pg-1m"))
-    out += pg_cpu_section(load("pg-cpu-pg-1m-previous"), load("pg-cpu-pg-1m"))
+    out += version_section("Instructions par requête (PostgreSQL, 1 000 000 d'observations, côté application)",
+                           INSTRUCTIONS_TEXT, load("instructions-pg-1m-previous"), load("instructions-pg-1m"),
+                           show=lambda value: f"{value / 1e6:.2f}", unit=" (M)")
+    out += version_section("Temps processeur de PostgreSQL par requête (1 000 000 d'observations)", PG_CPU_TEXT,
+                           load("pg-cpu-pg-1m-previous"), load("pg-cpu-pg-1m"), unit=" (ms)")
     plans = explain_section(load("explain-sqlite-1m-before"), load("explain-sqlite-1m"),
                             "SQLite, 1 000 000 d'observations : EXPLAIN QUERY PLAN")
     plans += explain_section(load("explain-pg-1m-before"), load("explain-pg-1m"),

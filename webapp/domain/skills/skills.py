@@ -198,15 +198,24 @@ class SkillRow:
 
 def skills_for_sector(db: Session, structure_id: int, sector: str | None, query: str = "") -> list[SkillRow]:
     """Active skills of the sector's framework and of savoir-être, in framework order, in one query."""
-    sectors = [reference_lists.SAVOIR_ETRE_SECTOR] + ([sector] if sector else [])
     stmt = _SKILLS_OF_SECTORS
     for word in query.strip().split()[:5]:
         pattern = f"%{word.lower()}%"
         stmt = stmt.where(or_(func.lower(Skill.label).like(pattern), func.lower(SkillActivity.name).like(pattern),
                               func.lower(Skill.code).like(pattern)))
-    rows = [SkillRow(s, a, f) for s, a, f in db.exec(stmt, params={"structure_id": structure_id, "sectors": sectors})]
-    rows.sort(key=lambda r: (r.framework.kind == "savoir_etre", r.activity.position, r.skill.position, r.skill.id))
-    return rows
+    params = {"structure_id": structure_id, "sectors": _sectors(sector)}
+    return _in_framework_order([SkillRow(s, a, f) for s, a, f in db.exec(stmt, params=params)])
+
+
+def _sectors(sector: str | None) -> list[str]:
+    """The frameworks a site's skills come from: savoir-être, and the site's sector when it has one."""
+    return [reference_lists.SAVOIR_ETRE_SECTOR] + ([sector] if sector else [])
+
+
+def _in_framework_order(rows: list[SkillRow]) -> list[SkillRow]:
+    """The sector's skills first, then savoir-être; by activity, then by skill, as their frameworks order them."""
+    return sorted(rows, key=lambda r: (r.framework.kind == "savoir_etre", r.activity.position, r.skill.position,
+                                       r.skill.id))
 
 
 # Built once per process (the rating screens run it on every request).
@@ -237,19 +246,19 @@ class _FrameworkColumns(NamedTuple):
 
 
 # The same skills as columns only, for the matrix (read on every visit; it only shows them): no ORM objects.
-_SKILL_COLUMNS_OF_SECTORS = plan_once(_SKILLS_OF_SECTORS.with_only_columns(
+# Planned once per connection, as the statement it is derived from.
+_SKILL_COLUMNS_OF_SECTORS = _SKILLS_OF_SECTORS.with_only_columns(
     Skill.id, Skill.code, Skill.label, Skill.position, SkillActivity.id, SkillActivity.name, SkillActivity.position,
-    SkillFramework.kind, maintain_column_froms=True))
+    SkillFramework.kind, maintain_column_froms=True)
 
 
 def skill_columns_for_sector(db: Session, structure_id: int, sector: str | None) -> list[SkillRow]:
     """What `skills_for_sector` gives, in the same order, with only the columns a list of skills shows: the
     skill's id, code, label and position, its activity's id, name and position, its framework's kind."""
-    sectors = [reference_lists.SAVOIR_ETRE_SECTOR] + ([sector] if sector else [])
-    rows = [SkillRow(_SkillColumns(*row[:4]), _ActivityColumns(*row[4:7]), _FrameworkColumns(row[7]))
-            for row in db.exec(_SKILL_COLUMNS_OF_SECTORS, params={"structure_id": structure_id, "sectors": sectors})]
-    rows.sort(key=lambda r: (r.framework.kind == "savoir_etre", r.activity.position, r.skill.position, r.skill.id))
-    return rows
+    params = {"structure_id": structure_id, "sectors": _sectors(sector)}
+    return _in_framework_order([
+        SkillRow(_SkillColumns(*row[:4]), _ActivityColumns(*row[4:7]), _FrameworkColumns(row[7]))
+        for row in db.exec(_SKILL_COLUMNS_OF_SECTORS, params=params)])
 
 
 def worksite_sector(db: Session, worksite_id: int | None) -> str | None:

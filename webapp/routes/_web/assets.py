@@ -34,9 +34,9 @@ def static_version(filename: str, app: Flask | None = None) -> str:
     return _digest(path, stamp)
 
 
-@lru_cache(maxsize=512)
 def _versioned(static_folder: str, prefix: str, filename: str) -> str:
-    """The versioned URL of a file that cannot change while the server runs (outside development)."""
+    """The versioned URL of a file that cannot change while the server runs (outside development; `static_url`
+    keeps it)."""
     path = safe_join(static_folder, filename)
     if path is None:
         raise FileNotFoundError(filename)
