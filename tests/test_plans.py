@@ -47,19 +47,43 @@ def test_a_marked_statement_keeps_one_plan_and_the_others_are_planned_for_their_
     assert generic == 0 and custom >= 1
 
 
-def test_the_plan_mode_of_a_marked_statement_ends_with_its_transaction(engine, structure):
+def test_the_plan_mode_set_for_a_statement_ends_with_its_transaction(engine, structure):
     with Session(engine) as session:
-        assert _mode(session) == "force_custom_plan"
+        assert _mode(session) == "force_generic_plan"
         session.exec(_MARKED, params={"id": structure.id}).one()
         assert _mode(session) == "force_generic_plan"
         session.exec(_PLAIN, params={"id": structure.id}).one()
         assert _mode(session) == "force_custom_plan"
         session.exec(_MARKED, params={"id": structure.id}).one()
+        assert _mode(session) == "force_generic_plan"
+        session.exec(_PLAIN, params={"id": structure.id}).one()
         session.commit()
+        assert _mode(session) == "force_generic_plan"
+        session.exec(_PLAIN, params={"id": structure.id}).one()
+        session.rollback()
+        assert _mode(session) == "force_generic_plan"
+
+
+def test_statements_without_a_plan_to_choose_keep_the_mode_of_the_transaction(engine, structure):
+    """No parameters, or an INSERT of given values: planned the same in both modes, so no SET is sent for them."""
+    with Session(engine) as session:
+        session.exec(_PLAIN, params={"id": structure.id}).one()
+        assert _mode(session) == "force_custom_plan"
+        session.execute(text("SELECT count(*) FROM structure")).one()
+        session.add(Structure(name="Inserted in custom mode"))
+        session.flush()
         assert _mode(session) == "force_custom_plan"
         session.exec(_MARKED, params={"id": structure.id}).one()
-        session.rollback()
+        session.add(Structure(name="Inserted in generic mode"))
+        session.flush()
+        session.execute(text("SELECT count(*) FROM structure")).one()
+        assert _mode(session) == "force_generic_plan"
+        # An INSERT that selects what it inserts is planned like any other statement.
+        columns = "kind, siret, address, phone, retention_months, timezone, active, created_at"
+        session.execute(text(f"INSERT INTO structure (name, {columns}) SELECT name || ' bis', {columns} "
+                             "FROM structure WHERE id = :id"), {"id": structure.id})
         assert _mode(session) == "force_custom_plan"
+        session.rollback()
 
 
 def test_a_transaction_that_only_read_ends_with_a_commit_that_keeps_the_prepared_statements(engine, structure):
@@ -117,3 +141,21 @@ def test_pages_that_read_end_their_transaction_with_a_commit(app, engine, client
         rows = connection.execute(text("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"))
         cards = [(generic, custom) for statement, generic, custom in rows if "facts_rows" in statement]
     assert cards == [(2, 0)]
+
+
+def test_the_parcours_and_the_session_lookup_are_planned_once(app, engine, client, login_as, crew):
+    """The session lookup starts every request; the parcours' statements (the person, the page's two statements,
+    the notes' people and authors, the attendance rates) are all marked: none is planned for its values."""
+    login_as("supervisor")
+    person = crew["people"][0]
+    engine.dispose()
+    for _ in range(2):
+        assert client.get(f"/salaries/{person.id}/parcours").status_code == 200
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"))
+        plans = {statement: (generic, custom) for statement, generic, custom in rows}
+    session_lookup = [plan for statement, plan in plans.items() if "user_session.token_hash = " in statement]
+    assert session_lookup == [(2, 0)]
+    assert any("instruction_rows" in statement for statement in plans)
+    assert any("attendance.status" in statement for statement in plans)
+    assert all(custom == 0 for _generic, custom in plans.values()), plans

@@ -15,6 +15,7 @@ from webapp.models import (
     User,
     utcnow,
 )
+from webapp.platform.plans import plan_once
 
 MAX_LATE_MINUTES = 480
 
@@ -93,7 +94,7 @@ def attendance_rates(db: Session, *, structure_id: int, employee_ids: list[int],
 # Built once per process (every parcours runs it): a person's counts by status over their whole history and
 # over the recent days, from the (employee, day, status, late minutes, structure) index alone.
 _recent = Attendance.day >= bindparam("recent_start", type_=Date)
-_RATES_RECENT_AND_OVERALL = (
+_RATES_RECENT_AND_OVERALL = plan_once(
     select(Attendance.status, func.count(), func.coalesce(func.sum(Attendance.late_minutes), 0),
            func.coalesce(func.sum(case((_recent, 1), else_=0)), 0),
            func.coalesce(func.sum(case((_recent, Attendance.late_minutes), else_=0)), 0))

@@ -44,6 +44,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.platform import idempotency
+from webapp.platform.plans import BY_KEY, plan_once
 
 MAX_TEXT = 2000
 FEED_LIMIT = 20
@@ -224,7 +225,8 @@ def _view_statements(role: str) -> tuple:
     history = (select(Observation).where(col(Observation.id).in_(roots) | col(Observation.root_id).in_(roots),
                                          visible_clause(viewer))
                .order_by(col(Observation.created_at).desc()))
-    return people, authors, history
+    # Lookups by ids: the same indexes whatever the ids (run after the page's own statements, see `counsellor_feed`).
+    return plan_once(people), plan_once(authors), plan_once(history)
 
 
 def observation_views(db: Session, *, user: User, observations: list[Observation]) -> list[ObservationView]:
@@ -394,24 +396,24 @@ def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor 
     Every query starts from the followed people and reads each one's rows of the period from a (person, time)
     index, so the cost follows the number of new rows, never the length of the history.
     """
-    visit = db.get(FeedVisit, user.id)
+    visit = db.get(FeedVisit, user.id, execution_options=BY_KEY)
     floor = utcnow() - timedelta(days=FEED_MAX_DAYS)
     since = visit.seen_at if visit else utcnow() - timedelta(days=14)
     since = max(since, floor.replace(tzinfo=since.tzinfo))
     notes, next_cursor = _feed_notes(db, user=user, since=since, cursor=cursor, limit=limit)
-    views = observation_views(db, user=user, observations=notes)
-    if cursor is not None:
-        return Feed(since, views, [], [], next_cursor)
-    params = {**viewer_params(user), "since_day": since.date(), "today": today}
     pending, absences = [], []
-    # Names as Employee.full_name gives them.
-    for kind, first, last, day, text, status, late in db.exec(_feed_statements(user.role, False)[1], params=params):
-        if kind == "pending":
-            pending.append(PendingAck(f"{first} {last}", day, text))
-        else:
-            absences.append(Absence(f"{first} {last}", day, status, late))
-    return Feed(since, views, pending, absences,
-                next_cursor)
+    if cursor is None:
+        params = {**viewer_params(user), "since_day": since.date(), "today": today}
+        # Names as Employee.full_name gives them.
+        for kind, first, last, day, text, status, late in db.exec(_feed_statements(user.role, False)[1],
+                                                                  params=params):
+            if kind == "pending":
+                pending.append(PendingAck(f"{first} {last}", day, text))
+            else:
+                absences.append(Absence(f"{first} {last}", day, status, late))
+    # Last: the statements planned for their values come first, then those planned once (one change of mode).
+    views = observation_views(db, user=user, observations=notes)
+    return Feed(since, views, pending, absences, next_cursor)
 
 
 def mark_feed_read(db: Session, *, user: User) -> None:

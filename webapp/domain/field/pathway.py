@@ -48,6 +48,7 @@ from webapp.models import (
     User,
 )
 from webapp.platform import dates
+from webapp.platform.plans import plan_once
 from webapp.platform.shared_columns import SharedColumns
 
 # Kinds in their order within a day (higher first): (label, rank).
@@ -325,7 +326,7 @@ def _statements(dialect: str, role: str, bounds: _Bounds, kinds: frozenset[str])
             day(Review.created_at), Review.id),
     }
     chosen = {kind: pages[kind]() for kind in _SHARED.kinds if kind in kinds}
-    return observations, (_SHARED.union(chosen) if chosen else None)
+    return plan_once(observations), (plan_once(_SHARED.union(chosen)) if chosen else None)
 
 
 def _entry(day: date, rank: int, ident: int, row) -> Entry:

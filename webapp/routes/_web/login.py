@@ -17,6 +17,7 @@ from webapp.domain.accounts.auth import (
 from webapp.models import Structure, User, UserSession, utcnow
 from webapp.platform.dates import DEFAULT_TIMEZONE
 from webapp.platform.db import write_after_read
+from webapp.platform.plans import plan_once
 from webapp.routes._web.db_session import get_session
 
 login_manager = LoginManager()
@@ -56,7 +57,8 @@ def is_background_poll() -> bool:
 
 
 # Built once per process: every request runs it, and building a statement costs more CPU than SQLite running it.
-_SESSION_QUERY = (
+# Planned once per connection (a unique key: 0.37 ms of planning for 0.05 of execution on PostgreSQL).
+_SESSION_QUERY = plan_once(
     select(UserSession, User, Structure.timezone, Structure.phone)
     .join(User, User.id == UserSession.user_id)
     .outerjoin(Structure, Structure.id == User.structure_id)

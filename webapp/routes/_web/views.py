@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 
 from webapp.domain.accounts.passkeys import RelyingParty
 from webapp.platform import dates, photos
+from webapp.platform.plans import BY_KEY
 from webapp.routes._web.db_session import get_session
 
 
@@ -61,7 +62,7 @@ def relying_party() -> RelyingParty:
 
 def get_owned(model: type[SQLModel], object_id: int):
     """Return the row of the current user's structure with this id, or answer 404."""
-    obj = get_session().get(model, object_id)
+    obj = get_session().get(model, object_id, execution_options=BY_KEY)
     if obj is None or getattr(obj, "structure_id", None) != current_user.structure_id:
         abort(404)
     return obj
