@@ -13,6 +13,7 @@ from webapp.platform import dates
 from webapp.routes._web.assets import static_url
 from webapp.routes._web.forms import new_key
 from webapp.routes._web.permissions import allowed
+from webapp.routes._web.urls import template_url_for
 
 # (endpoint, label, icon, action required)
 NAV = {
@@ -78,15 +79,23 @@ def picto(name: str, cls: str = "icon") -> Markup:
 
     A function rather than a Jinja macro: a card of Today or of the feed draws several, and a macro call (with the
     import of its template in each included card) costs ten times more."""
-    return _PICTO.format(cls, static_url("icons/field.svg"), name)
+    # Markup.format escapes through Python's string.Formatter, slower than the rest of the call: each pictogram
+    # is written once per process.
+    key = (static_url("icons/field.svg"), name, cls)
+    svg = _PICTOS.get(key)
+    if svg is None:
+        svg = _PICTOS[key] = _PICTO.format(cls, key[0], name)
+    return svg
 
 
 _PICTO = Markup('<svg class="{}" aria-hidden="true"><use href="{}#{}"></use></svg>')
+_PICTOS: dict[tuple[str, str, str], Markup] = {}
 
 
 def init_app(app: Flask) -> None:
     """Register globals and filters on `app`."""
     app.add_template_global(static_url)
+    app.add_template_global(template_url_for, "url_for")  # a pattern per endpoint, filled with ids (urls.py)
     app.add_template_global(picto)
     app.add_template_global(new_key, "new_capture_key")  # a fresh idempotency key in each rendered capture form
     app.add_template_filter(french_date)
