@@ -36,7 +36,10 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": https,
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # The cookie, set at login, lasts as long as the server session can (its absolute end): signing it again
+        # on every response would add 250 bytes and a signature to each, for nothing.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(env.get("TERRAIN_SESSION_ABSOLUTE_HOURS", "12"))),
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_ABSOLUTE_HOURS": int(env.get("TERRAIN_SESSION_ABSOLUTE_HOURS", "12")),
         "SESSION_IDLE_MINUTES": {
             "supervisor": int(env.get("TERRAIN_IDLE_SUPERVISOR", "120")),
