@@ -159,3 +159,17 @@ def test_the_parcours_and_the_session_lookup_are_planned_once(app, engine, clien
     assert any("instruction_rows" in statement for statement in plans)
     assert any("attendance.status" in statement for statement in plans)
     assert all(custom == 0 for _generic, custom in plans.values()), plans
+
+
+def test_the_feed_plans_its_notes_once_and_its_consignes_for_their_values(app, engine, client, login_as, crew):
+    login_as("counsellor")
+    engine.dispose()
+    for _ in range(6):  # psycopg prepares the unmarked statement at its fifth run
+        assert client.get("/observations/fil").status_code == 200
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"))
+        plans = {statement: (generic, custom) for statement, generic, custom in rows}
+    notes = [plan for statement, plan in plans.items() if "candidate.id" in statement]
+    consignes = [plan for statement, plan in plans.items() if "pending.kind" in statement]
+    assert notes == [(6, 0)]
+    assert len(consignes) == 1 and consignes[0][0] == 0 and consignes[0][1] >= 1

@@ -225,7 +225,7 @@ def _view_statements(role: str) -> tuple:
     history = (select(Observation).where(col(Observation.id).in_(roots) | col(Observation.root_id).in_(roots),
                                          visible_clause(viewer))
                .order_by(col(Observation.created_at).desc()))
-    # Lookups by ids: the same indexes whatever the ids (run after the page's own statements, see `counsellor_feed`).
+    # Lookups by ids: the same indexes whatever the ids.
     return plan_once(people), plan_once(authors), plan_once(history)
 
 
@@ -362,7 +362,11 @@ def _feed_statements(role: str, paged: bool) -> tuple:
                                        Attendance.structure_id == viewer.structure_id))
                 .where(*followed, Attendance.day >= since_day, col(Attendance.status).in_(["absent", "late"]))
                 .order_by(col(Attendance.day).desc()).limit(FEED_LIMIT).subquery("absences"))
-    return observations, union_all(select(*pending.c), select(*absences.c))
+    # The notes' statement reads the same indexes whatever the counsellor and the period: planned once, it ran as
+    # fast as planned for its values (0.2-0.5 ms at 1M observations, 12 to 166 people followed, 1 to 31 days), and
+    # planning it cost 0.4 ms more. The consignes and absences are planned for their values (3.6 ms under one plan,
+    # 0.5 planned for the values): they come last, after the notes' decoration, so the feed changes mode once.
+    return plan_once(observations), union_all(select(*pending.c), select(*absences.c))
 
 
 def _feed_notes(db: Session, *, user: User, since: datetime, cursor: FeedCursor | None,
@@ -401,6 +405,7 @@ def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor 
     since = visit.seen_at if visit else utcnow() - timedelta(days=14)
     since = max(since, floor.replace(tzinfo=since.tzinfo))
     notes, next_cursor = _feed_notes(db, user=user, since=since, cursor=cursor, limit=limit)
+    views = observation_views(db, user=user, observations=notes)
     pending, absences = [], []
     if cursor is None:
         params = {**viewer_params(user), "since_day": since.date(), "today": today}
@@ -411,8 +416,6 @@ def counsellor_feed(db: Session, *, user: User, today: date, cursor: FeedCursor 
                 pending.append(PendingAck(f"{first} {last}", day, text))
             else:
                 absences.append(Absence(f"{first} {last}", day, status, late))
-    # Last: the statements planned for their values come first, then those planned once (one change of mode).
-    views = observation_views(db, user=user, observations=notes)
     return Feed(since, views, pending, absences, next_cursor)
 
 
