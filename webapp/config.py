@@ -21,6 +21,7 @@ def load_config(instance_path: str) -> dict:
     """Build the configuration mapping of the application."""
     env = os.environ
     https = env.get("TERRAIN_HTTPS", "0") == "1"
+    session_hours = int(env.get("TERRAIN_SESSION_ABSOLUTE_HOURS", "12"))
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "DATABASE_URL": env.get(
@@ -38,9 +39,9 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": https,
         # The cookie, set at login, lasts as long as the server session can (its absolute end): signing it again
         # on every response would add 250 bytes and a signature to each, for nothing.
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(env.get("TERRAIN_SESSION_ABSOLUTE_HOURS", "12"))),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=session_hours),
         "SESSION_REFRESH_EACH_REQUEST": False,
-        "SESSION_ABSOLUTE_HOURS": int(env.get("TERRAIN_SESSION_ABSOLUTE_HOURS", "12")),
+        "SESSION_ABSOLUTE_HOURS": session_hours,
         "SESSION_IDLE_MINUTES": {
             "supervisor": int(env.get("TERRAIN_IDLE_SUPERVISOR", "120")),
             "counsellor": int(env.get("TERRAIN_IDLE_COUNSELLOR", "60")),

@@ -34,11 +34,9 @@ def _pattern(endpoint: str, names: tuple[str, ...]) -> str | object:
 
 def template_url_for(endpoint: str, **values) -> str:
     """`url_for` as the templates call it, from a pattern built once per (script root, endpoint, argument names)."""
-    if endpoint.startswith(".") or not all(type(v) is int and v >= 0 for v in values.values()):
+    if endpoint.startswith(".") or not all(type(v) is int and v >= 0 and k[0] != "_" for k, v in values.items()):
         return url_for(endpoint, **values)
     names = tuple(values)
-    if any(name[0] == "_" for name in names):
-        return url_for(endpoint, **values)
     patterns = current_app.extensions.setdefault("terrain_url_patterns", {})
     key = (request.script_root, endpoint, names)
     pattern = patterns.get(key)
