@@ -93,20 +93,25 @@ def test_purge_removes_events_older_than_the_retention(db, users):
     assert remaining == [recent.id]
 
 
-def test_reading_restricted_observations_is_traced(client, login_as, users, make, structure, db):
+def _note(db, make, users, employee, visibility, text):
     from datetime import date
 
     from webapp.models import Observation, ObservationEmployee
 
-    employee = make.employee(structure, referent_cip_id=users["counsellor"].id)
-    for visibility, key in (("restricted", "r" * 16), ("team", "t" * 16)):
-        obs = Observation(structure_id=structure.id, author_id=users["supervisor"].id, observed_on=date.today(),
-                          category="sante_travail", tone="preoccupante", text=f"Note {visibility}",
-                          visibility=visibility, client_key=key)
-        db.add(obs)
-        db.flush()
-        db.add(ObservationEmployee(observation_id=obs.id, employee_id=employee.id, structure_id=structure.id))
+    obs = Observation(structure_id=employee.structure_id, author_id=users["supervisor"].id, observed_on=date.today(),
+                      category="sante_travail", tone="preoccupante", text=text, visibility=visibility,
+                      client_key=f"{text:x<16}"[:16])
+    db.add(obs)
+    db.flush()
+    db.add(ObservationEmployee(observation_id=obs.id, employee_id=employee.id, structure_id=employee.structure_id))
     db.commit()
+    return obs
+
+
+def test_reading_restricted_observations_is_traced(client, login_as, users, make, structure, db):
+    employee = make.employee(structure, referent_cip_id=users["counsellor"].id)
+    restricted = _note(db, make, users, employee, "restricted", "Note restricted")
+    _note(db, make, users, employee, "team", "Note team")
     login_as("supervisor")
     assert "Note restricted" not in client.get(f"/salaries/{employee.id}/parcours").get_data(as_text=True)
     assert events(db, "sensitive.read") == []
@@ -115,4 +120,41 @@ def test_reading_restricted_observations_is_traced(client, login_as, users, make
     assert "Note restricted" in client.get(f"/salaries/{employee.id}/parcours").get_data(as_text=True)
     read, = events(db, "sensitive.read")
     assert (read.employee_id, read.user_id) == (employee.id, users["counsellor"].id)
-    assert read.detail == "1 observation(s) réservée(s) CIP et direction"
+    assert read.detail == f"1 observation(s) réservée(s) CIP et direction : n° {restricted.id}"
+
+
+def test_the_same_reading_is_traced_once_in_ten_minutes_and_anything_new_again(client, login_as, users, make,
+                                                                                 structure, db):
+    employee = make.employee(structure, referent_cip_id=users["counsellor"].id)
+    first = _note(db, make, users, employee, "restricted", "Premiere note")
+    login_as("counsellor")
+    parcours = f"/salaries/{employee.id}/parcours"
+    for url in (parcours, parcours, "/observations/fil", "/observations/fil"):
+        assert "Premiere note" in client.get(url).get_data(as_text=True)
+    read, = events(db, "sensitive.read")
+    assert read.detail.endswith(f": n° {first.id}")
+
+    # A new note shown is a new reading, traced at once with every note shown.
+    second = _note(db, make, users, employee, "restricted", "Seconde note")
+    assert "Seconde note" in client.get(parcours).get_data(as_text=True)
+    assert events(db, "sensitive.read")[-1].detail == (
+        f"2 observation(s) réservée(s) CIP et direction : n° {first.id}, n° {second.id}")
+    assert len(events(db, "sensitive.read")) == 2
+
+    # The same content from another address is traced.
+    client.get(parcours, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert [e.ip for e in events(db, "sensitive.read")][-1] == "10.1.2.3"
+
+    # Ten minutes later, the same reading is traced again.
+    for event in events(db, "sensitive.read"):
+        event.at = utcnow() - audit.READ_TRACE_WINDOW - timedelta(seconds=1)
+    db.commit()
+    client.get(parcours)
+    assert len(events(db, "sensitive.read")) == 4
+
+    # Another reader leaves their own trace.
+    post(client, "/logout")
+    login_as("director")
+    client.get(parcours)
+    assert [e.user_id for e in events(db, "sensitive.read")][-1] == users["director"].id
+    assert len(events(db, "sensitive.read")) == 5

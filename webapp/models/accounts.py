@@ -100,6 +100,8 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (
         Index("ix_audit_event_structure_at", "structure_id", "at"),
         Index("ix_audit_event_employee", "employee_id"),
+        # A user's latest events: whether a sensitive reading was already traced (audit.untraced_reads).
+        Index("ix_audit_event_user_at", "user_id", "at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)

@@ -9,6 +9,8 @@ from sqlmodel import Session, col, select
 
 from webapp.models import AuditEvent, User, utcnow
 from webapp.platform import dates
+from webapp.platform.db import write_after_read
+from webapp.platform.plans import plan_once
 
 # action code -> French label shown to direction
 ACTIONS = {
@@ -106,19 +108,67 @@ def purge(db: Session, *, months: int, now: datetime | None = None) -> int:
     return result.rowcount or 0
 
 
-def record_restricted_observation_reads(db: Session, views, *, user, ip: str = "") -> None:
-    """Trace that `user` read "CIP et direction seulement" observations, once per person concerned."""
-    per_employee: dict[int, int] = {}
+# A reading of sensitive data is traced once for the same reader, person, thing read, content and address within
+# this time: a counsellor who comes back to the feed or the parcours every few minutes leaves one line per new
+# content, not one per page load, and the page is a plain read whenever nothing new is shown.
+READ_TRACE_WINDOW = timedelta(minutes=10)
+
+
+def sensitive_read(*, user, ip: str = "", object_type: str, employee_id: int | None, detail: str,
+                   object_id: int | None = None) -> AuditEvent:
+    """The trace of `user` reading sensitive data about one person (not yet written: see `trace_reads`)."""
+    return _event(action="sensitive.read", user=user, ip=ip, object_type=object_type, object_id=object_id,
+                  employee_id=employee_id, detail=detail)
+
+
+def restricted_observation_reads(views, *, user, ip: str = "") -> list[AuditEvent]:
+    """The traces of `user` reading "CIP et direction seulement" observations: one per person concerned.
+
+    The detail names the observations, so that a new one shown is a new reading (`trace_reads`).
+    """
+    per_employee: dict[int, list[int]] = {}
     for view in views:
         if view.observation.visibility == "restricted":
             for employee in view.employees:
-                per_employee[employee.id] = per_employee.get(employee.id, 0) + 1
-    events = [_event(action="sensitive.read", user=user, ip=ip, object_type="observation", employee_id=employee_id,
-                     detail=f"{count} observation(s) réservée(s) CIP et direction")
-              for employee_id, count in per_employee.items()]
+                per_employee.setdefault(employee.id, []).append(view.observation.id)
+    return [sensitive_read(user=user, ip=ip, object_type="observation", employee_id=employee_id,
+                           detail=f"{len(ids)} observation(s) réservée(s) CIP et direction : "
+                                  + ", ".join(f"n° {i}" for i in sorted(ids)))
+            for employee_id, ids in per_employee.items()]
+
+
+def _reading(event: AuditEvent) -> tuple:
+    """What makes two traces of sensitive reads by one user the same reading."""
+    return event.employee_id, event.object_type, event.object_id, event.detail, event.ip
+
+
+def untraced_reads(db: Session, events: list[AuditEvent], *, now: datetime | None = None) -> list[AuditEvent]:
+    """The `events` (sensitive reads by one user) not traced alike within `READ_TRACE_WINDOW` before `now`."""
+    user_id = events[0].user_id if events else None
+    if user_id is None:
+        return events
+    since = (now or utcnow()) - READ_TRACE_WINDOW
+    # Planned once on PostgreSQL: it always reads the user's last minutes through ix_audit_event_user_at.
+    traced = set(db.execute(plan_once(
+        select(AuditEvent.employee_id, AuditEvent.object_type, AuditEvent.object_id, AuditEvent.detail,
+               AuditEvent.ip)
+        .where(AuditEvent.user_id == user_id, AuditEvent.action == "sensitive.read", AuditEvent.at >= since))).all())
+    return [event for event in events if _reading(event) not in traced]
+
+
+def trace_reads(db: Session, events: list[AuditEvent]) -> int:
+    """Write the sensitive reads `events` of one user, except those already traced within the window.
+
+    Called after the page's reads: when something is new, the read transaction ends and the traces are written
+    and committed in a transaction of their own (`write_after_read`); otherwise nothing is written. Returns how
+    many traces were written.
+    """
+    events = untraced_reads(db, events)
     if events:
-        # One statement for every person on the page: a page of twenty notes costs no more than one.
-        db.execute(insert(AuditEvent), [e.model_dump(exclude={"id"}) for e in events])
+        with write_after_read(db):
+            # One statement for every person on the page: a page of twenty notes costs no more than one.
+            db.execute(insert(AuditEvent), [e.model_dump(exclude={"id"}) for e in events])
+    return len(events)
 
 
 LOGIN_THREATS = ("login.locked", "login.spray")

@@ -21,6 +21,7 @@ from webapp.domain.viewer import RoleViewer, viewer_params
 from webapp.models import (
     BARRIER_STATUSES,
     GOAL_STATUSES,
+    AuditEvent,
     Barrier,
     BarrierSignal,
     BarrierSituation,
@@ -128,13 +129,21 @@ def goal_clause(user: User):
     return clause
 
 
+def sensitive_reads(*, user: User, employee_id: int, barriers: list[Barrier], goals=(), what="",
+                    ip: str = "") -> list[AuditEvent]:
+    """The trace of `user` being shown sensitive freins or objectives of an employee (none if nothing is)."""
+    count = sum(1 for b in barriers if b.sensitive) + sum(1 for g in goals if g.sensitive)
+    if not count:
+        return []
+    return [audit.sensitive_read(user=user, ip=ip, object_type="barrier", employee_id=employee_id,
+                                 detail=f"{count} frein(s) ou objectif(s) sensible(s) {what}".strip())]
+
+
 def trace_sensitive(db: Session, *, user: User, employee_id: int, barriers: list[Barrier], goals=(), what="",
                     ip: str = "") -> None:
-    """Write one audit event when the user is shown sensitive freins or objectives of an employee."""
-    count = sum(1 for b in barriers if b.sensitive) + sum(1 for g in goals if g.sensitive)
-    if count:
-        audit.record(db, action="sensitive.read", user=user, ip=ip, object_type="barrier", employee_id=employee_id,
-                     detail=f"{count} frein(s) ou objectif(s) sensible(s) {what}".strip())
+    """Trace that the user is shown sensitive freins or objectives of an employee (`audit.trace_reads`)."""
+    audit.trace_reads(db, sensitive_reads(user=user, employee_id=employee_id, barriers=barriers, goals=goals,
+                                          what=what, ip=ip))
 
 
 # --- welcome ---

@@ -14,7 +14,7 @@ from webapp.models import BARRIER_STATUSES, GOAL_STATUSES, REVIEW_KINDS, Employe
 def employee_screen(db: Session, *, user: User, employee: Employee, today: date, ip: str = "") -> dict:
     """Everything the follow-up page of an employee shows to `user`, as plain data; traces sensitive reads.
 
-    The caller commits (the trace is an audit event).
+    The trace is written and committed by `audit.trace_reads` when it is new; the caller then ends the read.
     """
     ctx = {"employee": employee, "today": today, "welcome": followup.welcome_of(db, employee),
            "constraints": followup.constraints_of(db, [employee.id]).get(employee.id, []),

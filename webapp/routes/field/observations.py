@@ -27,7 +27,6 @@ from webapp.models import (
     utcnow,
 )
 from webapp.platform import idempotency, photos
-from webapp.platform.db import write_after_read
 from webapp.routes._web.capture import (
     content_hash,
     discard_photo,
@@ -202,9 +201,7 @@ def feed():
     cursor = service.FeedCursor.decode(FeedQuery().apres.data or None)
     # The account itself rather than the request's proxy to it: the feed reads it for every note.
     feed = service.counsellor_feed(db, user=current_user.user, today=local_today(), cursor=cursor)
-    if any(view.observation.visibility == "restricted" for view in feed.observations):
-        with write_after_read(db):
-            audit.record_restricted_observation_reads(db, feed.observations, user=current_user, ip=client_ip())
+    audit.trace_reads(db, audit.restricted_observation_reads(feed.observations, user=current_user, ip=client_ip()))
     if cursor is not None:
         return render("field/observations/feed.html", "field/observations/_feed_page.html", feed=feed)
     return render("field/observations/feed.html", "field/observations/_feed.html", feed=feed)

@@ -9,7 +9,6 @@ from webapp.domain.accounts import audit
 from webapp.domain.field import pathway as service
 from webapp.domain.followup import followup
 from webapp.models import ATTENDANCE_STATUSES, Employee
-from webapp.platform.db import write_after_read
 from webapp.routes._web.db_session import get_session
 from webapp.routes._web.forms import form
 from webapp.routes._web.permissions import requires
@@ -34,12 +33,9 @@ def index(employee_id: int):
                                             start=start, end=end, cursor=cursor, tz=current_user.timezone)
     views = [entry.observation for entry in entries if entry.observation is not None]
     goals = [entry.goal for entry in entries if entry.kind == "goal" and entry.goal.sensitive]
-    if goals or any(view.observation.visibility == "restricted" for view in views):
-        with write_after_read(get_session()) as db:
-            if views:
-                audit.record_restricted_observation_reads(db, views, user=current_user, ip=client_ip())
-            followup.trace_sensitive(db, user=current_user, employee_id=employee.id, barriers=[], goals=goals,
-                                     what="dans le parcours", ip=client_ip())
+    audit.trace_reads(get_session(), audit.restricted_observation_reads(views, user=current_user, ip=client_ip())
+                      + followup.sensitive_reads(user=current_user, employee_id=employee.id, barriers=[], goals=goals,
+                                                 what="dans le parcours", ip=client_ip()))
     fragment = "field/pathway/_entries.html" if cursor else "field/pathway/_timeline.html"
     today = local_today()
     rates = None

@@ -83,8 +83,9 @@ def _page(review: Review, errors: dict | None = None, status: int = 200):
     sensitive = sensitivity.sees_sensitive(current_user)
     doc = sensitivity.for_viewer(service.document(db, review=review), sensitive=sensitive)
     if sensitive and sensitivity.has_sensitive(doc):
-        audit.record(db, user=current_user, ip=client_ip(), action="sensitive.read", object_type="review", object_id=review.id, employee_id=person.id,
-                     detail="Bilan contenant des éléments sensibles (freins, objectifs, besoins, actions ou alertes)")
+        audit.trace_reads(db, [audit.sensitive_read(
+            user=current_user, ip=client_ip(), object_type="review", object_id=review.id, employee_id=person.id,
+            detail="Bilan contenant des éléments sensibles (freins, objectifs, besoins, actions ou alertes)")])
     db.commit()
     actions_by_theme: dict[str, list[str]] = {}
     for theme, action in service.actions_list():
@@ -177,9 +178,9 @@ def _document_for_print(review: Review) -> dict:
     sensitive = sensitivity.sees_sensitive(current_user)
     doc = sensitivity.for_viewer(service.document(db, review=review), sensitive=sensitive)
     if sensitive and sensitivity.has_sensitive(doc):
-        audit.record(db, user=current_user, ip=client_ip(), action="sensitive.read", object_type="review", object_id=review.id,
-                     employee_id=review.employee_id, detail="Bilan imprimé ou téléchargé")
-        db.commit()
+        audit.trace_reads(db, [audit.sensitive_read(user=current_user, ip=client_ip(), object_type="review",
+                                                    object_id=review.id, employee_id=review.employee_id,
+                                                    detail="Bilan imprimé ou téléchargé")])
     return doc
 
 
